@@ -1,0 +1,41 @@
+# The README's two commands: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test lint translations install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: $(VENV)/.installed
+	$(BIN)/python -m interaction.core.i18n compile
+
+## make run: install, migrate, load demo data on first start, serve on http://127.0.0.1:5000
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --first-start
+	$(BIN)/python wsgi.py --host 127.0.0.1 --port 5000
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+## make test: lint, the whole suite on SQLite, again on PostgreSQL, and the Redis-backed tests
+test: install-dev translations lint
+	bash scripts/test-all.sh
+
+clean:
+	rm -rf $(VENV) instance/interaction.db* tests/browser/artifacts

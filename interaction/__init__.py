@@ -1,0 +1,38 @@
+"""The citizen–government interaction desk (政民互动).
+
+:func:`create_app` builds the application: configuration, extensions, then
+each feature in turn through its ``init_app``. The list below is explicit on
+purpose: reading it tells what the desk is made of.
+"""
+
+from pathlib import Path
+
+from flask import Flask
+
+from interaction import config
+from interaction.core import web
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(config.load(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    from interaction import accounts, api, mailbox, moderation
+
+    web.init_app(app)
+    accounts.init_app(app)
+    moderation.init_app(app)
+    mailbox.init_app(app)
+    api.init_app(app)  # last: it mounts the features' API modules
+    web.init_socketio(app)  # after every feature registered its namespace
+    return app

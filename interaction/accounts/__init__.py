@@ -1,0 +1,60 @@
+"""Accounts: users, departments, roles and permissions, sign-in, API tokens."""
+
+import hashlib
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from interaction.accounts.models import ApiToken, User
+from interaction.core.errors import Unauthorized, wants_json
+from interaction.core.extensions import db, login_manager
+
+
+def load_user(user_id: str) -> User | None:
+    """Load the user of a cookie session; a stale session version means signed out."""
+    try:
+        raw_id, version = user_id.split(":")
+        user = db.session.get(User, int(raw_id))
+    except ValueError:
+        return None
+    if user is None or not user.is_enabled or str(user.session_version) != version:
+        return None
+    return user
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load_user_from_bearer(req) -> User | None:
+    """Authenticate ``Authorization: Bearer <token>`` requests (the API's clients)."""
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(header[7:].strip())))
+    if token is None or not token.is_valid:
+        return None
+    req.environ["interaction.api_token_id"] = token.id
+    return token.user
+
+
+def unauthorized():
+    if wants_json():
+        raise Unauthorized()
+    return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
+
+
+def init_app(app: Flask) -> None:
+    from interaction.accounts import admin, cli, views
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    login_manager.request_loader(load_user_from_bearer)
+    login_manager.unauthorized_handler(unauthorized)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
+    app.cli.add_command(cli.departments_cli)
+    app.cli.add_command(cli.users_cli)

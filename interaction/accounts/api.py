@@ -1,0 +1,5 @@
+"""Accounts API: tokens and registration."""
+
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)

@@ -1,0 +1,19 @@
+"""The ``/api/v1`` blueprint: mounts each feature's API module, auth, OpenAPI document.
+
+CSRF is checked in :mod:`interaction.core.web`: bearer-token requests need
+no CSRF token; requests authenticated by the session cookie do, like the pages.
+"""
+
+from flask import Blueprint, Flask
+
+
+def init_app(app: Flask) -> None:
+    from interaction.accounts import api as accounts_api
+    from interaction.mailbox import api as mailbox_api
+    from interaction.moderation import api as moderation_api
+
+    # A fresh parent per app: a blueprint registered once cannot take children again (tests build many apps).
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    for module in (accounts_api, mailbox_api, moderation_api):
+        bp.register_blueprint(module.bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,72 @@
+"""Configuration from the environment.
+
+With nothing set the desk runs on SQLite in ``instance/`` with in-process
+Socket.IO and in-memory rate limits. ``DATABASE_URL`` and ``REDIS_URL`` switch
+to PostgreSQL and Redis; the other settings are ``INTERACTION_*`` variables.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The key from the environment, else one generated once into ``instance/``."""
+    if key := os.environ.get("INTERACTION_SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres://"):  # the scheme Heroku-style platforms hand out
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url or f"sqlite:///{instance_path / 'interaction.db'}"
+
+
+def load(instance_path: Path) -> dict:
+    """Build the configuration mapping for an app whose instance folder is *instance_path*."""
+    redis_url = os.environ.get("REDIS_URL") or None
+    production = _flag("INTERACTION_PRODUCTION")
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "DEBUG": _flag("INTERACTION_DEBUG"),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "PRODUCTION": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in core.web._csrf_protect, one place for all
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _flag("INTERACTION_RATELIMIT", True),
+        "API_TOKEN_DAYS": int(os.environ.get("INTERACTION_API_TOKEN_DAYS", "30")),
+        "MAIL_SERVER": os.environ.get("INTERACTION_MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("INTERACTION_MAIL_PORT", "25")),
+        "MAIL_SENDER": os.environ.get("INTERACTION_MAIL_SENDER", "noreply@interaction.local"),
+        "SOCKETIO_ASYNC_MODE": os.environ.get("INTERACTION_ASYNC_MODE") or None,
+        "SEED_DEMO": _flag("INTERACTION_SEED_DEMO"),
+    }

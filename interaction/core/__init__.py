@@ -1,0 +1,1 @@
+"""Infrastructure every feature relies on; it knows no feature."""

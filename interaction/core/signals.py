@@ -1,0 +1,24 @@
+"""Signals that features send and receive; features never import each other.
+
+Receivers get the sender (a short feature name) and keyword arguments with
+plain data or model objects, and run inside the sender's transaction: they may
+add and flush, never commit.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A moderation case was decided. kwargs: case (ModerationCase), actor (User).
+moderation_decided = _signals.signal("moderation-decided")
+
+#: A user signed in / out. kwargs: user.
+user_signed_in = _signals.signal("user-signed-in")
+
+#: A live interview ended; kwargs: interview, unanswered (list of dicts with question data).
+interview_ended = _signals.signal("interview-ended")
+
+#: A channel hands a citizen's question over to a department as a letter or Q&A question.
+#: kwargs: department_id, author_id, subject, body, source (str), source_ref (str), reply_workdays (int).
+#: Receivers append a dict {"kind", "url", "number"?} to kwargs["handed_to"].
+question_handed_over = _signals.signal("question-handed-over")

@@ -1,0 +1,5 @@
+"""Moderation API."""
+
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__)
