@@ -12,8 +12,10 @@ def init_app(app: Flask) -> None:
     from interaction.mailbox import api as mailbox_api
     from interaction.moderation import api as moderation_api
 
+    from interaction.api import openapi
+
     # A fresh parent per app: a blueprint registered once cannot take children again (tests build many apps).
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
-    for module in (accounts_api, mailbox_api, moderation_api):
+    for module in (openapi, accounts_api, mailbox_api, moderation_api):
         bp.register_blueprint(module.bp)
     app.register_blueprint(bp)

@@ -4,7 +4,7 @@ Every package keeps its own catalog in ``interaction/<package>/translations/en``
 covering its Python code and its folder of templates, so features never edit
 one shared file. Flask-Babel merges the catalogs (see ``core.web``).
 
-``python -m interaction.core.i18n update`` extracts the messages and adds new
+``python -m interaction.core.i18n update [package ...]`` extracts the messages and adds new
 ones to each catalog (with an empty translation to fill in); ``compile`` builds
 the ``.mo`` files; ``check`` lists messages without an English translation.
 """
@@ -62,9 +62,11 @@ def _read(path: Path, locale: str) -> Catalog:
     return Catalog(locale=locale, project="interaction-desk", fuzzy=False)
 
 
-def update() -> None:
-    """Add newly extracted messages to each catalog; mark the ones no longer used obsolete."""
+def update(only: list[str] | None = None) -> None:
+    """Add newly extracted messages to each catalog (or those of *only*); drop unused ones."""
     for name, (translations, sources) in catalogs().items():
+        if only and name not in only:
+            continue
         messages = {}
         for source in sources:
             for filename, message, lineno in _extract(source):
@@ -114,7 +116,7 @@ def untranslated() -> list[str]:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "compile"
     if command == "update":
-        update()
+        update(argv[1:])
     elif command == "compile":
         compile_all()
     elif command == "check":

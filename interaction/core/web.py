@@ -31,9 +31,31 @@ class Channel:
     icon: str = ""
 
 
+@dataclass(frozen=True)
+class NavLink:
+    endpoint: str
+    title: object  # lazy string
+    permission: object = None  # a Permission the user needs; None: everyone
+
+
 def register_channel(app: Flask, channel: Channel) -> None:
-    """Show *channel* on the home page, in registration order."""
+    """Show *channel* on the home page and in the main navigation, in registration order."""
     app.extensions.setdefault("interaction.channels", []).append(channel)
+
+
+def register_nav_link(app: Flask, link: NavLink) -> None:
+    """Add a working link (an inbox, the moderation queue, administration) for those permitted."""
+    app.extensions.setdefault("interaction.nav_links", []).append(link)
+
+
+def _nav_links():
+    from flask_login import current_user
+
+    links = [NavLink(c.endpoint, c.title) for c in current_app.extensions.get("interaction.channels", [])]
+    for link in current_app.extensions.get("interaction.nav_links", []):
+        if link.permission is None or (current_user.is_authenticated and current_user.can(link.permission)):
+            links.append(link)
+    return links
 
 
 def select_locale() -> str:
@@ -101,6 +123,7 @@ def _template_globals():
         "large_text": request.cookies.get("large_text") == "1",
         "languages": current_app.config["LANGUAGES"],
         "current_locale": str(get_locale()),
+        "nav_links": _nav_links(),
     }
 
 

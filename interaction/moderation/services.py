@@ -1,0 +1,206 @@
+"""Every state change of the moderation queue: submit, decide, edit the word lists.
+
+Services flush and never commit; the caller commits once. Every decision, made by
+screening or by a person, is audited and sends ``core.signals.moderation_decided``
+inside the transaction so that the feature owning the target updates its state.
+"""
+
+import logging
+import unicodedata
+from collections.abc import Iterable
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from interaction.core import audit
+from interaction.core.db import db
+from interaction.core.errors import Conflict, NotFound, ValidationFailed
+from interaction.core.signals import moderation_decided
+from interaction.moderation import screening
+from interaction.moderation.models import CaseState, ModerationCase, SensitiveWord, Verdict, WordList
+from interaction.moderation.registry import get_kind
+
+log = logging.getLogger(__name__)
+
+MAX_REASON = 500
+MAX_WORD = 100
+
+
+def _automatic_rejection_reason() -> str:
+    from flask import current_app
+
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")):
+        return _("内容含有不允许发布的词语，未能通过审核。请修改后重新提交。")
+
+
+def submit_for_moderation(kind: str, target_id, *, text: str, author=None) -> ModerationCase:
+    """Open a case for *target_id* of *kind*, screen *text*, and decide it automatically where rules allow.
+
+    Blocked words: rejected automatically, with a reason the author sees. Review words,
+    too many links or too many submissions: pending for a person. Clean: approved
+    automatically if the kind has ``auto_approve``, else pending. Raises ``LookupError``
+    for a kind no feature registered (a programming error, not user input).
+    """
+    moderation_kind = get_kind(kind)
+    if moderation_kind is None:
+        raise LookupError(f"unknown moderation kind {kind!r}: register it with registry.register_kind")
+    author_id = getattr(author, "id", author if isinstance(author, int) else None)
+    result = screening.screen(text, author_id=author_id)
+    case = ModerationCase(kind=kind, target_id=str(target_id), state=CaseState.pending.value,
+                          screening=result, text=text or "", author_id=author_id)
+    db.session.add(case)
+    db.session.flush()
+    audit.record("moderation.submit", target=case, kind=kind, target_ref=case.target_id, verdict=result["verdict"])
+    if result["verdict"] == "block":
+        _decide_automatically(case, Verdict.reject, _automatic_rejection_reason())
+    elif result["verdict"] == "pass" and moderation_kind.auto_approve:
+        _decide_automatically(case, Verdict.approve, None)
+    return case
+
+
+def _decide_automatically(case: ModerationCase, verdict: Verdict, reason: str | None) -> None:
+    if verdict == Verdict.reject:
+        case.reject(reason=reason, automatic=True)
+    else:
+        case.approve(automatic=True)
+    db.session.flush()
+    audit.record("moderation.auto_decide", actor=None, target=case, kind=case.kind, target_ref=case.target_id,
+                 verdict=verdict.value, reason=reason, screening=case.screening.get("verdict"))
+    log.info("moderation case %s %s automatically", case.id, case.state)
+    moderation_decided.send(case.kind, case=case, actor=None)
+
+
+def _check_decision(verdict: str, reason: str | None) -> tuple[Verdict, str | None]:
+    """Validate a person's decision: a known verdict, and a reason for every rejection."""
+    try:
+        verdict = Verdict(verdict)
+    except ValueError:
+        raise ValidationFailed({"verdict": _("请选择通过或不通过。")}) from None
+    reason = (reason or "").strip() or None
+    if verdict == Verdict.reject and not reason:
+        raise ValidationFailed({"reason": _("不通过时必须填写理由，提交人会看到这个理由。")})
+    if reason and len(reason) > MAX_REASON:
+        raise ValidationFailed({"reason": _("理由不能超过 %(n)d 个字。", n=MAX_REASON)})
+    return verdict, reason
+
+
+def _lock(case: ModerationCase) -> None:
+    """Reload *case* under a row lock so two moderators cannot both decide it (PostgreSQL)."""
+    db.session.flush()
+    db.session.refresh(case, with_for_update=True)
+
+
+def decide_case(case: ModerationCase, verdict: str, *, reason: str | None = None, actor) -> ModerationCase:
+    """A person's decision on a pending case: ``"approve"`` or ``"reject"`` (with a *reason*).
+
+    Raises ``ValidationFailed`` (422) for an unknown verdict or a rejection without a
+    reason and ``InvalidTransition`` (409) when the case was already decided.
+    """
+    verdict, reason = _check_decision(verdict, reason)
+    _lock(case)
+    if verdict == Verdict.reject:
+        case.reject(reason=reason, actor=actor)
+    else:
+        case.approve(reason=reason, actor=actor)
+    db.session.flush()
+    audit.record("moderation.decide", actor=actor, target=case, kind=case.kind, target_ref=case.target_id,
+                 verdict=verdict.value, reason=reason)
+    log.info("moderation case %s %s by user %s", case.id, case.state, getattr(actor, "id", None))
+    moderation_decided.send(case.kind, case=case, actor=actor)
+    return case
+
+
+def decide_cases(cases: Iterable[ModerationCase], verdict: str, reason: str | None = None, *,
+                 actor) -> tuple[list[ModerationCase], list[ModerationCase]]:
+    """Decide several cases the same way; return (decided, skipped because already decided)."""
+    _check_decision(verdict, reason)
+    decided, skipped = [], []
+    for case in cases:
+        _lock(case)
+        if case.state != CaseState.pending:
+            skipped.append(case)
+            continue
+        decided.append(decide_case(case, verdict, reason=reason, actor=actor))
+    return decided, skipped
+
+
+def get_case_or_404(case_id) -> ModerationCase:
+    """The case with *case_id*; ``NotFound`` (404) if there is none or the id is not a number."""
+    try:
+        case = db.session.get(ModerationCase, int(case_id))
+    except (TypeError, ValueError):
+        case = None
+    if case is None:
+        raise NotFound()
+    return case
+
+
+# -- word lists ---------------------------------------------------------------------------------------------
+
+def normalize_word(word: str) -> str:
+    """The stored form: NFKC (full-width to half-width), no surrounding space, letters in lower case."""
+    return unicodedata.normalize("NFKC", word or "").strip().casefold()
+
+
+def _check_list(list_name: str) -> WordList:
+    try:
+        return WordList(list_name)
+    except ValueError:
+        raise ValidationFailed({"list": _("请选择禁止词或审核词。")}) from None
+
+
+def add_sensitive_word(word: str, list_name: str, *, actor) -> SensitiveWord:
+    """Add *word* to the ``block`` or ``review`` list (moving it if it is on the other one).
+
+    Raises ``ValidationFailed`` for an empty or too long word or unknown list and
+    ``Conflict`` if the word is already on that list.
+    """
+    word_list = _check_list(list_name)
+    normalized = normalize_word(word)
+    if not normalized:
+        raise ValidationFailed({"word": _("请填写词语。")})
+    if len(normalized) > MAX_WORD:
+        raise ValidationFailed({"word": _("词语不能超过 %(n)d 个字。", n=MAX_WORD)})
+    existing = db.session.scalar(select(SensitiveWord).where(SensitiveWord.word == normalized))
+    if existing is not None:
+        if existing.list == word_list:
+            raise Conflict(_("该词语已在列表中。"), code="word_exists")
+        audit.record("moderation.word_move", actor=actor, target=existing, word=normalized,
+                     from_list=existing.list, to_list=word_list.value)
+        existing.list = word_list.value
+        screening.bump_version()
+        return existing
+    entry = SensitiveWord(word=normalized, list=word_list.value, created_by_id=getattr(actor, "id", None))
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("moderation.word_add", actor=actor, target=entry, word=normalized, list=word_list.value)
+    screening.bump_version()
+    return entry
+
+
+def add_sensitive_words(lines: str, list_name: str, *, actor) -> tuple[list[SensitiveWord], list[str]]:
+    """Add one word per line of *lines* (a pasted list); return (added or moved, skipped duplicates)."""
+    word_list = _check_list(list_name)
+    added, skipped, seen = [], [], set()
+    for raw in (lines or "").splitlines():
+        word = normalize_word(raw)
+        if not word or word in seen:
+            continue
+        seen.add(word)
+        if len(word) > MAX_WORD:
+            skipped.append(word)
+            continue
+        try:
+            added.append(add_sensitive_word(word, word_list.value, actor=actor))
+        except Conflict:  # raised before anything was written
+            skipped.append(word)
+    return added, skipped
+
+
+def remove_sensitive_word(entry: SensitiveWord, *, actor) -> None:
+    """Take *entry* off its list."""
+    audit.record("moderation.word_remove", actor=actor, target=entry, word=entry.word, list=entry.list)
+    db.session.delete(entry)
+    db.session.flush()
+    screening.bump_version()
