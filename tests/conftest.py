@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import g
 
 os.environ.setdefault("INTERACTION_SECRET_KEY", "test-secret-key")
 
@@ -47,7 +48,15 @@ def make_test_app(database_url: str, **overrides):
         "SERVER_NAME": "localhost",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+
+    @app.before_request
+    def _forget_cached_user():
+        # Test requests reuse the fixture's app context, hence its ``g``: without this, Flask-Login
+        # would keep the first request's user for every later client in the same test.
+        g.pop("_login_user", None)
+
+    return app
 
 
 def _empty_tables():

@@ -44,3 +44,41 @@ def make_mailbox(department=None, code=None, name=None, reply_days=15):
     db.session.add(mailbox)
     db.session.flush()
     return mailbox
+
+
+def make_letter(mailbox=None, *, actor=None, received_dt=None, channel="web", **fields):
+    """A letter submitted through the service (deadlines computed); returns (letter, query_code)."""
+    from interaction.mailbox import services
+
+    data = {"category": "consultation", "subject": "测试来信", "body": "来信内容", "name": "张三",
+            "phone": "13800138000", "email": None, "public_consent": False}
+    data.update(fields)
+    mailbox = mailbox or make_mailbox()
+    if received_dt is not None or channel != "web":
+        actor = actor or make_user(role="admin")
+    letter, code, _created = services.submit_letter(mailbox, data, actor=actor, channel=channel,
+                                                    received_dt=received_dt)
+    return letter, code
+
+
+def make_interview(department=None, *, status="scheduled", guests=None, actor=None, title="政务服务在线访谈",
+                   scheduled_dt=None):
+    """An interview made through the service; *guests*: GuestData list (default: one guest, one host)."""
+    from datetime import timedelta
+
+    from interaction.core.time import now_utc
+    from interaction.interviews import services
+    from interaction.interviews.services import GuestData
+
+    actor = actor or make_user(role="moderator")
+    interview = services.create_interview(
+        title=title, topic="营商环境", department=department or make_department(),
+        scheduled_dt=scheduled_dt or now_utc() + timedelta(days=1),
+        guests=guests if guests is not None else [GuestData("李明", "局长"), GuestData("王芳", "主持人", role="host")],
+        actor=actor)
+    if status in ("live", "ended"):
+        services.start_interview(interview, actor=actor)
+    if status == "ended":
+        services.end_interview(interview, actor=actor)
+    db.session.flush()
+    return interview

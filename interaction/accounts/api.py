@@ -1,5 +1,101 @@
-"""Accounts API: tokens and registration."""
+"""Accounts API: tokens and registration (mounted under ``/api/v1``).
 
-from flask import Blueprint
+``POST /auth/token`` answers wrong credentials (unknown e-mail or wrong password, one
+message) with 401 ``invalid_credentials`` and a locked e-mail (5 failures within 15
+minutes, for 15 minutes) with **429** ``account_locked`` and a ``Retry-After`` header,
+the same lock the sign-in page applies.
+"""
+
+from math import ceil
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+
+from interaction.accounts import services
+from interaction.accounts.forms import LoginForm, RegisterForm
+from interaction.accounts.models import User
+from interaction.accounts.views import sign_in_rate
+from interaction.core.api import idempotent, json_body, validate
+from interaction.core.db import db
+from interaction.core.errors import DomainError, Unauthorized, error_response
+from interaction.core.extensions import limiter
+from interaction.core.time import now_utc
 
 bp = Blueprint("accounts", __name__)
+
+TOKEN_ID_KEY = "interaction.api_token_id"
+
+
+def serialize_user(user: User) -> dict:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "department": user.department.code if user.department else None,
+    }
+
+
+@bp.post("/auth/token")
+@limiter.limit(sign_in_rate)
+def create_token():
+    """Exchange e-mail and password for a bearer token: 200 ``{"token", "user"}``."""
+    form = validate(LoginForm, json_body())
+    try:
+        user = services.authenticate(form.email.data, form.password.data, ip=request.remote_addr)
+    except services.AccountLocked as exc:
+        db.session.commit()
+        response, status = error_response(exc.status, exc.code, exc.message)
+        response.headers["Retry-After"] = str(max(1, ceil((exc.until - now_utc()).total_seconds())))
+        return response, status
+    except DomainError:
+        db.session.commit()  # the failed attempt counts towards the lock
+        raise
+    plaintext, _token = services.issue_token(user)
+    db.session.commit()
+    return jsonify(token=plaintext, user=serialize_user(user))
+
+
+@bp.delete("/auth/token")
+def revoke_token():
+    """Revoke the bearer token this request was made with: 204."""
+    if not current_user.is_authenticated:  # loads the bearer token, which notes its id in the environ
+        raise Unauthorized()
+    token_id = request.environ.get(TOKEN_ID_KEY)
+    if token_id is None:  # signed in by a cookie session: there is no token to revoke
+        raise Unauthorized()
+    services.revoke_token(token_id, actor=current_user._get_current_object())
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/auth/register")
+@limiter.limit(sign_in_rate)
+@idempotent
+def register():
+    """Create a citizen account: 201 with the user; 422 for bad fields, 409 ``email_taken``."""
+    form = validate(RegisterForm, json_body())
+    user = services.register_citizen(form.email.data, form.password.data, form.name.data, form.phone.data)
+    db.session.commit()
+    return jsonify(serialize_user(user)), 201
+
+
+@bp.get("/auth/me")
+def me():
+    """The signed-in user (cookie session or bearer token)."""
+    if not current_user.is_authenticated:
+        raise Unauthorized()
+    return jsonify(serialize_user(current_user))
+
+
+def _body(properties: dict, required: list[str]) -> dict:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": required, "properties": properties}}}}}
+
+
+_STRING = {"type": "string"}
+create_token.openapi = {"post": {**_body({"email": _STRING, "password": _STRING}, ["email", "password"]),
+                                 "security": [{}]}}
+register.openapi = {"post": {**_body({"email": _STRING, "password": {"type": "string", "minLength": 10},
+                                      "name": _STRING, "phone": _STRING}, ["email", "password", "name", "phone"]),
+                             "security": [{}]}}

@@ -18,8 +18,16 @@ def normalize_email(email: str) -> str:
     NFKC folds full-width letters and ＠ to ASCII, all white space goes and case
     is folded, so that no two accounts can look alike.
     """
-    folded = unicodedata.normalize("NFKC", email or "")
-    return "".join(folded.split()).casefold()
+    value = email or ""
+    # Repeat until stable: case folding can produce text that NFKC changes again.
+    for _ in range(4):
+        folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+        # Invisible format characters (zero-width space, joiners, BOM) go with the white space.
+        folded = "".join(ch for ch in "".join(folded.split()) if unicodedata.category(ch) != "Cf")
+        if folded == value:
+            break
+        value = folded
+    return value
 
 
 class DepartmentKind:
@@ -49,6 +57,20 @@ class Department(db.Model):
 
     def __repr__(self):
         return f"<Department {self.code}>"
+
+    @property
+    def ancestors(self) -> list["Department"]:
+        """The chain of parents, nearest first."""
+        chain, node = [], self.parent
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    @property
+    def path_name(self) -> str:
+        """The name with its parents, e.g. 湖南省人民政府 / 长沙市 / 浏阳市."""
+        return " / ".join(d.name for d in [*reversed(self.ancestors), self])
 
 
 class User(UserMixin, db.Model):
@@ -124,3 +146,5 @@ class LoginAttempt(db.Model):
     at_dt: Mapped[datetime] = mapped_column(index=True)
     succeeded: Mapped[bool]
     ip: Mapped[str | None] = mapped_column(String(64))
+    # Set on the failure that locked the e-mail: known or unknown, sign-in is refused until then.
+    locks_until_dt: Mapped[datetime | None]

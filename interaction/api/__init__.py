@@ -9,6 +9,7 @@ from flask import Blueprint, Flask
 
 def init_app(app: Flask) -> None:
     from interaction.accounts import api as accounts_api
+    from interaction.interviews import api as interviews_api
     from interaction.mailbox import api as mailbox_api
     from interaction.moderation import api as moderation_api
 
@@ -16,6 +17,6 @@ def init_app(app: Flask) -> None:
 
     # A fresh parent per app: a blueprint registered once cannot take children again (tests build many apps).
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
-    for module in (openapi, accounts_api, mailbox_api, moderation_api):
+    for module in (openapi, accounts_api, mailbox_api, moderation_api, interviews_api):
         bp.register_blueprint(module.bp)
     app.register_blueprint(bp)

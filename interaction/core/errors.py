@@ -9,6 +9,7 @@ never becomes a 500 or, in the API, an HTML page.
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -102,15 +103,30 @@ def handle_domain_error(exc: DomainError):
     return _render_error(exc.status, exc.message)
 
 
+def _protocol_headers(exc: HTTPException) -> dict:
+    """Headers the status needs besides its body: Allow on 405, Retry-After on 429 and 503."""
+    headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+    if exc.response is not None and "Retry-After" in exc.response.headers:
+        headers["Retry-After"] = exc.response.headers["Retry-After"]
+    return headers
+
+
 def handle_http_error(exc: HTTPException):
     status = exc.code or 500
     code, message = HTTP_CODES.get(status, ("error", exc.description or ""))
     if wants_json():
         response, status = error_response(status, code, str(message))
-        if exc.response is not None and "Retry-After" in exc.response.headers:
-            response.headers["Retry-After"] = exc.response.headers["Retry-After"]
-        return response, status
-    return _render_error(status, str(message))
+    else:
+        response, status = _render_error(status, str(message))
+    return response, status, _protocol_headers(exc)
+
+
+def handle_csrf_error(_exc: CSRFError):
+    """A form or cookie-authenticated API call without a valid CSRF token (often an expired page)."""
+    message = _("页面已过期或来源无法确认，请刷新页面后重试。")
+    if wants_json():
+        return error_response(400, "csrf_failed", message)
+    return _render_error(400, message)
 
 
 def handle_unexpected(exc: Exception):
@@ -125,5 +141,6 @@ def handle_unexpected(exc: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)

@@ -45,8 +45,8 @@ def _halfwidth(text: str) -> str:
 
 # --- patterns (matched against the half-width copy) ------------------------------------------------------
 
-# People write numbers as 138 0013 8000 or 138-0013-8000, sometimes sloppily with two separators.
-_SEP = r"[ \-]{0,2}"
+# People write numbers as 138 0013 8000, 138-0013-8000 or 138 - 0013 - 8000.
+_SEP = r"[ \-]{0,3}"
 
 _EMAIL = re.compile(
     # The look-behind makes a match start only where a run of address characters starts, which keeps

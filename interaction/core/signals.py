@@ -9,7 +9,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: A moderation case was decided. kwargs: case (ModerationCase), actor (User).
+#: A moderation case was decided. kwargs: case (ModerationCase), actor (User, or None when the
+#: automatic screening decided).
 moderation_decided = _signals.signal("moderation-decided")
 
 #: A user signed in / out. kwargs: user.

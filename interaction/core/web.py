@@ -6,9 +6,11 @@ never imports a feature.
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Flask, current_app, g, has_request_context, jsonify, redirect, render_template, request,
                    session, url_for)
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from sqlalchemy import text
 from werkzeug.exceptions import BadRequest
@@ -59,12 +61,26 @@ def _nav_links():
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI, background work: the site's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = request.cookies.get("lang")
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _html_lang() -> str:
     return "zh-CN" if str(get_locale()).startswith("zh") else str(get_locale())
+
+
+def _forget_previous_request():
+    """Drop what extensions cached on ``g`` for an earlier request in the same app context.
+
+    A server pushes a fresh app context per request, but tests (and CLI code) may keep one
+    app context across many requests; without this the locale, the signed-in user and the
+    CSRF token of the first request would stick to the following ones.
+    """
+    g.pop("_flask_babel", None)
+    g.pop("_login_user", None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 @bp.before_app_request
@@ -115,10 +131,8 @@ def _security_headers(response):
 
 @bp.app_context_processor
 def _template_globals():
-    from interaction.accounts.permissions import Permission  # templates test permissions by name
-
+    # `Permission` is a template global too, registered by the factory: core knows no feature.
     return {
-        "Permission": Permission,
         "html_lang": _html_lang(),
         "large_text": request.cookies.get("large_text") == "1",
         "languages": current_app.config["LANGUAGES"],
@@ -145,11 +159,19 @@ def healthz():
 
 
 def _back():
-    target = request.form.get("next") or request.referrer or url_for("web.index")
-    # Only paths on this site: an open redirect would help phishing.
-    if not target.startswith("/") or target.startswith("//"):
+    target = request.form.get("next") or request.referrer or ""
+    parts = urlsplit(target)
+    if parts.netloc == request.host and parts.scheme in ("http", "https"):  # our own page, as a full URL
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+    # Only paths on this site: an open redirect would help phishing ("/\\x" is "//x" to browsers).
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or any(c in target for c in "\r\n"):
         target = url_for("web.index")
     return redirect(target)
+
+
+def _set_preference(response, name: str, value: str) -> None:
+    response.set_cookie(name, value, max_age=ONE_YEAR, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 @bp.post("/preferences/language")
@@ -158,7 +180,7 @@ def set_language():
     if lang not in current_app.config["LANGUAGES"]:
         raise BadRequest()
     response = _back()
-    response.set_cookie("lang", lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    _set_preference(response, "lang", lang)
     return response
 
 
@@ -166,12 +188,28 @@ def set_language():
 def toggle_large_text():
     response = _back()
     value = "0" if request.cookies.get("large_text") == "1" else "1"
-    response.set_cookie("large_text", value, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    _set_preference(response, "large_text", value)
     return response
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with Chinese as UTF-8 and over-deep nesting refused as malformed input."""
+
+    ensure_ascii = False  # UTF-8 Chinese: half the bytes of \\uXXXX escapes
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:  # "[[[[..." a hundred thousand deep: a 400, not a 500
+            raise ValueError("JSON nested too deeply") from None
+
+
 def init_app(app: Flask) -> None:
-    app.json.ensure_ascii = False  # UTF-8 Chinese: half the bytes of \\uXXXX escapes
+    app.json = JSONProvider(app)
+    # Core's own tables (audit log, idempotency records) are part of the schema whichever features
+    # happen to import them: create_all and `flask db migrate` must always see the same metadata.
+    from interaction.core import api as _core_api, audit as _core_audit  # noqa: F401
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
@@ -181,6 +219,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_request)
 
 
 def _translation_dirs(app: Flask) -> list[str]:
@@ -189,13 +228,43 @@ def _translation_dirs(app: Flask) -> list[str]:
     return [str(p) for p in sorted(package.glob("**/translations")) if p.is_dir()]
 
 
+class Utf8Json:
+    """The json module of Socket.IO frames: Chinese as UTF-8, not escaped code points (half the bytes)."""
+
+    @staticmethod
+    def dumps(obj, **kwargs):
+        import json
+
+        kwargs.setdefault("ensure_ascii", False)
+        kwargs.setdefault("separators", (",", ":"))
+        return json.dumps(obj, **kwargs)
+
+    @staticmethod
+    def loads(s, **kwargs):
+        import json
+
+        return json.loads(s, **kwargs)
+
+
 def init_socketio(app: Flask) -> None:
-    """Bind Socket.IO last, once every feature registered its namespace (see CONVENTIONS 13)."""
+    """Bind Socket.IO last, once every feature registered its namespace (see CONVENTIONS 13).
+
+    A feature may supply the client manager (``app.extensions["interaction.socketio_manager"]``,
+    a factory taking the app; interviews: ordered, private-aware delivery over REDIS_URL).
+    Origins stay checked against the site's own unless SOCKETIO_ALLOWED_ORIGINS lists others.
+    """
+    options = {}
+    manager_factory = app.extensions.get("interaction.socketio_manager")
+    if manager_factory is not None:
+        options["client_manager"] = manager_factory(app)
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         message_queue=app.config.get("REDIS_URL"),
         cors_allowed_origins=app.config.get("SOCKETIO_ALLOWED_ORIGINS"),
+        json=Utf8Json,
+        max_http_buffer_size=app.config.get("SOCKETIO_MAX_MESSAGE_BYTES", 64 * 1024),
         logger=False,
         engineio_logger=False,
+        **options,
     )

@@ -1,9 +1,42 @@
-"""Leader mailbox (领导信箱): mailboxes, letters, deadlines, supervision, publication."""
+"""Leader mailbox (领导信箱): mailboxes, letters, deadlines, supervision, publication.
+
+``init_app`` registers the pages and CLI, the moderation kind ``mailbox.letter`` (publication of a
+handled letter, masked) and its receiver, the home-page channel, work and admin links, the
+"my letters" account link and the demo seeder.
+"""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from interaction.accounts.permissions import Permission
+from interaction.core.signals import moderation_decided
+from interaction.core.web import Channel, NavLink, register_channel, register_nav_link
 
 
 def init_app(app: Flask) -> None:
-    from interaction.mailbox import cli
+    from interaction.core import calendar  # noqa: F401 - CalendarYear: a table create_all must know
+    from interaction.mailbox import cli, demo, services, views
+    from interaction.moderation.registry import ModerationKind, register_kind
 
+    app.register_blueprint(views.bp)
     app.cli.add_command(cli.mailboxes_cli)
+    app.cli.add_command(cli.mailbox_cli)
+    register_kind(app, ModerationKind(services.MODERATION_KIND, _l("领导信箱来信公开"),
+                                      services.describe_for_moderation))
+    moderation_decided.connect(services.on_moderation_decided, sender=services.MODERATION_KIND)
+    register_channel(app, Channel("mailbox.index", _l("领导信箱"),
+                                  _l("给省长和各部门负责人写信，按时答复，可查询办理进度。")))
+    register_nav_link(app, NavLink("mailbox.inbox", _l("来信办理"), Permission.HANDLE))
+    register_nav_link(app, NavLink("mailbox.supervision", _l("电子监察"), Permission.OVERSEE))
+    app.extensions.setdefault("interaction.account_links", []).append(("mailbox.my_letters", _l("我的来信")))
+    admin_links = [("mailbox.calendar_list", _l("工作日历"), _l("录入每年的放假和调休上班安排。")),
+                   ("mailbox.mailbox_list", _l("信箱管理"), _l("省长信箱和各部门信箱，答复期限。"))]
+    try:
+        from interaction.accounts.admin import register_admin_link
+    except ImportError:
+        for endpoint, title, _description in admin_links:
+            register_nav_link(app, NavLink(endpoint, title, Permission.ADMIN))
+    else:
+        for endpoint, title, description in admin_links:
+            register_admin_link(app, endpoint, title, description)
+    app.extensions.setdefault("interaction.demo_seeders", []).append(demo.seed)

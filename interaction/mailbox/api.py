@@ -1,16 +1,352 @@
-"""Leader mailbox API."""
+"""Leader mailbox API (API.md "Leader mailbox"), mounted under ``/api/v1`` by ``interaction.api``.
 
-from flask import Blueprint, jsonify
+Access to one letter (``GET /letters/{number}``): staff of its current department, oversight
+staff and administrators (each such read of personal data is audited); the signed-in author;
+anyone with the right query code. Everyone else, and a wrong or missing code, gets the 404 an
+unknown number gets. Failed look-ups are rate-limited per address (``MAILBOX_LOOKUP_LIMIT``,
+default 10 a minute, then 429), on every endpoint that takes a query code.
+"""
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
+from interaction.accounts.models import Department
+from interaction.accounts.permissions import Permission, permission_required
+from interaction.core.api import idempotent, json_body, paginated, validate
+from interaction.core.calendar import set_year_schedule, year_schedule
 from interaction.core.db import db
-from interaction.mailbox.models import Mailbox
+from interaction.core.errors import NotFound, ValidationFailed
+from interaction.core.extensions import limiter
+from interaction.core.time import isoformat
+from interaction.core.workdays import YearSchedule
+from interaction.mailbox import queries, services
+from interaction.mailbox.forms import ACTION_FORMS, ApiLetterForm, ApiRatingForm, RehandleForm, SuperviseForm
+from interaction.mailbox.models import Letter, LetterState
 
 bp = Blueprint("mailbox", __name__)
 
 
+def lookup_limit() -> str:
+    return current_app.config.get("MAILBOX_LOOKUP_LIMIT", "10/minute")
+
+
+def _failed_lookup(response) -> bool:
+    return response.status_code == 404
+
+
+#: Shared by every endpoint (API and pages) that takes a query code: only failures count.
+lookup_limited = limiter.shared_limit(lookup_limit, scope="mailbox-lookup", deduct_when=_failed_lookup)
+
+
+# -- serialization ----------------------------------------------------------------------------------
+
+def _department(dept):
+    return dept.code if dept is not None else None
+
+
+def serialize_event(event, *, staff: bool) -> dict:
+    item = {"at": isoformat(event.at_dt), "action": event.action}
+    if event.note and (staff or not event.is_internal):
+        item["note"] = event.note
+    if event.department is not None:
+        item["department"] = event.department.code
+        item["department_name"] = event.department.name
+    if event.action == "replied" and event.data and event.data.get("body"):
+        item["reply"] = event.data["body"]
+    if event.action == "rated" and event.data:
+        item["score"] = event.data.get("score")
+    return item
+
+
+def serialize_letter(letter: Letter, *, staff: bool = False) -> dict:
+    """A letter for its writer (and, with ``staff``, its handlers: internal notes too)."""
+    reply = None
+    if letter.reply_body is not None and letter.status in ("replied", "rated", "closed"):
+        reply = {"body": letter.reply_body, "at": isoformat(letter.replied_dt),
+                 "department": _department(letter.reply_department)}
+    rating = None
+    if letter.rating_score is not None:
+        rating = {"score": letter.rating_score, "resolution": letter.rating_resolution,
+                  "attitude": letter.rating_attitude, "speed": letter.rating_speed,
+                  "comment": letter.rating_comment, "at": isoformat(letter.rated_dt)}
+    events = letter.events if staff else queries.public_events(letter)
+    data = {
+        "number": letter.number,
+        "mailbox": letter.mailbox.code,
+        "category": letter.category,
+        "subject": letter.subject,
+        "body": letter.body,
+        "channel": letter.channel,
+        "status": letter.status,
+        "submitted_at": isoformat(letter.received_dt),
+        "received_at": isoformat(letter.received_dt),
+        "accept_due_at": isoformat(letter.accept_due_dt),
+        "due_at": isoformat(letter.due_dt),
+        "overdue": bool(letter.is_overdue),
+        "due_soon": bool(letter.is_due_soon),
+        "workdays_left": letter.workdays_left(),
+        "department": _department(letter.department),
+        "department_name": letter.department.name,
+        "rejection_reason": letter.rejection_reason,
+        "extended_workdays": letter.extended_workdays,
+        "transfer_count": letter.transfer_count,
+        "reply": reply,
+        "rating": rating,
+        "can_rehandle": letter.can_rehandle,
+        "public_consent": letter.public_consent,
+        "is_published": letter.is_published,
+        "writer": {"name": letter.name, "phone": letter.phone, "email": letter.email},
+        "timeline": [serialize_event(e, staff=staff) for e in events],
+    }
+    if staff:
+        data["flagged"] = letter.is_flagged
+        data["publication_state"] = letter.publication_state
+    return data
+
+
+def serialize_summary(letter: Letter) -> dict:
+    return {"number": letter.number, "mailbox": letter.mailbox.code, "category": letter.category,
+            "subject": letter.subject, "status": letter.status, "received_at": isoformat(letter.received_dt),
+            "due_at": isoformat(letter.due_dt), "overdue": bool(letter.is_overdue),
+            "due_soon": bool(letter.is_due_soon), "workdays_left": letter.workdays_left(),
+            "department": _department(letter.department), "transfer_count": letter.transfer_count,
+            "flagged": letter.is_flagged}
+
+
+def serialize_public(letter: Letter) -> dict:
+    """A published letter: masked texts only, with the fields the 发展指引 asks for."""
+    return {"number": letter.number, "category": letter.category, "subject": letter.published_subject,
+            "body": letter.published_body, "reply": letter.published_reply,
+            "received_at": isoformat(letter.received_dt), "accepted_at": isoformat(letter.accepted_dt),
+            "replied_at": isoformat(letter.replied_dt),
+            "reply_department": letter.reply_department.name if letter.reply_department else None,
+            "mailbox": letter.mailbox.name}
+
+
+# -- mailboxes ----------------------------------------------------------------------------------------
+
 @bp.get("/mailboxes")
 def list_mailboxes():
-    mailboxes = db.session.scalars(select(Mailbox).filter_by(is_active=True).order_by(Mailbox.sort_order, Mailbox.id))
+    """The active mailboxes: code, name, department code and reply_days."""
+    mailboxes = db.session.scalars(queries.active_mailboxes())
     return jsonify(items=[{"code": m.code, "name": m.name, "department": m.department.code,
                            "reply_days": m.reply_days} for m in mailboxes])
+
+
+# -- letters ------------------------------------------------------------------------------------------
+
+@bp.post("/letters")
+@idempotent
+def create_letter():
+    """Send a letter (anyone); staff of the mailbox's department may register post/phone/visit letters.
+
+    Body: mailbox, category, subject, body, name, phone, email?, public_consent, and for staff
+    channel and received_at (a past time). 201 with number and query_code (shown only here).
+    """
+    payload = json_body()
+    form = validate(ApiLetterForm, payload)
+    mailbox = form.selected_mailbox
+    channel = form.channel.data or "web"
+    received = form.received_at.data
+    actor = current_user if current_user.is_authenticated else None
+    letter, code, _created = services.submit_letter(mailbox, form.letter_data(), actor=actor, channel=channel,
+                                                    received_dt=received)
+    db.session.commit()
+    body = {"number": letter.number, "query_code": code, "status": letter.status,
+            "submitted_at": isoformat(letter.received_dt), "received_at": isoformat(letter.received_dt),
+            "accept_due_at": isoformat(letter.accept_due_dt), "due_at": isoformat(letter.due_dt),
+            "mailbox": mailbox.code, "department": letter.department.code, "channel": letter.channel}
+    return jsonify(body), 201
+
+
+def _may_read_as_staff(letter: Letter) -> bool:
+    return current_user.is_authenticated and (services.can_handle(current_user, letter)
+                                              or services.can_oversee(current_user))
+
+
+def _load_for_reader(number: str, code: str | None) -> tuple[Letter, bool]:
+    """The letter and whether the reader is staff; ``NotFound`` for anyone else (see module doc)."""
+    letter = services.find_letter(number)
+    if letter is not None and _may_read_as_staff(letter):
+        return letter, True
+    if letter is not None and current_user.is_authenticated and letter.author_id == current_user.id and not code:
+        return letter, False
+    return services.letter_by_code(number, code or ""), False
+
+
+@bp.get("/letters/<number>")
+@lookup_limited
+def get_letter(number):
+    """One letter: for its writer (``?query_code=``) or staff of its department; else 404."""
+    letter, staff = _load_for_reader(number, request.args.get("query_code"))
+    if staff:
+        services.view_personal_data(letter, actor=current_user)
+        db.session.commit()
+    return jsonify(serialize_letter(letter, staff=staff))
+
+
+@bp.post("/letters/<number>/actions")
+@permission_required(Permission.HANDLE)
+def act_on_letter(number):
+    """Act on a letter (staff of its current department, admin); 409 in the wrong state.
+
+    Actions: accept, reject (reason), assign (department), transfer (department, reason),
+    extend (workdays, reason), reply (body), close.
+    """
+    payload = json_body()
+    action = payload.get("action")
+    if action not in ACTION_FORMS:
+        raise ValidationFailed({"action": _("未知的办理操作。")})
+    letter = services.get_letter_or_404(number)
+    services.require_handle(current_user, letter)
+    form = validate(ACTION_FORMS[action], {k: v for k, v in payload.items() if k != "action"})
+    perform_action(letter, action, form, current_user)
+    db.session.commit()
+    return jsonify(serialize_letter(letter, staff=True))
+
+
+def perform_action(letter: Letter, action: str, form, actor) -> Letter:
+    """Call the service of *action* with the fields of its validated *form* (the pages use it too)."""
+    fields = {name: getattr(form, name).data for name in ("reason", "workdays", "body") if hasattr(form, name)}
+    if hasattr(form, "selected_department"):
+        fields["department"] = form.selected_department
+    return services.act_on_letter(letter, action, actor=actor, **fields)
+
+
+@bp.post("/letters/<number>/rating")
+@lookup_limited
+def rate_letter(number):
+    """Rate the reply (the writer, with query_code): score 1..5 overall, optional dimensions and comment.
+
+    409 before the reply and for a second rating.
+    """
+    payload = json_body()
+    letter, _staff = _load_writer(number, payload.get("query_code"))
+    form = validate(ApiRatingForm, payload)
+    services.rate_letter(letter, form.score.data, resolution=form.resolution.data, attitude=form.attitude.data,
+                         speed=form.speed.data, comment=form.comment.data, actor=_citizen())
+    db.session.commit()
+    return jsonify(serialize_letter(letter))
+
+
+def _citizen():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _load_writer(number: str, code) -> tuple[Letter, bool]:
+    """The letter for its writer: by query code, or the signed-in author; 404 otherwise."""
+    if not isinstance(code, str) or not code:
+        letter = services.find_letter(number)
+        if letter is not None and current_user.is_authenticated and letter.author_id == current_user.id:
+            return letter, False
+        code = ""
+    return services.letter_by_code(number, code), False
+
+
+@bp.post("/letters/<number>/rehandle")
+@lookup_limited
+def rehandle_letter(number):
+    """Ask once for re-handling (再办理) after an overall rating of 1–2: ``{"query_code", "reason"?}``."""
+    payload = json_body()
+    letter, _staff = _load_writer(number, payload.get("query_code"))
+    form = validate(RehandleForm, {k: v for k, v in payload.items() if k == "reason"})
+    services.request_rehandle(letter, form.reason.data, actor=_citizen())
+    db.session.commit()
+    return jsonify(serialize_letter(letter))
+
+
+@bp.post("/letters/<number>/supervise")
+@permission_required(Permission.OVERSEE)
+def supervise_letter(number):
+    """督办 an open letter (oversight staff, admin): ``{"note"}`` goes to its timeline and its department."""
+    payload = json_body()
+    letter = services.get_letter_or_404(number)
+    form = validate(SuperviseForm, payload)
+    services.supervise_letter(letter, form.note.data, actor=current_user)
+    db.session.commit()
+    return jsonify(serialize_letter(letter, staff=True))
+
+
+@bp.get("/letters")
+@permission_required(Permission.HANDLE)
+def list_letters():
+    """Letters of the caller's department (admin: all), by deadline: ``?status=&overdue=true&due_soon=true``."""
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in LetterState}:
+        raise ValidationFailed({"status": _("未知的状态。")})
+    due = None
+    if request.args.get("overdue", "").lower() in ("1", "true", "yes"):
+        due = "overdue"
+    elif request.args.get("due_soon", "").lower() in ("1", "true", "yes"):
+        due = "soon"
+    department_id = None
+    if code := request.args.get("department"):
+        department = db.session.scalar(select(Department).where(Department.code == code))
+        if department is None:
+            raise ValidationFailed({"department": _("请选择一个有效的部门。")})
+        department_id = department.id
+    stmt = queries.query_inbox(current_user, status=status, due=due, category=request.args.get("category") or None)
+    if department_id is not None:
+        stmt = stmt.where(Letter.department_id == department_id)
+    return paginated(stmt, serialize_summary)
+
+
+@bp.get("/public/letters")
+def list_public_letters():
+    """Handled letters published with consent after moderation, personal data masked: ``?q=&page=``."""
+    return paginated(queries.query_published(request.args.get("q"), request.args.get("category") or None),
+                     serialize_public)
+
+
+@bp.get("/public/letters/<number>")
+def get_public_letter(number):
+    """One published letter (masked)."""
+    letter = services.find_letter(number)
+    if letter is None or not letter.is_published:
+        raise NotFound()
+    return jsonify(serialize_public(letter))
+
+
+@bp.get("/public/letters/statistics")
+def letter_statistics():
+    """The public statistics strip: letters received, reply rate, on-time rate, satisfaction; month and year."""
+    return jsonify(queries.statistics_strip())
+
+
+# -- calendar -----------------------------------------------------------------------------------------
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise NotFound()
+
+
+@bp.get("/calendar/<int:year>")
+def get_calendar_year(year):
+    """A year's official schedule: holidays, make-up working days and where they come from."""
+    _check_year(year)
+    return jsonify(year_schedule(year).to_dict())
+
+
+@bp.put("/calendar/<int:year>")
+@permission_required(Permission.ADMIN)
+def put_calendar_year(year):
+    """Replace a year's schedule (admin): ``{"holidays": [...], "workdays": [...]}``."""
+    _check_year(year)
+    payload = json_body()
+    errors = {}
+    for key in ("holidays", "workdays"):
+        if key in payload and not isinstance(payload[key], list):
+            errors[key] = _("必须是日期列表（YYYY-MM-DD）。")
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        schedule = YearSchedule.from_dict(year, {k: v for k, v in payload.items() if k in ("year", "holidays",
+                                                                                         "workdays")})
+    except ValueError as exc:
+        raise ValidationFailed({"holidays": _("日程无效：%(detail)s", detail=str(exc))}) from None
+    set_year_schedule(schedule, current_user)
+    db.session.commit()
+    return jsonify(year_schedule(year).to_dict())
+

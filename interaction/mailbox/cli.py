@@ -1,4 +1,4 @@
-"""``flask mailboxes ...`` commands."""
+"""``flask mailboxes ...`` (set-up) and ``flask mailbox sweep`` (scheduled work) commands."""
 
 import click
 from flask.cli import AppGroup
@@ -6,9 +6,11 @@ from sqlalchemy import select
 
 from interaction.accounts.models import Department
 from interaction.core.db import db
+from interaction.mailbox import services
 from interaction.mailbox.models import Mailbox
 
 mailboxes_cli = AppGroup("mailboxes", help="Manage mailboxes.")
+mailbox_cli = AppGroup("mailbox", help="Scheduled work of the leader mailbox.")
 
 
 @mailboxes_cli.command("create")
@@ -23,6 +25,15 @@ def create_mailbox(code, name, department_code, reply_days):
         raise click.ClickException(f"unknown department {department_code!r}")
     if db.session.scalar(select(Mailbox).filter_by(code=code)):
         raise click.ClickException(f"mailbox {code!r} exists already")
-    db.session.add(Mailbox(code=code, name=name, department=department, reply_days=reply_days))
+    services.save_mailbox(None, {"code": code, "name": name, "department_id": department.id,
+                                 "reply_days": reply_days}, actor=None)
     db.session.commit()
     click.echo(f"created mailbox {code}")
+
+
+@mailbox_cli.command("sweep")
+def sweep():
+    """Send deadline reminders (each once) and close rated letters; safe to run from cron at any rate."""
+    counts = services.send_reminders()
+    db.session.commit()
+    click.echo(f"reminders: {counts['due_soon']} due soon, {counts['due']} due; closed: {counts['closed']}")

@@ -1,5 +1,185 @@
-"""Moderation API."""
+"""Moderation API (routes relative to ``/api/v1``): the queue, decisions, the word lists, my submissions."""
 
-from flask import Blueprint
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from interaction.accounts.permissions import Permission, permission_required
+from interaction.core.api import json_body, paginated, validate
+from interaction.core.db import db
+from interaction.core.errors import NotFound, ValidationFailed
+from interaction.core.time import isoformat
+from interaction.moderation import queries, services
+from interaction.moderation.forms import DecisionForm
+from interaction.moderation.models import CaseState, ModerationCase, SensitiveWord, WordList
+from interaction.moderation.registry import describe, kinds
 
 bp = Blueprint("moderation", __name__)
+
+STATES = {s.value for s in CaseState}
+
+
+def serialize_case(case: ModerationCase) -> dict:
+    """A case as the contract shows it (``target`` is what the kind describes, or null)."""
+    kind = kinds().get(case.kind)
+    return {
+        "id": case.id,
+        "kind": case.kind,
+        "kind_label": str(kind.label) if kind else case.kind,
+        "target_id": case.target_id,
+        "target": describe(case.kind, case.target_id),
+        "state": case.state,
+        "screening": case.screening or {},
+        "is_automatic": case.is_automatic,
+        "author_id": case.author_id,
+        "created_at": isoformat(case.created_dt),
+        "decided_at": isoformat(case.decided_dt),
+        "decided_by_id": case.decided_by_id,
+        "reason": case.reason,
+    }
+
+
+def serialize_own_case(case: ModerationCase) -> dict:
+    """A case as its author sees it: the outcome and the reason, not the screening internals."""
+    kind = kinds().get(case.kind)
+    return {"id": case.id, "kind": case.kind, "kind_label": str(kind.label) if kind else case.kind,
+            "target": describe(case.kind, case.target_id), "state": case.state,
+            "created_at": isoformat(case.created_dt), "decided_at": isoformat(case.decided_dt),
+            "reason": case.reason}
+
+
+def serialize_word(entry: SensitiveWord) -> dict:
+    return {"id": entry.id, "word": entry.word, "list": entry.list, "created_at": isoformat(entry.created_dt),
+            "created_by_id": entry.created_by_id}
+
+
+def _decision_payload(payload: dict) -> DecisionForm:
+    """Validate ``{"verdict", "reason"?}``: strings only (a list is not a verdict), then the form's rules."""
+    wrong = {name: _("类型不正确。") for name in ("verdict", "reason")
+             if payload.get(name) is not None and not isinstance(payload[name], str)}
+    if wrong:
+        raise ValidationFailed(wrong)
+    return validate(DecisionForm, {name: payload.get(name) for name in ("verdict", "reason")})
+
+
+@bp.get("/moderation/cases")
+@permission_required(Permission.MODERATE)
+def list_cases():
+    """The moderation queue, oldest first (moderators).
+
+    ``?state=pending|approved|rejected`` (absent or ``all``: every state), ``?kind=``, ``?page=``, ``?per_page=``.
+    """
+    state = request.args.get("state") or None
+    if state == "all":
+        state = None
+    if state is not None and state not in STATES:
+        raise ValidationFailed({"state": _("状态无效。")})
+    return paginated(queries.query_cases(state=state, kind=request.args.get("kind") or None), serialize_case)
+
+
+@bp.get("/moderation/cases/<int:case_id>")
+@permission_required(Permission.MODERATE)
+def get_case(case_id: int):
+    """One case (moderators)."""
+    return jsonify(serialize_case(services.get_case_or_404(case_id)))
+
+
+@bp.post("/moderation/cases/<int:case_id>/decision")
+@permission_required(Permission.MODERATE)
+def decide_case(case_id: int):
+    """Decide a case (moderators).
+
+    ``{"verdict": "approve|reject", "reason"?}`` → 200 with the case; a rejection needs a reason (422),
+    an unknown verdict is 422, a case decided already is 409.
+    """
+    case = services.get_case_or_404(case_id)
+    form = _decision_payload(json_body())
+    services.decide_case(case, form.verdict.data, reason=form.reason.data, actor=current_user)
+    db.session.commit()
+    return jsonify(serialize_case(case))
+
+
+@bp.post("/moderation/cases/decision")
+@permission_required(Permission.MODERATE)
+def decide_cases():
+    """Decide several cases the same way (moderators).
+
+    ``{"ids": [..], "verdict", "reason"?}`` → ``{"decided": [ids], "skipped": [ids already decided]}``.
+    """
+    payload = json_body()
+    ids = payload.get("ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ValidationFailed({"ids": _("请提供审核项编号的列表。")})
+    form = _decision_payload(payload)
+    cases = db.session.scalars(db.select(ModerationCase).where(ModerationCase.id.in_(ids))
+                               .order_by(ModerationCase.id)).all()
+    if len(cases) != len(set(ids)):
+        raise NotFound()
+    decided, skipped = services.decide_cases(cases, form.verdict.data, form.reason.data, actor=current_user)
+    db.session.commit()
+    return jsonify(decided=[c.id for c in decided], skipped=[c.id for c in skipped])
+
+
+@bp.get("/moderation/mine")
+@login_required
+def my_cases():
+    """The signed-in user's own submissions, with outcome and rejection reason, newest first."""
+    return paginated(queries.query_cases_by_author(current_user.id), serialize_own_case)
+
+
+@bp.get("/moderation/words")
+@permission_required(Permission.ADMIN)
+def list_words():
+    """The sensitive-word lists (administrators).
+
+    ``?list=block|review``; ordered by list, then word.
+    """
+    list_name = request.args.get("list") or None
+    if list_name is not None and list_name not in {w.value for w in WordList}:
+        raise ValidationFailed({"list": _("请选择禁止词或审核词。")})
+    return paginated(queries.query_words(list_name), serialize_word)
+
+
+@bp.post("/moderation/words")
+@permission_required(Permission.ADMIN)
+def add_words():
+    """Add sensitive words (administrators).
+
+    ``{"word", "list": "block|review"}`` → 201 with the word (409 if already on that list; a word
+    on the other list moves); ``{"words": [..], "list"}`` → 201 ``{"added": [...], "skipped": [...]}``.
+    """
+    payload = json_body()
+    list_name = payload.get("list")
+    if not isinstance(list_name, str):
+        raise ValidationFailed({"list": _("请选择禁止词或审核词。")})
+    if "words" in payload:
+        words = payload["words"]
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValidationFailed({"words": _("请提供词语的列表。")})
+        added, skipped = services.add_sensitive_words("\n".join(words), list_name, actor=current_user)
+        db.session.commit()
+        return jsonify(added=[serialize_word(w) for w in added], skipped=skipped), 201
+    word = payload.get("word")
+    if not isinstance(word, str):
+        raise ValidationFailed({"word": _("请填写词语。")})
+    entry = services.add_sensitive_word(word, list_name, actor=current_user)
+    db.session.commit()
+    return jsonify(serialize_word(entry)), 201
+
+
+@bp.delete("/moderation/words/<int:word_id>")
+@permission_required(Permission.ADMIN)
+def remove_word(word_id: int):
+    """Remove a sensitive word (administrators) → 204."""
+    entry = db.session.get(SensitiveWord, word_id)
+    if entry is None:
+        raise NotFound()
+    services.remove_sensitive_word(entry, actor=current_user)
+    db.session.commit()
+    return "", 204
+
+
+decide_case.openapi = {"post": {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["verdict"],
+    "properties": {"verdict": {"type": "string", "enum": ["approve", "reject"]},
+                   "reason": {"type": "string", "maxLength": 500}}}}}}}}

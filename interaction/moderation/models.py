@@ -65,11 +65,11 @@ class ModerationCase(db.Model):
         self.is_automatic = automatic
 
     def approve(self, *, actor=None, reason: str | None = None, automatic: bool = False) -> None:
-        """pending → approved; anything else raises :class:`InvalidTransition` (409)."""
+        """Approve: pending → approved; anything else raises :class:`InvalidTransition` (409)."""
         self._decide(CaseState.approved, actor=actor, reason=reason, automatic=automatic)
 
     def reject(self, *, reason: str, actor=None, automatic: bool = False) -> None:
-        """pending → rejected with the *reason* the author will see; else :class:`InvalidTransition`."""
+        """Reject: pending → rejected with the *reason* the author will see; else :class:`InvalidTransition`."""
         self._decide(CaseState.rejected, actor=actor, reason=reason, automatic=automatic)
 
 

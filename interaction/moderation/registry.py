@@ -4,10 +4,13 @@ Features register their kinds in ``init_app``; the registry is kept per app in
 ``app.extensions["interaction.moderation_kinds"]`` so test apps never share it.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "interaction.moderation_kinds"
 
@@ -48,4 +51,10 @@ def describe(kind_name: str, target_id: str) -> dict | None:
     kind = get_kind(kind_name)
     if kind is None:
         return None
-    return kind.describe(str(target_id))
+    try:
+        return kind.describe(str(target_id))
+    except Exception:  # noqa: BLE001 - one broken target must not take the whole queue down
+        if current_app.testing:
+            raise
+        log.exception("describing %s %s failed", kind_name, target_id)
+        return None

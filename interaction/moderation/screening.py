@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from interaction.core.db import db
 from interaction.core.time import now_utc
+from interaction.core.words import WordScreen
 from interaction.moderation.models import ModerationCase, SensitiveWord, WordList, WordListVersion
 
 SCREEN_KEY = "interaction.moderation_screen"
@@ -28,7 +29,8 @@ MAX_LINKS = 2
 # After NFKC (full-width ｈｔｔｐ：／／ becomes ASCII): schemes, www. hosts and bare domains.
 LINK_RE = re.compile(
     r"(?:https?://|www\.)[^\s<>\"'，。、；）]+"
-    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|info|top|xyz|cc|io|me|vip|club|site)\b(?:/\S*)?",
+    r"|(?<![a-z0-9.@-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*"
+    r"\.(?:com|cn|net|org|info|top|xyz|cc|io|me|vip|club|site|tk|ru)(?![a-z0-9-])(?:/[^\s<>\"'，。、；）]*)?",
     re.IGNORECASE,
 )
 
@@ -62,16 +64,14 @@ def bump_version() -> None:
     db.session.flush()
 
 
-def _build_screen():
-    from interaction.core.words import WordScreen
-
+def _build_screen() -> WordScreen:
     rows = db.session.execute(select(SensitiveWord.word, SensitiveWord.list)).all()
     block = [w for w, kind in rows if kind == WordList.block]
     review = [w for w, kind in rows if kind == WordList.review]
     return WordScreen(block=block, review=review)
 
 
-def word_screen():
+def word_screen() -> WordScreen:
     """The compiled screen for the current word lists, rebuilt only when they changed."""
     version = current_version()
     cached = current_app.extensions.get(SCREEN_KEY)

@@ -9,11 +9,12 @@ import logging
 import unicodedata
 from collections.abc import Iterable
 
+from flask import current_app, has_request_context
 from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import gettext
 from sqlalchemy import select
 
-from interaction.core import audit
+from interaction.core import audit, words
 from interaction.core.db import db
 from interaction.core.errors import Conflict, NotFound, ValidationFailed
 from interaction.core.signals import moderation_decided
@@ -27,11 +28,18 @@ MAX_REASON = 500
 MAX_WORD = 100
 
 
-def _automatic_rejection_reason() -> str:
-    from flask import current_app
-
+def _(message: str, **kwargs) -> str:
+    """Gettext that also works outside a request (CLI, tests, socket handlers): then in Chinese."""
+    if has_request_context():
+        return gettext(message, **kwargs)
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")):
-        return _("内容含有不允许发布的词语，未能通过审核。请修改后重新提交。")
+        return gettext(message, **kwargs)
+
+
+def _automatic_rejection_reason() -> str:
+    # Stored on the case, so in the source language whatever the submitter's page language.
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")):
+        return gettext("内容含有不允许发布的词语，未能通过审核。请修改后重新提交。")
 
 
 def submit_for_moderation(kind: str, target_id, *, text: str, author=None) -> ModerationCase:
@@ -88,7 +96,9 @@ def _check_decision(verdict: str, reason: str | None) -> tuple[Verdict, str | No
 def _lock(case: ModerationCase) -> None:
     """Reload *case* under a row lock so two moderators cannot both decide it (PostgreSQL)."""
     db.session.flush()
-    db.session.refresh(case, with_for_update=True)
+    # Lock the row alone (FOR UPDATE refuses the outer joins that load author and decider), then re-read it.
+    db.session.execute(select(ModerationCase.id).where(ModerationCase.id == case.id).with_for_update())
+    db.session.refresh(case)
 
 
 def decide_case(case: ModerationCase, verdict: str, *, reason: str | None = None, actor) -> ModerationCase:
@@ -158,7 +168,7 @@ def add_sensitive_word(word: str, list_name: str, *, actor) -> SensitiveWord:
     """
     word_list = _check_list(list_name)
     normalized = normalize_word(word)
-    if not normalized:
+    if not words.normalize(normalized):  # only punctuation or spaces: the screen would ignore it
         raise ValidationFailed({"word": _("请填写词语。")})
     if len(normalized) > MAX_WORD:
         raise ValidationFailed({"word": _("词语不能超过 %(n)d 个字。", n=MAX_WORD)})

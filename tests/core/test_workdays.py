@@ -63,8 +63,12 @@ def test_2026_national_day_schedule_as_published_in_the_package():
     assert date(2026, 9, 20) in schedule.workdays  # Sunday
     assert date(2026, 10, 10) in schedule.workdays  # Saturday
     assert schedule.workdays == {
-        date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28),
-        date(2026, 5, 9), date(2026, 9, 20), date(2026, 10, 10),
+        date(2026, 1, 4),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 5, 9),
+        date(2026, 9, 20),
+        date(2026, 10, 10),
     }
 
 

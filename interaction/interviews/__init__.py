@@ -1,0 +1,53 @@
+"""Live online interviews (在线访谈): scheduling, the live room over Socket.IO, the published transcript."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from interaction.core.extensions import socketio
+from interaction.core.signals import moderation_decided
+from interaction.core.web import Channel, NavLink, register_channel, register_nav_link
+from interaction.interviews.delivery import NAMESPACE
+
+#: Client manager factory that core.web.init_socketio uses (ordered, private-aware delivery).
+MANAGER_EXTENSION = "interaction.socketio_manager"
+
+
+def _on_moderation_decided(sender, case=None, actor=None, **_kwargs):
+    from interaction.interviews.services import apply_moderation_decision
+
+    if case is not None:
+        apply_moderation_decision(case, actor)
+
+
+def _register_namespace() -> None:
+    """Register the namespace once per process, before ``socketio.init_app`` (CONVENTIONS 13).
+
+    The one ``SocketIO`` object is bound again for every app a test builds; handlers listed in
+    ``namespace_handlers`` are attached to each new server, so the namespace goes there directly.
+    """
+    from interaction.interviews.events import InterviewNamespace
+
+    if not any(ns.namespace == NAMESPACE for ns in socketio.namespace_handlers):
+        namespace = InterviewNamespace(NAMESPACE)
+        namespace._set_socketio(socketio)
+        socketio.namespace_handlers.append(namespace)
+
+
+def init_app(app: Flask) -> None:
+    from interaction.accounts.permissions import Permission
+    from interaction.interviews import api, live, models, services, views  # noqa: F401 - models: tables
+    from interaction.moderation.registry import ModerationKind, register_kind
+
+    app.config.setdefault("INTERVIEWS_PRESENCE_SECONDS", 0 if app.testing else 2.0)
+    app.config.setdefault("INTERVIEWS_ASK_INTERVAL_SECONDS", 30)
+    app.config.setdefault("INTERVIEWS_GAP_WAIT_SECONDS", 1.0)
+    app.config.setdefault("INTERVIEWS_EVENT_BURST", 20)
+    app.config.setdefault("INTERVIEWS_EVENT_RATE", 5.0)
+    app.register_blueprint(views.bp)
+    register_kind(app, ModerationKind(services.MODERATION_KIND, _l("访谈提问"), services.describe_for_moderation))
+    moderation_decided.connect(_on_moderation_decided, sender=services.MODERATION_KIND)
+    register_channel(app, Channel("interviews.index", _l("在线访谈"),
+                                  _l("领导和部门负责人在线回答网民提问，可观看直播、提问和查看文字实录。")))
+    register_nav_link(app, NavLink("interviews.handovers", _l("访谈转办"), Permission.HANDLE))
+    app.extensions[MANAGER_EXTENSION] = live.make_manager
+    _register_namespace()

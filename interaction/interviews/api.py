@@ -1,0 +1,278 @@
+"""Live interviews API (routes relative to ``/api/v1``; contract: API.md "Live interviews").
+
+Every live action of the Socket.IO namespace has an equivalent endpoint here, for clients
+that do not keep a socket open (the hotline system, the mini-program); the effects and the
+broadcasts are the same because both call the same services.
+"""
+
+from flask import Blueprint, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from interaction.accounts.models import Department
+from interaction.accounts.permissions import Permission, permission_required
+from interaction.core.api import idempotent, json_body, page_args, paginated
+from interaction.core.db import db
+from interaction.core.errors import NotFound, ValidationFailed
+from interaction.core.time import isoformat
+from interaction.interviews import live, queries, services
+from interaction.interviews.forms import parse_local_datetime
+from interaction.interviews.models import Interview, InterviewStatus, LiveQuestion, QuestionState, TranscriptEntry
+
+bp = Blueprint("interviews", __name__)
+
+PUBLIC_STATES = (QuestionState.approved.value, QuestionState.answered.value, QuestionState.handed_over.value)
+
+
+def serialize_interview(interview: Interview) -> dict:
+    return {
+        "id": interview.id,
+        "title": interview.title,
+        "topic": interview.topic,
+        "description": interview.description,
+        "status": interview.status,
+        "department": interview.department.code,
+        "department_name": interview.department.name,
+        "scheduled_at": isoformat(interview.scheduled_dt),
+        "expected_minutes": interview.expected_minutes,
+        "started_at": isoformat(interview.started_dt),
+        "ended_at": isoformat(interview.ended_dt),
+        "last_seq": interview.next_seq - 1,
+        "current_question": interview.current_question_id,
+        "guests": [{"id": g.id, "name": g.name, "title": g.title, "role": g.role, "linked": g.user_id is not None}
+                   for g in interview.guests],
+        "url": url_for("interviews.room", interview_id=interview.id, _external=False),
+        "transcript_url": url_for("interviews.transcript", interview_id=interview.id)
+        if interview.status == InterviewStatus.ended else None,
+    }
+
+
+def _interview(interview_id: int) -> Interview:
+    interview = db.session.get(Interview, interview_id)
+    if interview is None:
+        raise NotFound()
+    return interview
+
+
+def _question(question_id: int) -> LiveQuestion:
+    question = db.session.get(LiveQuestion, question_id)
+    if question is None:
+        raise NotFound()
+    return question
+
+
+def _string(payload: dict, name: str, *, required: bool = False) -> str | None:
+    value = payload.get(name)
+    if value is None:
+        if required:
+            raise ValidationFailed({name: _("请填写内容。")})
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed({name: _("类型不正确。")})
+    return value
+
+
+def _int(payload: dict, name: str) -> int | None:
+    value = payload.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationFailed({name: _("类型不正确。")})
+    return value
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+@bp.get("/interviews")
+def list_interviews():
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in InterviewStatus}:
+        raise ValidationFailed({"status": _("状态只能是 scheduled、live 或 ended。")})
+    return paginated(queries.query_interviews(status), serialize_interview)
+
+
+def _guest_data(raw) -> list[services.GuestData]:
+    if not isinstance(raw, list) or not raw:
+        raise ValidationFailed({"guests": _("请至少填写一位嘉宾。")})
+    guests = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) \
+                or not isinstance(item.get("title", ""), str) or not isinstance(item.get("user") or "", str) \
+                or item.get("role", "guest") not in ("guest", "host"):
+            raise ValidationFailed({"guests": _("嘉宾应为 {name, title, user?, role?} 的列表。")})
+        guests.append(services.GuestData(name=item["name"], title=item.get("title", ""),
+                                         role=item.get("role", "guest"), user_email=item.get("user") or None))
+    return guests
+
+
+@bp.post("/interviews")
+@permission_required(Permission.RUN_INTERVIEWS)
+@idempotent
+def create_interview():
+    payload = json_body()
+    fields = {}
+    scheduled_raw = _string(payload, "scheduled_at", required=True)
+    scheduled = parse_local_datetime(scheduled_raw)
+    if scheduled is None:
+        fields["scheduled_at"] = _("时间应为 ISO 8601 格式。")
+    department = None
+    code = _string(payload, "department", required=True)
+    department = db.session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        fields["department"] = _("找不到该部门。")
+    minutes = payload.get("expected_minutes", 60)
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        fields["expected_minutes"] = _("类型不正确。")
+    if fields:
+        raise ValidationFailed(fields)
+    interview = services.create_interview(
+        title=_string(payload, "title", required=True), topic=_string(payload, "topic") or "",
+        description=_string(payload, "description") or "", department=department, scheduled_dt=scheduled,
+        expected_minutes=minutes, guests=_guest_data(payload.get("guests")), actor=current_user)
+    db.session.commit()
+    return jsonify(serialize_interview(interview)), 201
+
+
+@bp.get("/interviews/<int:interview_id>")
+def get_interview(interview_id: int):
+    return jsonify(serialize_interview(_interview(interview_id)))
+
+
+@bp.post("/interviews/<int:interview_id>/start")
+@permission_required(Permission.RUN_INTERVIEWS)
+def start_interview(interview_id: int):
+    interview = services.start_interview(_interview(interview_id), actor=current_user)
+    db.session.commit()
+    return jsonify(serialize_interview(interview))
+
+
+@bp.post("/interviews/<int:interview_id>/end")
+@permission_required(Permission.RUN_INTERVIEWS)
+def end_interview(interview_id: int):
+    interview = services.end_interview(_interview(interview_id), actor=current_user)
+    db.session.commit()
+    return jsonify(serialize_interview(interview))
+
+
+@bp.get("/interviews/<int:interview_id>/transcript")
+def get_transcript(interview_id: int):
+    """Entries in seq order; ``?since=N`` gives those after N (what a reconnecting client missed)."""
+    interview = _interview(interview_id)
+    try:
+        since = max(0, int(request.args.get("since", 0)))
+        per_page = min(100, max(1, int(request.args.get("per_page", 100))))  # a whole transcript page by default
+    except ValueError:
+        raise ValidationFailed({"since": _("since 和 per_page 应为整数。")}) from None
+    page, _default_per_page = page_args()
+    stmt = queries.query_transcript(interview.id, since)
+    total = db.session.scalar(select(func.count(TranscriptEntry.id)).where(
+        TranscriptEntry.interview_id == interview.id, TranscriptEntry.seq > since))
+    rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return jsonify(interview=interview.id, status=interview.status, items=[live.entry_payload(e) for e in rows],
+                   page=page, per_page=per_page, total=total)
+
+
+@bp.patch("/interviews/<int:interview_id>/transcript/<int:seq>")
+@permission_required(Permission.RUN_INTERVIEWS)
+def correct_entry(interview_id: int, seq: int):
+    payload = json_body()
+    entry = db.session.scalar(select(TranscriptEntry).where(TranscriptEntry.interview_id == interview_id,
+                                                            TranscriptEntry.seq == seq))
+    if entry is None:
+        raise NotFound()
+    services.correct_entry(entry, _string(payload, "body", required=True), reason=_string(payload, "reason"),
+                           actor=current_user)
+    db.session.commit()
+    return jsonify({**live.entry_payload(entry), "revisions": [
+        {"body_before": r.body_before, "body_after": r.body_after, "reason": r.reason, "at": isoformat(r.at_dt)}
+        for r in entry.revisions]})
+
+
+@bp.get("/interviews/<int:interview_id>/questions")
+def list_questions(interview_id: int):
+    """Moderators: every question (``?state=`` filters). Everyone else: only approved ones."""
+    interview = _interview(interview_id)
+    state = request.args.get("state") or None
+    stmt = queries.query_questions(interview.id, state)
+    if not services.can_moderate(_user()):
+        stmt = stmt.where(LiveQuestion.state.in_(PUBLIC_STATES))
+        return paginated(stmt, _public_question)
+    return paginated(stmt, live.question_payload)
+
+
+def _public_question(question: LiveQuestion) -> dict:
+    return {"id": question.id, "interview": question.interview_id, "body": question.body, "state": question.state,
+            "upvotes": question.upvotes, "asker": live.asker_label(question)}
+
+
+@bp.post("/interviews/<int:interview_id>/questions")
+@idempotent
+def ask_question(interview_id: int):
+    """A citizen's question: ``{"body"}`` → 201 ``{"id", "state"}`` (``"rejected"`` + ``reason`` if screened out)."""
+    payload = json_body()
+    question = services.ask_question(_interview(interview_id), _string(payload, "body", required=True),
+                                     actor=_user())
+    db.session.commit()
+    body = {"id": question.id, "state": question.state}
+    if question.state == QuestionState.rejected:
+        body["reason"] = question.reject_reason
+    return jsonify(body), 201
+
+
+@bp.post("/interviews/questions/<int:question_id>/approve")
+def approve_question(question_id: int):
+    payload = request.get_json(silent=True) or {}
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": _("类型不正确。")})
+    question = services.approve_question(_question(question_id), actor=_user(), body=_string(payload, "body"))
+    db.session.commit()
+    return jsonify(live.question_payload(question))
+
+
+@bp.post("/interviews/questions/<int:question_id>/reject")
+def reject_question(question_id: int):
+    payload = request.get_json(silent=True) or {}
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"reason": _("类型不正确。")})
+    question = services.reject_question(_question(question_id), actor=_user(), reason=_string(payload, "reason"))
+    db.session.commit()
+    return jsonify(live.question_payload(question))
+
+
+@bp.post("/interviews/questions/<int:question_id>/pick")
+def pick_question(question_id: int):
+    interview = services.pick_question(_question(question_id), actor=_user())
+    db.session.commit()
+    return jsonify(serialize_interview(interview))
+
+
+@bp.post("/interviews/questions/<int:question_id>/vote")
+def vote_question(question_id: int):
+    question = services.vote_question(_question(question_id), actor=_user())
+    db.session.commit()
+    return jsonify(id=question.id, upvotes=question.upvotes)
+
+
+@bp.post("/interviews/<int:interview_id>/answers")
+def answer(interview_id: int):
+    """``{"question"?: id, "body", "guest"?: id}`` (guests, hosts) → 201 the new transcript entry."""
+    payload = json_body()
+    interview = _interview(interview_id)
+    question_id = _int(payload, "question")
+    question = _question(question_id) if question_id is not None else None
+    entry = services.answer(interview, _string(payload, "body", required=True), actor=_user(), question=question,
+                            guest_id=_int(payload, "guest"))
+    db.session.commit()
+    return jsonify(live.entry_payload(entry)), 201
+
+
+@bp.post("/interviews/<int:interview_id>/remarks")
+def remark(interview_id: int):
+    """``{"body"}`` (hosts) → 201 a transcript entry of kind ``host``."""
+    payload = json_body()
+    entry = services.post_remark(_interview(interview_id), _string(payload, "body", required=True), actor=_user())
+    db.session.commit()
+    return jsonify(live.entry_payload(entry)), 201

@@ -1,0 +1,272 @@
+"""The ``/interviews`` Socket.IO namespace (API.md "Live interviews"): thin handlers over the services.
+
+Connect: authenticated from the page's session cookie, an ``Authorization: Bearer`` header or
+``auth: {"token": "<API token>"}``; anonymous clients may watch. A bad token is refused.
+
+Every event handler acknowledges with ``{"ok": true, ...}`` or ``{"ok": false, "error": code}``
+(``"fields"`` too for invalid input) and never raises: payloads are checked field by field
+(types, lengths), privileges are re-read from the database on each event, and a client sending
+more than its budget of events (a flood) is disconnected. Its effects are committed before any
+broadcast (see :mod:`.live`).
+"""
+
+import logging
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, disconnect
+from sqlalchemy import select
+
+from interaction.accounts import hash_token
+from interaction.accounts.models import ApiToken
+from interaction.core.db import db, write_intent
+from interaction.core.errors import DomainError
+from interaction.interviews import delivery, live, services
+from interaction.interviews.delivery import NAMESPACE, SocketAuth
+from interaction.interviews.models import Interview, LiveQuestion, QuestionState, TranscriptEntry
+
+log = logging.getLogger(__name__)
+
+MAX_ID = 2**53
+MAX_TEXT = {"body": services.MAX_ANSWER, "reason": services.MAX_REASON, "token": 200}
+
+
+class BadPayload(Exception):
+    def __init__(self, fields: dict):
+        super().__init__("bad payload")
+        self.fields = fields
+
+
+def _field(data: dict, name: str, kind: str, required: bool):
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise BadPayload({name: "required"})
+        return None
+    if kind in {"id", "seq"}:
+        if isinstance(value, bool) or not isinstance(value, int) or not (0 if kind == "seq" else 1) <= value < MAX_ID:
+            raise BadPayload({name: "integer expected"})
+    elif kind == "text":
+        if not isinstance(value, str):
+            raise BadPayload({name: "string expected"})
+        if len(value) > MAX_TEXT.get(name, services.MAX_ANSWER):
+            raise BadPayload({name: "too long"})
+    return value
+
+
+def handler(schema: dict, *, writes: bool = True):
+    """Wrap an ``on_<event>`` method: flood control, payload checks, one commit, an ack, no exceptions.
+
+    *schema* maps field → (kind, required), kind ``"id"``, ``"seq"`` or ``"text"``. The method
+    receives the checked values as keyword arguments and returns the ack's extra fields.
+    """
+
+    def decorator(method):
+        @wraps(method)
+        def wrapped(self, data=None, *extra):
+            sid = request.sid
+            manager = live.manager()
+            if not manager.allow_event(sid):
+                log.warning("socket %s flooded events; disconnected", sid)
+                disconnect()
+                return {"ok": False, "error": "flood"}
+            if not isinstance(data, dict) or extra or len(data) > 10:
+                return {"ok": False, "error": "invalid_payload"}
+            token = write_intent.set(writes)
+            try:
+                values = {name: _field(data, name, kind, required) for name, (kind, required) in schema.items()}
+                result = method(self, **values) or {}
+                if writes:
+                    db.session.commit()
+                else:
+                    db.session.rollback()
+                return {"ok": True, **result}
+            except BadPayload as exc:
+                db.session.rollback()
+                return {"ok": False, "error": "invalid_payload", "fields": exc.fields}
+            except DomainError as exc:
+                db.session.rollback()
+                answer = {"ok": False, "error": exc.code, "message": exc.message}
+                if exc.fields:
+                    answer["fields"] = exc.fields
+                return answer
+            except Exception:  # noqa: BLE001 - a socket event must never take the server down
+                db.session.rollback()
+                log.exception("interview event %s failed", method.__name__)
+                return {"ok": False, "error": "server_error"}
+            finally:
+                write_intent.reset(token)
+
+        return wrapped
+
+    return decorator
+
+
+def _interview(interview_id: int) -> Interview:
+    interview = db.session.get(Interview, interview_id)
+    if interview is None:
+        raise services.NotFound()
+    return interview
+
+
+def _question(question_id: int) -> LiveQuestion:
+    question = db.session.get(LiveQuestion, question_id)
+    if question is None:
+        raise services.NotFound()
+    return question
+
+
+class InterviewNamespace(Namespace):
+    """Live interview rooms: :func:`delivery.room`, :func:`delivery.moderators_room`, :func:`delivery.user_room`."""
+
+    def _auth(self) -> SocketAuth | None:
+        return live.manager().auth.get(request.sid)
+
+    def _user(self):
+        """The connection's user as the database says now (demoted, signed out, revoked: at once)."""
+        return live.resolve_user(self._auth())
+
+    def on_connect(self, auth=None):
+        """In: optional ``{"token": "<API token>"}``. Refused: a token that is not valid. Out: nothing."""
+        manager = live.manager()
+        # A connect is not an HTTP request: Flask-Login's per-request cache of the user is not ours to trust.
+        g.pop("_login_user", None)
+        token = write_intent.set(False)
+        try:
+            socket_auth = None
+            if isinstance(auth, dict) and auth.get("token") is not None:
+                raw = auth["token"]
+                if not isinstance(raw, str) or not raw or len(raw) > MAX_TEXT["token"]:
+                    raise ConnectionRefusedError("unauthorized")
+                api_token = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(raw)))
+                if api_token is None or not api_token.is_valid:
+                    raise ConnectionRefusedError("unauthorized")
+                socket_auth = SocketAuth(api_token.user_id, token_id=api_token.id)
+            elif auth is not None and not isinstance(auth, dict):
+                raise ConnectionRefusedError("invalid_auth")
+            elif current_user.is_authenticated:
+                token_id = request.environ.get("interaction.api_token_id")
+                socket_auth = SocketAuth(current_user.id, token_id=token_id,
+                                         session_version=None if token_id else current_user.session_version)
+        finally:
+            db.session.rollback()
+            write_intent.reset(token)
+        manager.auth[request.sid] = socket_auth
+        if socket_auth is not None:
+            manager.enter_room(request.sid, NAMESPACE, delivery.user_room(socket_auth.user_id))
+        manager.start_presence(current_app.config["INTERVIEWS_PRESENCE_SECONDS"])
+
+    def on_disconnect(self, reason=None):
+        manager = live.manager()
+        rooms = [r for r in manager.get_rooms(request.sid, NAMESPACE) or [] if delivery.is_public_room(r)]
+        manager.forget(request.sid)
+        for name in rooms:
+            self._presence_changed(name)
+
+    def _presence_changed(self, room_name: str) -> None:
+        # Without the presence loop (tests, a single small process) counts are pushed on every change.
+        if current_app.config["INTERVIEWS_PRESENCE_SECONDS"] <= 0:
+            manager = live.manager()
+            self.emit("presence", {"interview": delivery.interview_of(room_name),
+                                   "viewers": manager.local_viewers(room_name)}, room=room_name)
+
+    @handler({"interview": ("id", True), "since": ("seq", False)}, writes=False)
+    def on_join(self, interview, since=None):
+        """In: ``{"interview": id, "since": seq?}``. Out: every entry after *since* in order, then live ones.
+
+        Ack: ``{"ok", "interview", "status", "last_seq", "viewers", "moderator", "speaker"}``. Moderators
+        also get the pending questions (``question`` events) and join the moderators' room.
+        """
+        found = _interview(interview)
+        user = self._user()
+        manager = live.manager()
+        sid = request.sid
+
+        def load(after: int):
+            db_last = db.session.scalar(select(Interview.next_seq).where(Interview.id == found.id)) - 1
+            rows = db.session.scalars(select(TranscriptEntry).where(
+                TranscriptEntry.interview_id == found.id, TranscriptEntry.seq > after,
+                TranscriptEntry.seq <= db_last).order_by(TranscriptEntry.seq)).all()
+            return [live.entry_payload(row) for row in rows], db_last
+
+        last = manager.join_in_order(sid, delivery.room(found.id), since or 0, load)
+        moderator = live.can_moderate(user)
+        if moderator:
+            manager.enter_room(sid, NAMESPACE, delivery.moderators_room(found.id))
+            pending = db.session.scalars(select(LiveQuestion).where(
+                LiveQuestion.interview_id == found.id, LiveQuestion.state == QuestionState.pending)
+                .order_by(LiveQuestion.id)).all()
+            for question in pending:
+                manager.local_emit("question", live.question_payload(question), sid)
+        self._presence_changed(delivery.room(found.id))
+        return {"interview": found.id, "status": found.status, "last_seq": last,
+                "current_question": found.current_question_id,
+                "viewers": manager.viewers(delivery.room(found.id)), "moderator": moderator,
+                "speaker": services.can_speak(found, user)}
+
+    @handler({"interview": ("id", True)}, writes=False)
+    def on_leave(self, interview):
+        """In: ``{"interview": id}``. Leaves the interview's rooms."""
+        manager = live.manager()
+        manager.leave(request.sid, delivery.room(interview))
+        manager.basic_leave_room(request.sid, NAMESPACE, delivery.moderators_room(interview))
+        self._presence_changed(delivery.room(interview))
+        return {}
+
+    @handler({"interview": ("id", True), "body": ("text", True)})
+    def on_ask(self, interview, body):
+        """In: ``{"interview": id, "body"}`` (signed-in; ≤ 500 chars; one per 30 s). Ack: ``{"ok", "id", "state"}``.
+
+        The question goes to the moderators' room only; viewers see it once approved. A question
+        the screening blocks is acknowledged with ``error: "screening_rejected"`` and the reason.
+        """
+        question = services.ask_question(_interview(interview), body, actor=self._user())
+        if question.state == QuestionState.rejected:
+            db.session.commit()  # the rejected question is kept: its asker sees it and why
+            raise DomainError(question.reject_reason, code="screening_rejected")
+        return {"id": question.id, "state": question.state}
+
+    @handler({"question": ("id", True), "body": ("text", False)})
+    def on_approve(self, question, body=None):
+        """In: ``{"question": id, "body"?}`` (moderators; *body* corrects typos). Out: an ``entry`` to the room."""
+        found = services.approve_question(_question(question), actor=self._user(), body=body)
+        return {"id": found.id, "state": found.state}
+
+    @handler({"question": ("id", True), "reason": ("text", False)})
+    def on_reject(self, question, reason=None):
+        """In: ``{"question": id, "reason"?}`` (moderators). The asker gets ``my_question`` with the reason."""
+        found = services.reject_question(_question(question), actor=self._user(), reason=reason)
+        return {"id": found.id, "state": found.state}
+
+    @handler({"question": ("id", True)})
+    def on_pick(self, question):
+        """In: ``{"question": id}`` (moderators): the question guests answer next. Out: ``next`` to the room."""
+        services.pick_question(_question(question), actor=self._user())
+        return {"id": question}
+
+    @handler({"interview": ("id", False), "question": ("id", False), "body": ("text", True),
+              "guest": ("id", False)})
+    def on_answer(self, body, interview=None, question=None, guest=None):
+        """In: ``{"question"?: id, "interview"?: id, "body", "guest"?: id}`` (guests, hosts). Out: an ``entry``.
+
+        Without a question, a host's words are a remark (kind ``host``).
+        """
+        found_question = _question(question) if question is not None else None
+        if interview is None and found_question is None:
+            raise BadPayload({"interview": "required"})
+        found = _interview(interview if interview is not None else found_question.interview_id)
+        entry = services.answer(found, body, actor=self._user(), question=found_question, guest_id=guest)
+        return {"seq": entry.seq, "kind": entry.kind}
+
+    @handler({"interview": ("id", True), "body": ("text", True)})
+    def on_remark(self, interview, body):
+        """In: ``{"interview": id, "body"}`` (hosts). Out: an ``entry`` of kind ``host``."""
+        entry = services.post_remark(_interview(interview), body, actor=self._user())
+        return {"seq": entry.seq, "kind": entry.kind}
+
+    @handler({"question": ("id", True)})
+    def on_upvote(self, question):
+        """In: ``{"question": id}`` (signed-in, once per question). Out: ``votes`` to the room."""
+        found = services.vote_question(_question(question), actor=self._user())
+        return {"id": found.id, "upvotes": found.upvotes}

@@ -1,0 +1,224 @@
+"""Reads of the leader mailbox: ``select()`` builders and the statistics oversight reuses.
+
+The inbox, the supervision board, the public list and its search, and the figures that the
+public strip and oversight share.
+
+Every list is shaped for an index (see ``Letter.__table_args__``) so that it costs the same with
+10,000 letters as with 1,000,000:
+
+* staff inbox: ``department_id = ? AND status IN (open) ORDER BY due_dt`` on
+  ``(department_id, status, due_dt)``; "all states" on ``(department_id, due_dt)``;
+* supervision board: ``status IN (open) AND due_dt <= ?`` on ``(status, due_dt)``, and the
+  three-months line ``status IN (open) AND received_dt < ?`` on ``(status, received_dt)``;
+* public list: ``is_published ORDER BY replied_dt DESC`` on ``(is_published, replied_dt)``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import Select, and_, case, func, or_, select
+
+from interaction.core.db import db
+from interaction.core.time import now_utc, to_local
+from interaction.mailbox.models import (OPEN_STATES, Letter, LetterEvent, LetterState, Mailbox, due_soon_limit,
+                                        long_unanswered_limit, start_of_local_day)
+
+DUE_FILTERS = ("soon", "overdue")
+SEARCH_MAX_LENGTH = 50
+
+
+def active_mailboxes() -> Select:
+    return select(Mailbox).where(Mailbox.is_active.is_(True)).order_by(Mailbox.sort_order, Mailbox.id)
+
+
+def query_letters(*, department_id: int | None = None, status: str | None = None, category: str | None = None,
+                  due: str | None = None, open_only: bool = False) -> Select:
+    """Letters by deadline (soonest first), filtered.
+
+    Optionally of one department, state, category, or only those due soon / overdue
+    (``due`` = "soon" | "overdue").
+    """
+    stmt = select(Letter)
+    if department_id is not None:
+        stmt = stmt.where(Letter.department_id == department_id)
+    if status:
+        stmt = stmt.where(Letter.status == status)
+    elif open_only or due:
+        stmt = stmt.where(Letter.status.in_(OPEN_STATES))
+    if category:
+        stmt = stmt.where(Letter.category == category)
+    if due == "overdue":
+        stmt = stmt.where(Letter.due_dt < now_utc())
+    elif due == "soon":
+        now = now_utc()
+        stmt = stmt.where(Letter.due_dt >= now, Letter.due_dt <= due_soon_limit(now))
+    return stmt.order_by(Letter.due_dt, Letter.id)
+
+
+def query_inbox(user, **filters) -> Select:
+    """The letters *user* handles: their department's (administrators: every department's)."""
+    department_id = None if user.is_admin else user.department_id
+    if department_id is None and not user.is_admin:
+        return select(Letter).where(Letter.id.is_(None))
+    return query_letters(department_id=department_id, **filters)
+
+
+def query_author_letters(user_id: int) -> Select:
+    return select(Letter).where(Letter.author_id == user_id).order_by(Letter.received_dt.desc())
+
+
+def supervision_board(limit: int = 200) -> dict[str, list[Letter]]:
+    """The administrators' board of letters across all departments.
+
+    Letters past the three-months line (red, at the top), overdue, not accepted in time, due
+    soon, and transferred three times or more.
+    """
+    now = now_utc()
+    long_unanswered = db.session.scalars(
+        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.received_dt < long_unanswered_limit(now))
+        .order_by(Letter.received_dt).limit(limit)).all()
+    overdue = db.session.scalars(
+        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.due_dt < now)
+        .order_by(Letter.due_dt).limit(limit)).all()
+    acceptance = db.session.scalars(
+        select(Letter).where(Letter.status == LetterState.submitted.value, Letter.accept_due_dt < now)
+        .order_by(Letter.accept_due_dt).limit(limit)).all()
+    due_soon = db.session.scalars(
+        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.due_dt >= now,
+                             Letter.due_dt <= due_soon_limit(now))
+        .order_by(Letter.due_dt).limit(limit)).all()
+    flagged = db.session.scalars(
+        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.transfer_count >= 3)
+        .order_by(Letter.due_dt).limit(limit)).all()
+    long_ids = {letter.id for letter in long_unanswered}
+    return {
+        "long_unanswered": long_unanswered,
+        "overdue": [letter for letter in overdue if letter.id not in long_ids],
+        "acceptance_overdue": acceptance,
+        "due_soon": due_soon,
+        "flagged": flagged,
+    }
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def query_published(q: str | None = None, category: str | None = None) -> Select:
+    """Published letters, newest reply first; *q* searches the MASKED subject, letter and reply.
+
+    The one search function of the mailbox: a full-text index (core/search.py) will replace the
+    LIKE here. Until then the public list itself is indexed and the search scans only published
+    letters, matching every space-separated word.
+    """
+    stmt = select(Letter).where(Letter.is_published.is_(True))
+    if category:
+        stmt = stmt.where(Letter.category == category)
+    for word in (q or "").split()[:5]:
+        pattern = f"%{_escape_like(word[:SEARCH_MAX_LENGTH])}%"
+        stmt = stmt.where(or_(Letter.published_subject.like(pattern, escape="\\"),
+                              Letter.published_body.like(pattern, escape="\\"),
+                              Letter.published_reply.like(pattern, escape="\\")))
+    return stmt.order_by(Letter.replied_dt.desc(), Letter.id.desc())
+
+
+def search_snippet(letter: Letter, q: str | None, width: int = 80) -> str:
+    """A piece of the masked text around the first search word (or the start of the letter)."""
+    text = letter.published_body or ""
+    words = (q or "").split()
+    for source in (letter.published_body or "", letter.published_reply or ""):
+        for word in words:
+            at = source.find(word)
+            if at >= 0:
+                start = max(0, at - width // 3)
+                return ("…" if start else "") + source[start:start + width] + \
+                    ("…" if start + width < len(source) else "")
+    return text[:width] + ("…" if len(text) > width else "")
+
+
+def public_events(letter: Letter) -> list[LetterEvent]:
+    """The timeline as the writer and the public may see it (internal notes dropped, no staff names)."""
+    return [event for event in letter.events if not (event.is_internal and event.action != "supervised")]
+
+
+# -- statistics -------------------------------------------------------------------------------------
+
+def letter_statistics(start: datetime | None = None, end: datetime | None = None,
+                      department_id: int | None = None) -> dict:
+    """Figures over letters received in ``[start, end)`` (optionally of one handling department).
+
+    ``received``: letters received (rejected ones included); ``valid``: not rejected;
+    ``replied``: valid letters with a reply; ``reply_rate`` = replied / valid; ``on_time_rate`` =
+    replied on time / (replied + open past deadline): a letter still open past its deadline
+    counts against it; ``satisfaction_rate`` = ratings of 3 or more (满意, 基本满意) / ratings;
+    ``overdue_open``: open letters past their deadline. Rates are None when there is nothing to count.
+    """
+    now = now_utc()
+    is_valid = Letter.status != LetterState.rejected.value
+    replied = and_(is_valid, Letter.replied_dt.is_not(None))
+    overdue_open = and_(Letter.status.in_(OPEN_STATES), Letter.due_dt < now)
+
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    stmt = select(
+        func.count(Letter.id),
+        count_if(is_valid),
+        count_if(replied),
+        count_if(and_(replied, Letter.replied_on_time.is_(True))),
+        count_if(overdue_open),
+        count_if(Letter.rating_score.is_not(None)),
+        count_if(Letter.rating_score >= 3),
+    )
+    if start is not None:
+        stmt = stmt.where(Letter.received_dt >= start)
+    if end is not None:
+        stmt = stmt.where(Letter.received_dt < end)
+    if department_id is not None:
+        stmt = stmt.where(Letter.department_id == department_id)
+    received, valid, n_replied, on_time, n_overdue, rated, satisfied = (int(v or 0) for v in
+                                                                         db.session.execute(stmt).one())
+
+    def rate(part, whole):
+        return round(part / whole, 4) if whole else None
+
+    return {
+        "received": received,
+        "valid": valid,
+        "replied": n_replied,
+        "reply_rate": rate(n_replied, valid),
+        "on_time_rate": rate(on_time, n_replied + n_overdue),
+        "overdue_open": n_overdue,
+        "rated": rated,
+        "satisfaction_rate": rate(satisfied, rated),
+    }
+
+
+def period_bounds(now: datetime | None = None) -> dict[str, tuple[datetime, datetime]]:
+    """Bounds of this month and this year in Shanghai, as UTC-comparable aware bounds."""
+    local = to_local(now or now_utc())
+    month_start = start_of_local_day(local.date().replace(day=1))
+    year_start = start_of_local_day(local.date().replace(month=1, day=1))
+    next_month = start_of_local_day(_first_of_next_month(local.date()))
+    next_year = start_of_local_day(local.date().replace(year=local.year + 1, month=1, day=1))
+    return {"month": (month_start, next_month), "year": (year_start, next_year)}
+
+
+def _first_of_next_month(day):
+    return day.replace(year=day.year + (day.month == 12), month=day.month % 12 + 1, day=1)
+
+
+def statistics_strip() -> dict[str, dict]:
+    """The public strip: figures of this month and this year, cached briefly per app."""
+    ttl = current_app.config.get("MAILBOX_STATS_CACHE_SECONDS", 0 if current_app.testing else 60)
+    key = "interaction.mailbox_stats"
+    cached = current_app.extensions.get(key)
+    if cached and ttl and time.monotonic() - cached[0] < ttl:
+        return cached[1]
+    bounds = period_bounds()
+    figures = {name: letter_statistics(*span) for name, span in bounds.items()}
+    current_app.extensions[key] = (time.monotonic(), figures)
+    return figures

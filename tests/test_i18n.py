@@ -1,0 +1,82 @@
+"""Every message has English, and English pages show no Chinese outside the users' own data.
+
+To check your feature's pages in English, add them to ``ENGLISH_PAGES`` below: a path, or a
+function ``(app, client, login) -> path`` that creates what the page needs (with
+``tests.factories``) and signs in if it must. Text that users typed (names, letters) may be
+Chinese; put it in ``USER_DATA`` or give it ASCII names in your factory calls.
+"""
+
+import re
+
+import pytest
+
+from interaction.core import i18n
+from tests import factories
+
+CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+#: Chinese that may appear on an English page: the names of the languages in the switcher.
+ALLOWED_CHINESE = {"中文"}
+
+
+def _signed_in_account(app, client, login):
+    login(factories.make_user(name="Ann Example"))
+    return "/account"
+
+
+ENGLISH_PAGES = [
+    "/",
+    "/login",
+    "/register",
+    "/no-such-page",  # the 404 error page
+    _signed_in_account,
+]
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: no tags, attributes, scripts or styles, and no language names."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    html = re.sub(r"<!--.*?-->", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", html)
+    for word in ALLOWED_CHINESE:
+        text = text.replace(word, " ")
+    return text
+
+
+def test_every_message_has_an_english_translation():
+    missing = i18n.untranslated()
+    assert not missing, (
+        f"{len(missing)} messages have no English. Run `.venv/bin/python -m interaction.core.i18n update <package>`, "
+        "fill the msgstr in interaction/<package>/translations/en/LC_MESSAGES/messages.po, then "
+        "`... i18n compile`:\n  " + "\n  ".join(missing)
+    )
+
+
+def _page_id(page):
+    return page if isinstance(page, str) else page.__name__
+
+
+@pytest.mark.parametrize("page", ENGLISH_PAGES, ids=_page_id)
+def test_english_pages_have_no_chinese(app, client, login, page):
+    path = page if isinstance(page, str) else page(app, client, login)
+    client.set_cookie("lang", "en")
+    response = client.get(path)
+    assert response.status_code < 500
+    html = response.get_data(as_text=True)
+    assert '<html lang="en"' in html
+    text = visible_text(html)
+    leftovers = sorted({line.strip() for line in text.splitlines() if CJK.search(line)})
+    assert not leftovers, f"{path} in English still shows Chinese (missing _() or translation): {leftovers}"
+
+
+def test_chinese_is_the_default(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN"' in html
+    assert CJK.search(visible_text(html))
+
+
+def test_visible_text_drops_markup_but_keeps_text():
+    html = '<p title="标题">Hello <b>世界</b></p><script>var x = "脚本";</script><button lang="zh-CN">中文</button>'
+    text = visible_text(html)
+    assert "标题" not in text and "脚本" not in text and "中文" not in text
+    assert "Hello" in text and "世界" in text

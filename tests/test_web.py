@@ -1,0 +1,277 @@
+"""Application-wide web behaviour: security headers, cookies, CSRF, preferences, home page, health.
+
+Pages a test renders come from ``PAGES``; features may append their public pages to it.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from interaction.accounts.models import User
+from tests import factories
+from tests.conftest import csrf_token, make_test_app
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["/", "/login", "/register", "/no-such-page"]
+
+
+# Security headers ---------------------------------------------------------------------------------
+
+def _csp(response) -> dict[str, str]:
+    header = response.headers.get("Content-Security-Policy", "")
+    return {part.split()[0]: part.strip() for part in header.split(";") if part.strip()}
+
+
+@pytest.mark.parametrize("url", [*PAGES, "/api/v1/mailboxes", "/api/v1/nowhere", "/healthz"])
+def test_security_headers_on_every_response(client, url):
+    response = client.get(url)
+    csp = _csp(response)
+    assert csp, f"{url} has no Content-Security-Policy"
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    assert "'unsafe-eval'" not in response.headers["Content-Security-Policy"]
+    assert csp["frame-ancestors"] == "frame-ancestors 'none'"
+    assert csp["default-src"] == "default-src 'self'"
+    assert csp["object-src"] == "object-src 'none'"
+    for directive in ("script-src", "style-src"):
+        sources = csp.get(directive, csp["default-src"]).split()[1:]
+        assert all(s == "'self'" or s.startswith("'nonce-") for s in sources), csp[directive]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] in {"strict-origin-when-cross-origin", "same-origin", "no-referrer"}
+
+
+def test_no_hsts_outside_production(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+@pytest.fixture
+def production_app(monkeypatch, database_url, app):
+    """A second app built as production builds it (INTERACTION_PRODUCTION=1), same database."""
+    monkeypatch.setenv("INTERACTION_PRODUCTION", "1")
+    return make_test_app(database_url)
+
+
+def test_production_cookies_are_secure(production_app):
+    config = production_app.config
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["REMEMBER_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert config["PREFERRED_URL_SCHEME"] == "https"
+
+    client = production_app.test_client()
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    for flag in ("Secure", "HttpOnly", "SameSite=Lax"):
+        assert flag in session_cookie, session_cookie
+
+    token = re.search(r'name="csrf-token" content="([^"]+)"', response.get_data(as_text=True)).group(1)
+    switched = client.post("/preferences/language", data={"csrf_token": token, "lang": "en"},
+                           base_url="https://localhost", headers={"Referer": "https://localhost/"})
+    assert switched.status_code == 302
+    lang_cookie = next(c for c in switched.headers.getlist("Set-Cookie") if c.startswith("lang="))
+    assert "Secure" in lang_cookie
+
+
+def test_development_cookies_are_not_marked_secure(app):
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # http://127.0.0.1:5000 must still keep its session
+
+
+# CSRF ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url, data", [
+    ("/preferences/language", {"lang": "en"}),
+    ("/preferences/large-text", {}),
+])
+def test_page_post_without_csrf_token_is_refused(client, url, data):
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    assert "lang" not in str(response.headers.getlist("Set-Cookie"))
+    assert "页面已过期" in response.get_data(as_text=True)
+
+
+def test_page_post_with_a_wrong_csrf_token_is_refused(client):
+    csrf_token(client)
+    assert client.post("/preferences/large-text", data={"csrf_token": "forged"}).status_code == 400
+
+
+def test_cookie_session_api_post_needs_csrf_but_bearer_does_not(app, client, login, api_token):
+    user = factories.make_user(email="csrf@example.com")
+    from interaction.core.db import db
+
+    db.session.commit()
+    headers = api_token("csrf@example.com", factories.PASSWORD)
+
+    # A signed-in browser session: an API POST without the token could be a forged cross-site request.
+    login(user)
+    refused = client.post("/api/v1/auth/token", json={"email": "csrf@example.com", "password": "x"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "csrf_failed"
+    # With the page's token in X-CSRFToken the same session passes the CSRF check.
+    accepted = client.post("/api/v1/auth/token", json={"email": "csrf@example.com", "password": factories.PASSWORD},
+                           headers={"X-CSRFToken": csrf_token(client)})
+    assert accepted.status_code == 200, accepted.get_json()
+
+    # A bearer token carries no ambient credential: no CSRF token needed.
+    bearer_client = app.test_client()
+    response = bearer_client.delete("/api/v1/auth/token", headers=headers)
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert bearer_client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_anonymous_api_post_needs_no_csrf(client):
+    response = client.post("/api/v1/auth/token", json={"email": "nobody@example.com", "password": "wrong"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] != "csrf_failed"
+
+
+# Preferences: language and large text --------------------------------------------------------------
+
+def test_language_switch_sets_cookie_and_page_turns_english(client, post_form):
+    home = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN"' in home
+    assert "跳到主要内容" in home
+
+    response = post_form("/preferences/language", {"lang": "en", "next": "/?from=switch"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/?from=switch"
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang="))
+    assert cookie.startswith("lang=en;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en"' in page
+    assert "Skip to main content" in page
+    assert "跳到主要内容" not in page
+
+    post_form("/preferences/language", {"lang": "zh_Hans_CN"})
+    assert '<html lang="zh-CN"' in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_language_is_refused(post_form):
+    response = post_form("/preferences/language", {"lang": "xx"})
+    assert response.status_code == 400
+    assert "lang=" not in str(response.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/",
+                                    "javascript:alert(1)", "/ok\r\nSet-Cookie: x=1"])
+def test_preferences_never_redirect_off_site(post_form, target):
+    response = post_form("/preferences/language", {"lang": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_preferences_go_back_to_the_referring_page_of_this_site(post_form):
+    response = post_form("/preferences/large-text", {}, headers={"Referer": "http://localhost/login?next=%2F"})
+    assert response.headers["Location"] == "/login?next=%2F"
+
+
+def test_large_text_toggle_persists_and_marks_html(client, post_form):
+    assert 'class="large-text"' not in client.get("/").get_data(as_text=True)
+
+    response = post_form("/preferences/large-text", {"next": "/"})
+    assert response.status_code == 302
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("large_text="))
+    assert cookie.startswith("large_text=1;") and "Max-Age=" in cookie
+
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'<html [^>]*class="large-text"', page)
+    assert 'aria-pressed="true"' in page
+    assert re.search(r'<html [^>]*class="large-text"', client.get("/no-such-page").get_data(as_text=True)), \
+        "large text stays on for every page, error pages too"
+
+    post_form("/preferences/large-text", {"next": "/"})
+    page = client.get("/").get_data(as_text=True)
+    assert not re.search(r'<html [^>]*class="large-text"', page)
+    assert 'aria-pressed="false"' in page
+
+
+# Home page and health ------------------------------------------------------------------------------
+
+def test_home_page_lists_the_channels_and_is_accessible(client, app):
+    html = client.get("/").get_data(as_text=True)
+    for channel in app.extensions.get("interaction.channels", []):
+        assert str(channel.title) in html, f"channel {channel.endpoint} missing on the home page"
+    body = html.split("<body", 1)[1]
+    first_link = re.search(r"<a\b[^>]*>", body).group()
+    assert 'class="skip-link"' in first_link and 'href="#main"' in first_link, "skip link must come first"
+    assert re.search(r'<main id="main"', html)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert re.search(r'<nav [^>]*aria-label="主导航"', html)
+
+
+def test_signed_in_user_sees_their_name(client, login):
+    user = login(factories.make_user(name="张三丰"))
+    html = client.get("/").get_data(as_text=True)
+    assert "张三丰" in html
+    assert isinstance(user, User)
+
+
+def test_healthz_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(tmp_path):
+    broken = make_test_app(f"sqlite:///{tmp_path / 'missing-dir' / 'nope.db'}")
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error"}
+
+
+# Nothing from the internet; nothing CSP would block ----------------------------------------------
+
+EXTERNAL = re.compile(r"^\s*(https?:)?//", re.I)
+ASSET_REFS = re.compile(r"<(script|link|img|iframe|source|video|audio)\b[^>]*?\b(src|href)\s*=\s*[\"']([^\"']*)", re.I)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_rendered_pages_load_nothing_from_outside(client, url):
+    html = client.get(url).get_data(as_text=True)
+    external = [ref for _tag, _attr, ref in ASSET_REFS.findall(html) if EXTERNAL.match(ref)]
+    assert not external, f"{url} loads from outside the site: {external}"
+
+
+TEMPLATE_FILES = sorted((ROOT / "templates").rglob("*.html"))
+STATIC_FILES = sorted(p for ext in ("css", "js") for p in (ROOT / "static").rglob(f"*.{ext}"))
+STATIC_EXTERNAL = [
+    re.compile(r"(url\(|@import)\s*[\"']?\s*(https?:)?//", re.I),  # CSS
+    re.compile(r"\b(src|href)\s*=\s*[\"'](https?:)?//", re.I),  # markup in JS strings
+    re.compile(r"\bimport\s*\(?\s*[\"'](https?:)?//", re.I),
+    re.compile(r"\bfetch\s*\(\s*[\"']https?://", re.I),
+    re.compile(r"//cdn", re.I),
+]
+
+
+def _rel(path):
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("path", TEMPLATE_FILES + STATIC_FILES, ids=_rel)
+def test_sources_reference_nothing_from_outside(path):
+    text = path.read_text(encoding="utf-8", errors="replace")
+    hits = [m.group() for m in ASSET_REFS.finditer(text) if EXTERNAL.match(m.group(3))]
+    hits += [m.group() for pattern in STATIC_EXTERNAL for m in pattern.finditer(text)]
+    assert not hits, f"{_rel(path)} refers to the internet (ship the file under static/vendor/ instead): {hits}"
+
+
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(ld\+)?json\")[^>]*>", re.I)
+STYLE_ATTR = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I)
+EVENT_ATTR = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
+STYLE_BLOCK = re.compile(r"<style\b", re.I)
+JS_URL = re.compile(r"(href|action|src)\s*=\s*[\"']\s*javascript:", re.I)
+
+
+@pytest.mark.parametrize("path", TEMPLATE_FILES, ids=_rel)
+def test_templates_have_nothing_the_csp_blocks(path):
+    text = path.read_text(encoding="utf-8")
+    problems = [f"{name}: {m.group()[:80]}" for name, pattern in [
+        ("inline <script>", INLINE_SCRIPT), ("style attribute", STYLE_ATTR), ("<style> block", STYLE_BLOCK),
+        ("on* event attribute", EVENT_ATTR), ("javascript: URL", JS_URL),
+    ] for m in pattern.finditer(text)]
+    assert not problems, (
+        f"{_rel(path)}: the Content-Security-Policy blocks these; put JS in static/js/<feature>.js "
+        "and styles in static/css/site.css:\n  " + "\n  ".join(problems)
+    )
