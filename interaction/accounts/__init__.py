@@ -2,7 +2,7 @@
 
 import hashlib
 
-from flask import Flask, current_app, g, redirect, request, url_for
+from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -45,17 +45,6 @@ def unauthorized():
     return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
 
 
-def _forget_previous_request():
-    """Start every request with no cached user or CSRF token.
-
-    In production ``g`` is new for each request; in tests the app context (and with it
-    ``g``) outlives requests, so Flask-Login's cached user and Flask-WTF's cached token
-    would leak from one request, or one test client, into the next.
-    """
-    g.pop("_login_user", None)
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-
-
 def register_account_link(app: Flask, endpoint: str, title) -> None:
     """List a feature's "my items" page (my letters, my questions...) on the account page."""
     app.extensions.setdefault("interaction.account_links", []).append((endpoint, title))
@@ -69,7 +58,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("请先登录。")
     login_manager.session_protection = "basic"
-    app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_request)
     login_manager.user_loader(load_user)
     login_manager.request_loader(load_user_from_bearer)
     login_manager.unauthorized_handler(unauthorized)

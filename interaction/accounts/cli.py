@@ -1,11 +1,7 @@
 """``flask departments ...`` and ``flask users ...`` commands."""
 
-from functools import wraps
-
 import click
-from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from interaction.accounts import services
@@ -27,17 +23,6 @@ def _department(code: str | None) -> Department | None:
     return department
 
 
-def _default_locale(command):
-    """Run *command* in the default locale: outside a request there is no visitor to choose one."""
-
-    @wraps(command)
-    def wrapped(*args, **kwargs):
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            return command(*args, **kwargs)
-
-    return wrapped
-
-
 def _fail(exc: DomainError):
     db.session.rollback()
     details = "; ".join(f"{field}: {why}" for field, why in (exc.fields or {}).items())
@@ -49,7 +34,6 @@ def _fail(exc: DomainError):
 @click.option("--name", required=True)
 @click.option("--parent", "parent_code", default=None, help="Code of the parent department.")
 @click.option("--kind", type=click.Choice(DepartmentKind.ALL), default=DepartmentKind.department, show_default=True)
-@_default_locale
 def create_department(code, name, parent_code, kind):
     """Create a department, optionally under a parent."""
     parent = _department(parent_code)
@@ -68,7 +52,6 @@ def create_department(code, name, parent_code, kind):
 @click.option("--department", "department_code", default=None, help="Department code (required for staff).")
 @click.option("--name", default="", help="Display name (default: the e-mail's local part).")
 @click.option("--phone", default=None)
-@_default_locale
 def create_user(email, password, role, department_code, name, phone):
     """Create an account of any role."""
     department = _department(department_code)

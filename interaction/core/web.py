@@ -83,6 +83,36 @@ def _forget_previous_request():
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
+def _has_nul(value) -> bool:
+    """Whether any string in a parsed JSON value holds a NUL (iterative: nesting may be deep)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+@bp.before_app_request
+def _refuse_nul_characters():
+    """A NUL character is never meaningful input, and PostgreSQL refuses it in text: 400, not 500."""
+    if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        raise BadRequest()
+    if request.method in SAFE_METHODS:
+        return
+    if request.is_json:
+        if _has_nul(request.get_json(silent=True)):
+            raise BadRequest()
+    elif any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+        raise BadRequest()
+
+
 @bp.before_app_request
 def _mark_read_only_requests():
     # Reads may run in a deferred SQLite transaction; writes take the write lock up front.

@@ -1,5 +1,7 @@
 """Live online interviews (在线访谈): scheduling, the live room over Socket.IO, the published transcript."""
 
+import os
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -43,6 +45,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("INTERVIEWS_GAP_WAIT_SECONDS", 1.0)
     app.config.setdefault("INTERVIEWS_EVENT_BURST", 20)
     app.config.setdefault("INTERVIEWS_EVENT_RATE", 5.0)
+    # Processes that share rooms use one channel of the Redis queue; a separate deployment (or test) another.
+    app.config.setdefault("SOCKETIO_CHANNEL", os.environ.get("INTERACTION_SOCKETIO_CHANNEL", "flask-socketio"))
     app.register_blueprint(views.bp)
     register_kind(app, ModerationKind(services.MODERATION_KIND, _l("访谈提问"), services.describe_for_moderation))
     moderation_decided.connect(_on_moderation_decided, sender=services.MODERATION_KIND)

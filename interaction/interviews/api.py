@@ -88,6 +88,7 @@ def _user():
 
 @bp.get("/interviews")
 def list_interviews():
+    """Interviews, live first, then upcoming, then ended (``?status=`` filters)."""
     status = request.args.get("status") or None
     if status and status not in {s.value for s in InterviewStatus}:
         raise ValidationFailed({"status": _("状态只能是 scheduled、live 或 ended。")})
@@ -112,6 +113,7 @@ def _guest_data(raw) -> list[services.GuestData]:
 @permission_required(Permission.RUN_INTERVIEWS)
 @idempotent
 def create_interview():
+    """Schedule an interview (moderators, admins): ``{"title", "scheduled_at", "department", "guests"}`` → 201."""
     payload = json_body()
     fields = {}
     scheduled_raw = _string(payload, "scheduled_at", required=True)
@@ -138,12 +140,14 @@ def create_interview():
 
 @bp.get("/interviews/<int:interview_id>")
 def get_interview(interview_id: int):
+    """One interview with its guests."""
     return jsonify(serialize_interview(_interview(interview_id)))
 
 
 @bp.post("/interviews/<int:interview_id>/start")
 @permission_required(Permission.RUN_INTERVIEWS)
 def start_interview(interview_id: int):
+    """Go live (scheduled → live); 409 in any other state."""
     interview = services.start_interview(_interview(interview_id), actor=current_user)
     db.session.commit()
     return jsonify(serialize_interview(interview))
@@ -152,6 +156,7 @@ def start_interview(interview_id: int):
 @bp.post("/interviews/<int:interview_id>/end")
 @permission_required(Permission.RUN_INTERVIEWS)
 def end_interview(interview_id: int):
+    """End it (live → ended): publishes the transcript, hands unanswered questions to the department."""
     interview = services.end_interview(_interview(interview_id), actor=current_user)
     db.session.commit()
     return jsonify(serialize_interview(interview))
@@ -178,6 +183,7 @@ def get_transcript(interview_id: int):
 @bp.patch("/interviews/<int:interview_id>/transcript/<int:seq>")
 @permission_required(Permission.RUN_INTERVIEWS)
 def correct_entry(interview_id: int, seq: int):
+    """Correct a transcript entry ``{"body", "reason"}``; the text before is kept as a revision."""
     payload = json_body()
     entry = db.session.scalar(select(TranscriptEntry).where(TranscriptEntry.interview_id == interview_id,
                                                             TranscriptEntry.seq == seq))
@@ -224,6 +230,7 @@ def ask_question(interview_id: int):
 
 @bp.post("/interviews/questions/<int:question_id>/approve")
 def approve_question(question_id: int):
+    """Approve a pending question (moderators), ``{"body"?}`` correcting typos; it becomes public."""
     payload = request.get_json(silent=True) or {}
     if not isinstance(payload, dict):
         raise ValidationFailed({"body": _("类型不正确。")})
@@ -234,6 +241,7 @@ def approve_question(question_id: int):
 
 @bp.post("/interviews/questions/<int:question_id>/reject")
 def reject_question(question_id: int):
+    """Reject a pending question (moderators) with ``{"reason"?}`` that the asker sees."""
     payload = request.get_json(silent=True) or {}
     if not isinstance(payload, dict):
         raise ValidationFailed({"reason": _("类型不正确。")})
@@ -244,6 +252,7 @@ def reject_question(question_id: int):
 
 @bp.post("/interviews/questions/<int:question_id>/pick")
 def pick_question(question_id: int):
+    """Pick an approved question for the guests to answer next (moderators)."""
     interview = services.pick_question(_question(question_id), actor=_user())
     db.session.commit()
     return jsonify(serialize_interview(interview))
@@ -251,6 +260,7 @@ def pick_question(question_id: int):
 
 @bp.post("/interviews/questions/<int:question_id>/vote")
 def vote_question(question_id: int):
+    """Upvote (同问) an approved question still waiting; once per person."""
     question = services.vote_question(_question(question_id), actor=_user())
     db.session.commit()
     return jsonify(id=question.id, upvotes=question.upvotes)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -195,9 +196,10 @@ def end_interview(interview: Interview, *, actor: User) -> Interview:
     return interview
 
 
-def _default_locale_text(message: str, **kwargs) -> str:
+def _default_locale_text(message) -> str:
+    """Text stored for everyone (a reason, a subject): in the source language, whoever's request made it."""
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")):
-        return _(message, **kwargs)
+        return str(message)
 
 
 def hand_over_unanswered(interview: Interview) -> list[dict]:
@@ -218,7 +220,7 @@ def hand_over_unanswered(interview: Interview) -> list[dict]:
     unanswered = []
     for question in questions:
         handed_to: list[dict] = []
-        subject = _default_locale_text("在线访谈“%(title)s”未答复的网民提问", title=interview.title)[:200]
+        subject = _default_locale_text(_l("在线访谈“%(title)s”未答复的网民提问", title=interview.title))[:200]
         question_handed_over.send("interviews", department_id=interview.department_id, author_id=question.asker_id,
                                   subject=subject, body=question.body, source=MODERATION_KIND,
                                   source_ref=str(question.id), reply_workdays=HANDOVER_WORKDAYS,
@@ -303,7 +305,7 @@ def reject_question(question: LiveQuestion, *, actor: User | None, reason=None) 
     if question.state != QuestionState.pending:
         raise InvalidTransition(code="already_decided")
     reason = _text(reason, "reason", MAX_REASON, required=False) or _default_locale_text(
-        "问题与本期访谈主题无关或不符合提问规范。")
+        _l("问题与本期访谈主题无关或不符合提问规范。"))
     decide_case(_case_of(question), "reject", reason=reason, actor=actor)
     return question
 

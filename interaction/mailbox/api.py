@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
-from interaction.core.api import idempotent, json_body, paginated, validate
+from interaction.core.api import idempotent, json_body, page_args, paginated, validate
 from interaction.core.calendar import set_year_schedule, year_schedule
 from interaction.core.db import db
 from interaction.core.errors import NotFound, ValidationFailed
@@ -296,8 +296,14 @@ def list_letters():
 @bp.get("/public/letters")
 def list_public_letters():
     """Handled letters published with consent after moderation, personal data masked: ``?q=&page=``."""
-    return paginated(queries.query_published(request.args.get("q"), request.args.get("category") or None),
-                     serialize_public)
+    q, category = request.args.get("q") or None, request.args.get("category") or None
+    stmt = queries.query_published(q, category)
+    if q or category:
+        return paginated(stmt, serialize_public)
+    page, per_page = page_args()  # the plain list: a cached total keeps the cost flat as the archive grows
+    rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return jsonify(items=[serialize_public(r) for r in rows], page=page, per_page=per_page,
+                   total=queries.count_published())
 
 
 @bp.get("/public/letters/<number>")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, and_, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, and_, false, literal_column, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,6 +47,10 @@ class LetterState(StrEnum):
 
 
 OPEN_STATES = (LetterState.submitted.value, LetterState.accepted.value, LetterState.assigned.value)
+#: The SQL of "open", written with literals: the partial indexes below carry the same predicate, and the
+#: planners (PostgreSQL with prepared statements too, SQLite) use a partial index only for a query whose
+#: WHERE contains it verbatim. Use :func:`open_clause` in queries, never ``status.in_(OPEN_STATES)``.
+OPEN_SQL = "status IN ('submitted', 'accepted', 'assigned')"
 ANSWERED_STATES = (LetterState.replied.value, LetterState.rated.value, LetterState.closed.value)
 
 
@@ -80,6 +84,12 @@ class EventAction(StrEnum):
     supervised = "supervised"
     closed = "closed"
     published = "published"
+
+
+def open_clause(cls=None):
+    """``status IN ('submitted', 'accepted', 'assigned')`` with literals (see :data:`OPEN_SQL`)."""
+    column = (cls or Letter).status
+    return column.in_([literal_column(f"'{state}'") for state in OPEN_STATES])
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -137,14 +147,19 @@ class Letter(db.Model):
 
     __tablename__ = "letters"
     __table_args__ = (
-        # staff inbox: own department, a state, by deadline
+        # Open letters are few next to the archive: partial indexes keep the inbox, the supervision
+        # board, the sweep and the three-months line as fast with 1,000,000 letters as with 10,000.
+        Index("ix_letters_open_department_due", "department_id", "due_dt", "id",
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        Index("ix_letters_open_due", "due_dt", "id", postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        Index("ix_letters_open_received", "received_dt",
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        # staff inbox filtered by another state, or all states
         Index("ix_letters_department_status_due", "department_id", "status", "due_dt"),
-        Index("ix_letters_department_due", "department_id", "due_dt"),
-        # supervision board (open letters by deadline) and the three-months line
+        Index("ix_letters_department_due", "department_id", "due_dt", "id"),
         Index("ix_letters_status_due", "status", "due_dt"),
-        Index("ix_letters_status_received", "status", "received_dt"),
         # public list, newest reply first
-        Index("ix_letters_published_replied", "is_published", "replied_dt"),
+        Index("ix_letters_published_replied", "is_published", "replied_dt", "id"),
         Index("ix_letters_author", "author_id", "received_dt"),
         Index("ix_letters_received", "received_dt"),
     )
@@ -229,7 +244,7 @@ class Letter(db.Model):
     @is_open.inplace.expression
     @classmethod
     def _is_open_expression(cls):
-        return cls.status.in_(OPEN_STATES)
+        return open_clause(cls)
 
     @hybrid_property
     def is_overdue(self) -> bool:
@@ -239,7 +254,7 @@ class Letter(db.Model):
     @is_overdue.inplace.expression
     @classmethod
     def _is_overdue_expression(cls):
-        return and_(cls.status.in_(OPEN_STATES), cls.due_dt < now_utc())
+        return and_(open_clause(cls), cls.due_dt < now_utc())
 
     @hybrid_property
     def is_due_soon(self) -> bool:
@@ -251,7 +266,7 @@ class Letter(db.Model):
     @classmethod
     def _is_due_soon_expression(cls):
         now = now_utc()
-        return and_(cls.status.in_(OPEN_STATES), cls.due_dt >= now, cls.due_dt <= due_soon_limit(now))
+        return and_(open_clause(cls), cls.due_dt >= now, cls.due_dt <= due_soon_limit(now))
 
     @hybrid_property
     def is_long_unanswered(self) -> bool:
@@ -261,7 +276,7 @@ class Letter(db.Model):
     @is_long_unanswered.inplace.expression
     @classmethod
     def _is_long_unanswered_expression(cls):
-        return and_(cls.status.in_(OPEN_STATES), cls.received_dt < long_unanswered_limit())
+        return and_(open_clause(cls), cls.received_dt < long_unanswered_limit())
 
     @hybrid_property
     def is_acceptance_overdue(self) -> bool:

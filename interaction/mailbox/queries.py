@@ -19,12 +19,12 @@ import time
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, true
 
 from interaction.core.db import db
 from interaction.core.time import now_utc, to_local
-from interaction.mailbox.models import (OPEN_STATES, Letter, LetterEvent, LetterState, Mailbox, due_soon_limit,
-                                        long_unanswered_limit, start_of_local_day)
+from interaction.mailbox.models import (Letter, LetterEvent, LetterState, Mailbox, due_soon_limit,
+                                        long_unanswered_limit, open_clause, start_of_local_day)
 
 DUE_FILTERS = ("soon", "overdue")
 SEARCH_MAX_LENGTH = 50
@@ -47,7 +47,7 @@ def query_letters(*, department_id: int | None = None, status: str | None = None
     if status:
         stmt = stmt.where(Letter.status == status)
     elif open_only or due:
-        stmt = stmt.where(Letter.status.in_(OPEN_STATES))
+        stmt = stmt.where(open_clause())
     if category:
         stmt = stmt.where(Letter.category == category)
     if due == "overdue":
@@ -78,20 +78,20 @@ def supervision_board(limit: int = 200) -> dict[str, list[Letter]]:
     """
     now = now_utc()
     long_unanswered = db.session.scalars(
-        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.received_dt < long_unanswered_limit(now))
+        select(Letter).where(open_clause(), Letter.received_dt < long_unanswered_limit(now))
         .order_by(Letter.received_dt).limit(limit)).all()
     overdue = db.session.scalars(
-        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.due_dt < now)
+        select(Letter).where(open_clause(), Letter.due_dt < now)
         .order_by(Letter.due_dt).limit(limit)).all()
     acceptance = db.session.scalars(
         select(Letter).where(Letter.status == LetterState.submitted.value, Letter.accept_due_dt < now)
         .order_by(Letter.accept_due_dt).limit(limit)).all()
     due_soon = db.session.scalars(
-        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.due_dt >= now,
+        select(Letter).where(open_clause(), Letter.due_dt >= now,
                              Letter.due_dt <= due_soon_limit(now))
         .order_by(Letter.due_dt).limit(limit)).all()
     flagged = db.session.scalars(
-        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.transfer_count >= 3)
+        select(Letter).where(open_clause(), Letter.transfer_count >= 3)
         .order_by(Letter.due_dt).limit(limit)).all()
     long_ids = {letter.id for letter in long_unanswered}
     return {
@@ -114,7 +114,8 @@ def query_published(q: str | None = None, category: str | None = None) -> Select
     LIKE here. Until then the public list itself is indexed and the search scans only published
     letters, matching every space-separated word.
     """
-    stmt = select(Letter).where(Letter.is_published.is_(True))
+    # "= true", not "IS true": PostgreSQL can use the (is_published, replied_dt) index only for the former.
+    stmt = select(Letter).where(Letter.is_published == true())
     if category:
         stmt = stmt.where(Letter.category == category)
     for word in (q or "").split()[:5]:
@@ -123,6 +124,25 @@ def query_published(q: str | None = None, category: str | None = None) -> Select
                               Letter.published_body.like(pattern, escape="\\"),
                               Letter.published_reply.like(pattern, escape="\\")))
     return stmt.order_by(Letter.replied_dt.desc(), Letter.id.desc())
+
+
+def _cache_seconds() -> int:
+    return current_app.config.get("MAILBOX_STATS_CACHE_SECONDS", 0 if current_app.testing else 60)
+
+
+def count_published() -> int:
+    """How many letters are published, cached briefly per app.
+
+    The public list's plain pages need a total; counting hundreds of thousands of index entries on
+    every request would make the page slower as the archive grows.
+    """
+    ttl, key = _cache_seconds(), "interaction.mailbox_published_count"
+    cached = current_app.extensions.get(key)
+    if cached and ttl and time.monotonic() - cached[0] < ttl:
+        return cached[1]
+    total = db.session.scalar(select(func.count()).select_from(Letter).where(Letter.is_published == true()))
+    current_app.extensions[key] = (time.monotonic(), total)
+    return total
 
 
 def search_snippet(letter: Letter, q: str | None, width: int = 80) -> str:
@@ -159,7 +179,7 @@ def letter_statistics(start: datetime | None = None, end: datetime | None = None
     now = now_utc()
     is_valid = Letter.status != LetterState.rejected.value
     replied = and_(is_valid, Letter.replied_dt.is_not(None))
-    overdue_open = and_(Letter.status.in_(OPEN_STATES), Letter.due_dt < now)
+    overdue_open = and_(open_clause(), Letter.due_dt < now)
 
     def count_if(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -213,8 +233,7 @@ def _first_of_next_month(day):
 
 def statistics_strip() -> dict[str, dict]:
     """The public strip: figures of this month and this year, cached briefly per app."""
-    ttl = current_app.config.get("MAILBOX_STATS_CACHE_SECONDS", 0 if current_app.testing else 60)
-    key = "interaction.mailbox_stats"
+    ttl, key = _cache_seconds(), "interaction.mailbox_stats"
     cached = current_app.extensions.get(key)
     if cached and ttl and time.monotonic() - cached[0] < ttl:
         return cached[1]

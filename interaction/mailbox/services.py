@@ -41,7 +41,7 @@ from interaction.core.sanitize import plain_text_html
 from interaction.core.time import now_utc, to_local
 from interaction.mailbox.models import (ACCEPT_WORKDAYS, ALPHABET, MAX_EXTENSION_WORKDAYS, OPEN_STATES, Category,
                                         EventAction, Letter, LetterChannel, LetterEvent, LetterState, Mailbox,
-                                        due_soon_limit, end_of_local_day)
+                                        due_soon_limit, end_of_local_day, open_clause)
 
 log = logging.getLogger(__name__)
 
@@ -328,7 +328,9 @@ def can_oversee(user) -> bool:
 def _lock(letter: Letter) -> None:
     """Reload under a row lock (PostgreSQL) so two clerks cannot both move the letter."""
     db.session.flush()
-    db.session.refresh(letter, with_for_update=True)
+    # Lock the letters row only: FOR UPDATE cannot apply to the outer-joined mailbox and department.
+    db.session.execute(select(Letter.id).where(Letter.id == letter.id).with_for_update())
+    db.session.refresh(letter)
 
 
 def _active_department(department: Department | None, field: str = "department") -> Department:
@@ -645,9 +647,9 @@ def send_reminders(now: datetime | None = None) -> dict:
     counts = {"due_soon": 0, "due": 0, "closed": 0}
     today_end = end_of_local_day(to_local(now).date())
     due_today = list(db.session.scalars(
-        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.due_dt <= today_end,
+        select(Letter).where(open_clause(), Letter.due_dt <= today_end,
                              Letter.reminded_due_dt.is_(None))
-        .order_by(Letter.due_dt).with_for_update(skip_locked=True)))
+        .order_by(Letter.due_dt).with_for_update(skip_locked=True, of=Letter)))
     for letter in due_today:
         letter.reminded_due_dt = now
         letter.reminded_due_soon_dt = letter.reminded_due_soon_dt or now
@@ -660,9 +662,9 @@ def send_reminders(now: datetime | None = None) -> dict:
                                  due=to_local(letter.due_dt).strftime("%Y-%m-%d %H:%M")))
         counts["due"] += 1
     soon = list(db.session.scalars(
-        select(Letter).where(Letter.status.in_(OPEN_STATES), Letter.due_dt > today_end,
+        select(Letter).where(open_clause(), Letter.due_dt > today_end,
                              Letter.due_dt <= due_soon_limit(now), Letter.reminded_due_soon_dt.is_(None))
-        .order_by(Letter.due_dt).with_for_update(skip_locked=True)))
+        .order_by(Letter.due_dt).with_for_update(skip_locked=True, of=Letter)))
     for letter in soon:
         letter.reminded_due_soon_dt = now
         with _default_locale():
@@ -682,7 +684,7 @@ def close_rated_letters(now: datetime) -> int:
     calendar = get_calendar()
     count = 0
     rated = db.session.scalars(select(Letter).where(Letter.status == LetterState.rated.value)
-                               .order_by(Letter.rated_dt).limit(1000).with_for_update(skip_locked=True))
+                               .order_by(Letter.rated_dt).limit(1000).with_for_update(skip_locked=True, of=Letter))
     for letter in rated:
         if calendar.workdays_between(to_local(letter.rated_dt).date(), to_local(now).date()) \
                 >= CLOSE_AFTER_RATING_WORKDAYS:

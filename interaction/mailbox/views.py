@@ -237,8 +237,11 @@ def my_letters():
 def public_letters():
     q = (request.args.get("q") or "").strip()[:100]
     category = request.args.get("category") if request.args.get("category") in CATEGORY_LABELS else ""
+    filtered = bool(q or category)
     page = db.paginate(queries.query_published(q, category or None), per_page=PER_PAGE, error_out=False,
-                       count=True)
+                       count=filtered)
+    if not filtered:
+        page.total = queries.count_published()  # cached: the plain list stays as fast with a large archive
     snippets = {letter.id: queries.search_snippet(letter, q) for letter in page.items}
     return render_template("mailbox/letter_public_list.html", page=page, q=q, category=category,
                            snippets=snippets, stats=queries.statistics_strip())

@@ -34,8 +34,9 @@ def test_fullwidth_case_and_space_variants_map_to_the_same(email, data):
     assert normalize_email(variant) == normalize_email(email) == email.lower()
 
 
-@pytest.mark.parametrize("variant", ["Wang.Wu@Example.com", " wang.wu@example.com ", "ｗａｎｇ.ｗｕ＠ｅｘａｍｐｌｅ.ｃｏｍ",
-                                     "WANG.WU@EXAMPLE.COM", "wang.wu\u200b@example.com"])
+@pytest.mark.parametrize("variant", ["Wang.Wu@Example.com", " wang.wu@example.com ",
+                                     "ｗａｎｇ.ｗｕ＠ｅｘａｍｐｌｅ.ｃｏｍ", "WANG.WU@EXAMPLE.COM",
+                                     "wang.wu\u200b@example.com"])
 def test_variants_cannot_register_twice_and_can_sign_in(client, post_form, variant):
     data = {"email": "wang.wu@example.com", "name": "王五", "phone": "13800138000",
             "password": "long enough pw", "password_confirm": "long enough pw"}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# One server process of the desk: gunicorn with ONE gevent worker (Socket.IO needs one worker per
+# process; scale out with more processes on more ports behind a sticky load balancer, sharing
+# rooms through REDIS_URL). gunicorn's gevent worker monkey-patches the standard library itself.
+#
+#   deploy/gunicorn.sh 8001            # serves 127.0.0.1:8001
+#   HOST=0.0.0.0 deploy/gunicorn.sh 8002
+#
+# --worker-connections: gunicorn's default (1000) caps the sockets of a process; each viewer holds one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${1:-8001}"
+HOST="${HOST:-127.0.0.1}"
+exec "${PYTHON:-.venv/bin/python}" -m gunicorn \
+  --worker-class gevent --workers 1 --worker-connections "${WORKER_CONNECTIONS:-10000}" \
+  --bind "$HOST:$PORT" --timeout 60 --graceful-timeout 20 --keep-alive 75 \
+  --access-logfile - --log-level "${LOG_LEVEL:-info}" \
+  wsgi:app

@@ -1,0 +1,85 @@
+"""The delivery manager: entries reach each socket in seq order, exactly once, whatever order they arrive in."""
+
+from interaction.interviews import delivery, live
+from tests.interviews.helpers import NS, entries, join
+
+
+def entry(interview_id, seq):
+    return {"interview": interview_id, "seq": seq, "kind": "host", "body": f"第{seq}条", "at": None}
+
+
+def test_entries_arriving_out_of_order_are_delivered_in_order(people, interview, sio):
+    viewer = sio()
+    join(viewer, interview.id)
+    manager = live.manager()
+    room = delivery.room(interview.id)
+    scheduled = []
+    manager.server.start_background_task = lambda fn, *args: scheduled.append((fn, args))
+
+    manager.emit("entry", entry(interview.id, 2), NS, room=room)
+    assert entries(viewer) == []  # held: 1 is still on its way
+    manager.emit("entry", entry(interview.id, 1), NS, room=room)
+    assert [e["seq"] for e in entries(viewer)] == [1, 2]
+    manager.emit("entry", entry(interview.id, 1), NS, room=room)  # a late duplicate
+    manager.emit("entry", entry(interview.id, 3), NS, room=room)
+    assert [e["seq"] for e in entries(viewer)] == [3]
+    assert len(scheduled) == 1  # one gap-filling task was started for the hold
+
+
+def test_a_gap_that_does_not_close_is_filled_from_the_database(people, interview, sio):
+    viewer = sio()
+    join(viewer, interview.id)
+    manager = live.manager()
+    room = delivery.room(interview.id)
+    manager.server.start_background_task = lambda fn, *args: None
+    manager.gap_wait = 0
+    asked = []
+
+    def loader(interview_id, after, upto):
+        asked.append((interview_id, after, upto))
+        return [entry(interview_id, seq) for seq in range(after + 1, upto + 1)]
+
+    manager.entry_loader = loader
+    manager.emit("entry", entry(interview.id, 4), NS, room=room)
+    assert entries(viewer) == []
+    manager._fill_gap(room)
+    assert asked == [(interview.id, 0, 3)]
+    assert [e["seq"] for e in entries(viewer)] == [1, 2, 3, 4]
+    manager.emit("entry", entry(interview.id, 2), NS, room=room)  # the late original: not twice
+    assert entries(viewer) == []
+
+
+def test_entries_committed_while_a_client_joins_are_neither_lost_nor_doubled(people, interview, sio):
+    from interaction.core.db import db
+    from interaction.interviews import services
+
+    host = sio(people["host"])
+    join(host, interview.id)
+    for n in range(3):
+        services.post_remark(interview, f"开场{n}", actor=people["host"])
+        db.session.commit()
+    manager = live.manager()
+    room = delivery.room(interview.id)
+    real_join = manager.join_in_order
+    newcomer = sio()
+
+    def join_with_traffic(sid, room_name, since, load):
+        def load_then_more(after):
+            rows, last = load(after)  # the database read happens, then two more entries go out
+            services.post_remark(interview, "加入过程中一", actor=people["host"])
+            db.session.commit()
+            manager.emit("entry", entry(interview.id, 4), NS, room=room)  # a duplicate broadcast
+            services.post_remark(interview, "加入过程中二", actor=people["host"])
+            db.session.commit()
+            return rows, last
+
+        return real_join(sid, room_name, since, load_then_more)
+
+    manager.join_in_order = join_with_traffic
+    try:
+        join(newcomer, interview.id, since=1)
+    finally:
+        manager.join_in_order = real_join
+    got = [e["seq"] for e in entries(newcomer)]
+    assert got == [2, 3, 4, 5]
+    assert [e["seq"] for e in entries(host)] == [1, 2, 3, 4, 5]
