@@ -19,10 +19,13 @@ Targets:
            reference the targets compare against. The driver POSTs the same entry payloads.
 ``node1``  the same server, one process, no Redis (the issue's one-process reference figure).
 
-Latency of a delivery = viewer receive time − the moment the driver got the acknowledgement of the
-action (HTTP response: for the desk the transaction committed and the emit was published before it).
-Also reported: latency from the moment the driver sent the request ("send"), which adds the
-desk's database work. All processes run on this machine and read the same clock.
+Latency of a delivery = viewer receive time − the server-side time the entry carries in ``at``: for the
+desk the moment the transcript entry was made (just before its commit), for the reference the moment
+it emitted (bench/node/server.js stamps it). Not the driver's acknowledgement: the desk answers the
+HTTP request only after its process handed the broadcast over, often after viewers had it (negative
+latencies). Also reported (p99snd): latency from the moment the driver sent the request, which adds the
+desk's request and database work. Every process runs on this machine and reads the same clock;
+the load average before and after each scenario is recorded (other jobs on the machine skew latency).
 
 Server CPU = utime+stime of the server processes (gunicorn master+worker, or node) from the first
 action until every viewer had everything (or the drain timeout), divided by the deliveries.
@@ -450,7 +453,9 @@ def analyse(viewers: int, actions: list[dict], dumps: list[dict]) -> dict:
 def run_scenario(target, viewers, args, ctx) -> dict:
     procs, run_dir, redis = ctx["procs"], ctx["run_dir"], ctx["redis"]
     tag = f"{target}-{viewers}"
-    print(f"\n== {target}: {viewers} viewers, {args.seconds} s", flush=True)
+    wait_quiet(args.wait_quiet)
+    load_before = loadavg()
+    print(f"\n== {target}: {viewers} viewers, {args.seconds} s (load average {load_before:.1f})", flush=True)
     seed, servers, clients = None, None, None
     try:
         if target == "desk":
@@ -499,7 +504,7 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         result.update(target=target, seconds=args.seconds, window_s=window, drained=len(complete) == len(dumps),
                       cpu_s=cpu_used, redis_cpu_s=redis_used, rss_before_kb=rss_before, rss_after_kb=rss_after,
                       server_processes=len(servers.list), client_processes=args.clients,
-                      workarounds=seed["workarounds"] if seed else [])
+                      workarounds=seed["workarounds"] if seed else [], load_before=load_before, load_after=loadavg())
         deliveries = max(1, result["delivered"])
         result["cpu_us_per_delivery"] = cpu_used / deliveries * 1e6
         result["redis_us_per_broadcast"] = redis_used / max(1, result["broadcasts"]) * 1e6
@@ -513,6 +518,18 @@ def run_scenario(target, viewers, args, ctx) -> dict:
             clients.stop()
         if servers is not None:
             servers.stop()
+
+
+def loadavg() -> float:
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def wait_quiet(limit_s: float) -> None:
+    """Wait (at most *limit_s*) for the 1-minute load average to fall under the number of CPUs + 1."""
+    end, threshold = time.monotonic() + limit_s, (os.cpu_count() or 1) + 1
+    while time.monotonic() < end and loadavg() > threshold:
+        time.sleep(5)
 
 
 def start_py_spy(args, target, servers, run_dir, tag) -> list[subprocess.Popen]:
@@ -612,6 +629,9 @@ def report(size, rows) -> dict:
                 notes.append(f"{row['duplicates']} duplicates, {row['out_of_order']} out of order")
             if row["server_errors"]:
                 notes.append(f"{row['server_errors']} errors in the server log")
+            if row["load_before"] > (os.cpu_count() or 1) + 1:
+                notes.append(f"machine busy (load average {row['load_before']:.1f} → {row['load_after']:.1f}): "
+                             "latencies include waiting for a CPU")
             if row["broadcasts_failed"]:
                 notes.append(f"{row['broadcasts_failed']} actions failed: {row['action_errors'][:2]}")
             if notes:
@@ -630,6 +650,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4, help="load-generating Node processes")
     parser.add_argument("--drain", type=float, default=20.0, help="seconds to wait for the last deliveries")
     parser.add_argument("--redis-url", default=None, help="use this Redis instead of a private redis-server")
+    parser.add_argument("--wait-quiet", type=float, default=0, help="wait up to this many seconds before each "
+                        "scenario for the machine's load average to drop (other jobs skew latency)")
     parser.add_argument("--py-spy", default=None, help="path of a py-spy binary: profile the desk's workers")
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
     args = parser.parse_args()

@@ -99,15 +99,21 @@ def check_post(url: str, body: str, expected: int) -> dict:
 
 # -- one measurement ----------------------------------------------------------------------------------------
 
-def measure(url: str, lua: str, *, seconds: float, warmup: float, connections: int,
-            headers: dict | None = None) -> wrk.Result:
+def measure(url: str, lua: str, server: Server, *, seconds: float, warmup: float, connections: int,
+            headers: dict | None = None) -> dict:
+    """Warm up, then run wrk; the figures plus the server's CPU milliseconds per request."""
     headers = dict(headers or {}, **{"User-Agent": USER_AGENT})
     if warmup:
         wrk.run(url, seconds=warmup, connections=connections, lua=lua, headers=headers)
+    meter = server.cpu_meter()
+    meter.begin()
     result = wrk.run(url, seconds=seconds, connections=connections, lua=lua, headers=headers)
+    cpu = meter.end()
     if result.errors:
         log(f"    !! {result.errors} errors of {result.requests} requests on {url}: {result.raw}")
-    return result
+    figures = result.as_dict()
+    figures["cpu_ms"] = round(cpu * 1000 / result.requests, 3) if result.requests else None
+    return figures
 
 
 def bench_size(kind: str, url: str, size: int, loader: load.Loader, args, cookies: dict) -> dict:
@@ -115,9 +121,9 @@ def bench_size(kind: str, url: str, size: int, loader: load.Loader, args, cookie
     marks = loader.high_water()
     logs = RESULTS / "logs"
     desk = Server(args.desk_app, DESK_PORT, url, logs / f"desk-{kind}.log", worker_class=args.worker_class,
-                  threads=args.threads)
+                  threads=args.threads, application_name="bench-desk")
     bare = Server("bench.lib.bare_app:app", BARE_PORT, url, logs / f"bare-{kind}.log",
-                  worker_class=args.worker_class, threads=args.threads)
+                  worker_class=args.worker_class, threads=args.threads, application_name="bench-bare")
     figures: dict = {}
     opts = {"seconds": args.seconds, "warmup": args.warmup, "connections": args.connections}
     payloads = textgen.submission_payloads(loader.mailbox_codes)
@@ -141,21 +147,23 @@ def bench_size(kind: str, url: str, size: int, loader: load.Loader, args, cookie
 
         get = wrk.script(200)
         json_headers = {"Content-Type": "application/json"}
-        bare_page = ("bare_page", bare.base + "/letters", get, None)
-        bare_insert = ("bare_insert", bare.base + "/letters", wrk.script(201, "POST", bare_bodies, json_headers), None)
+        bare_page = ("bare_page", bare, "/letters", get, None)
+        bare_insert = ("bare_insert", bare, "/letters", wrk.script(201, "POST", bare_bodies, json_headers), None)
         # Every desk run sits between two bare runs (the machine may be shared: drift cancels out).
         runs = [bare_page]
         for name, (path, who, _m) in PAGES.items():
             cookie = cookies.get(who) if who else None
-            runs += [(name, desk.base + path, get, {"Cookie": f"session={cookie}"} if cookie else None), bare_page]
-        runs += [bare_insert, ("submit", desk.base + "/api/v1/letters",
+            runs += [(name, desk, path, get, {"Cookie": f"session={cookie}"} if cookie else None), bare_page]
+        runs += [bare_insert, ("submit", desk, "/api/v1/letters",
                                wrk.script(201, "POST", submit_bodies, json_headers), None), bare_insert]
-        for name, target, lua, headers in runs:
-            result = measure(target, lua, headers=headers, **opts).as_dict()
+        for name, server, path, lua, headers in runs:
+            desk.drain()
+            bare.drain()
+            result = measure(server.base + path, lua, server, headers=headers, **opts)
             result["loadavg_1m"] = round(os.getloadavg()[0], 2)
             figures.setdefault(name, []).append(result)
             log(f"    {kind:8} {size:>9,} {name:12} {result['rps']:8.1f} rps  p50 {result['p50_ms']:8.2f} ms  "
-                f"p95 {result['p95_ms']:8.2f} ms  load {result['loadavg_1m']}")
+                f"p95 {result['p95_ms']:8.2f} ms  cpu {result['cpu_ms']} ms/req  load {result['loadavg_1m']}")
     finally:
         desk.stop()
         bare.stop()
@@ -184,27 +192,37 @@ def build_rows(results: list[dict]) -> list[dict]:
             for i, page in enumerate(PAGES):
                 desk = f[page][0]
                 bare_page = _mean(f["bare_page"][i]["rps"], f["bare_page"][i + 1]["rps"])
+                bare_cpu = _mean(f["bare_page"][i]["cpu_ms"], f["bare_page"][i + 1]["cpu_ms"])
                 ratio = desk["rps"] / bare_page
                 base_p95 = smallest[page][0]["p95_ms"]
                 flat = desk["p95_ms"] <= base_p95 * FLAT_FACTOR + FLAT_SLACK_MS
                 rows.append({"page": page, "size": entry["size"], "db": kind, "rps": desk["rps"],
                              "p50": desk["p50_ms"], "p95": desk["p95_ms"], "bare_rps": bare_page,
                              "ratio": ratio, "p95_vs_smallest": desk["p95_ms"] / base_p95 if base_p95 else None,
+                             "cpu_ms": desk["cpu_ms"], "bare_cpu_ms": bare_cpu,
+                             "cpu_ratio": bare_cpu / desk["cpu_ms"] if desk["cpu_ms"] and bare_cpu else None,
                              "target": f"≥{PAGE_TARGET}×, p95≤{FLAT_FACTOR}×",
                              "pass": ratio >= PAGE_TARGET and flat, "errors": desk["errors"]})
             desk = f["submit"][0]
             bare_insert = _mean(*(r["rps"] for r in f["bare_insert"]))
+            bare_cpu = _mean(*(r["cpu_ms"] for r in f["bare_insert"]))
             ratio = desk["rps"] / bare_insert
             rows.append({"page": "submit", "size": entry["size"], "db": kind, "rps": desk["rps"],
                          "p50": desk["p50_ms"], "p95": desk["p95_ms"], "bare_rps": bare_insert,
                          "ratio": ratio, "p95_vs_smallest": None, "target": f"≥{SUBMIT_TARGET}×",
+                         "cpu_ms": desk["cpu_ms"], "bare_cpu_ms": bare_cpu,
+                         "cpu_ratio": bare_cpu / desk["cpu_ms"] if desk["cpu_ms"] and bare_cpu else None,
                          "pass": ratio >= SUBMIT_TARGET, "errors": desk["errors"]})
     return rows
 
 
+def _num(value, width: int) -> str:
+    return f"{value:{width}.2f}" if value is not None else " " * (width - 1) + "—"
+
+
 def print_table(rows: list[dict]) -> None:
     header = (f"{'page':7} {'size':>9} {'db':8} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} {'bare rps':>9} "
-              f"{'ratio':>6} {'p95/min':>7} {'target':>16}  result")
+              f"{'ratio':>6} {'p95/min':>7} {'cpu ms':>7} {'bare cpu':>8} {'cpu ratio':>9} {'target':>16}  result")
     print(header)
     print("-" * len(header))
     for r in sorted(rows, key=lambda r: (list(PAGES).index(r["page"]) if r["page"] in PAGES else 9, r["db"],
@@ -212,7 +230,8 @@ def print_table(rows: list[dict]) -> None:
         flat = "" if r["p95_vs_smallest"] is None else f"{r['p95_vs_smallest']:.2f}"
         err = f"  ({r['errors']} errors)" if r["errors"] else ""
         print(f"{r['page']:7} {r['size']:>9,} {r['db']:8} {r['rps']:8.1f} {r['p50']:8.2f} {r['p95']:8.2f} "
-              f"{r['bare_rps']:9.1f} {r['ratio']:6.2f} {flat:>7} {r['target']:>16}  "
+              f"{r['bare_rps']:9.1f} {r['ratio']:6.2f} {flat:>7} {_num(r['cpu_ms'], 7)} {_num(r['bare_cpu_ms'], 8)} "
+              f"{_num(r['cpu_ratio'], 9)} {r['target']:>16}  "
               f"{'PASS' if r['pass'] else 'FAIL'}{err}")
 
 
@@ -283,6 +302,8 @@ def main(argv=None) -> int:
     print()
     print(f"gunicorn --workers 2 --worker-class {args.worker_class}; wrk -t1 -c{args.connections}, "
           f"{args.warmup:g} s warm-up + {args.seconds:g} s; bare = mean of the two bare runs bracketing each desk run")
+    print("ratio = desk rps / bare rps (verdict); cpu ms = CPU of the workers and their PostgreSQL backends per "
+          "request; cpu ratio = bare cpu / desk cpu (steady on a shared machine)")
     print_table(rows)
     print(f"\nresults: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     return 0 if all(r["pass"] for r in rows) else 1

@@ -63,6 +63,8 @@ def load(instance_path: Path) -> dict:
         "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _flag("INTERACTION_RATELIMIT", True),
+        # Passwords and letter query codes; tests lower the cost (a real hash takes ~0.25 s here).
+        "PASSWORD_HASH_METHOD": os.environ.get("INTERACTION_PASSWORD_HASH_METHOD", "scrypt"),
         "API_TOKEN_DAYS": int(os.environ.get("INTERACTION_API_TOKEN_DAYS", "30")),
         "MAIL_SERVER": os.environ.get("INTERACTION_MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("INTERACTION_MAIL_PORT", "25")),

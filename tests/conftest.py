@@ -7,27 +7,23 @@ starts from empty tables. ``INTERACTION_TEST_REQUIRE_SERVERS=1`` (set by
 """
 
 import os
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import g
 
 os.environ.setdefault("INTERACTION_SECRET_KEY", "test-secret-key")
 
-from interaction import create_app  # noqa: E402
+from tests.helpers import (  # noqa: E402,F401 - re-exported for older imports
+    REQUIRE_SERVERS,
+    TEST_HASH_METHOD,
+    csrf_token,
+    make_test_app,
+    server_unavailable,
+)
 from interaction.core import time as core_time  # noqa: E402
 from interaction.core.db import db  # noqa: E402
 
-REQUIRE_SERVERS = os.environ.get("INTERACTION_TEST_REQUIRE_SERVERS") == "1"
 _schema_ready: set[str] = set()
-
-
-def server_unavailable(message: str):
-    """Fail in CI, skip elsewhere, when a server a test needs cannot be reached."""
-    if REQUIRE_SERVERS:
-        pytest.fail(f"{message} (required in this run: INTERACTION_TEST_REQUIRE_SERVERS=1)")
-    pytest.skip(f"{message}; start it, or set the URL, to run this test")
 
 
 @pytest.fixture(scope="session")
@@ -36,27 +32,6 @@ def database_url(tmp_path_factory):
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-
-
-def make_test_app(database_url: str, **overrides):
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "REDIS_URL": None,
-        "SERVER_NAME": "localhost",
-    }
-    config.update(overrides)
-    app = create_app(config)
-
-    @app.before_request
-    def _forget_cached_user():
-        # Test requests reuse the fixture's app context, hence its ``g``: without this, Flask-Login
-        # would keep the first request's user for every later client in the same test.
-        g.pop("_login_user", None)
-
-    return app
 
 
 def _empty_tables():
@@ -116,17 +91,6 @@ def clock():
         yield clock
     finally:
         core_time.clock.frozen = None
-
-
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-def csrf_token(client, path: str = "/") -> str:
-    """The CSRF token a page would give the browser of this client's session."""
-    response = client.get(path)
-    match = CSRF_META.search(response.get_data(as_text=True))
-    assert match, f"no csrf-token meta on {path}"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from werkzeug.security import generate_password_hash
 from interaction.accounts.models import Department, User, normalize_email
 from interaction.core.db import db
 from interaction.mailbox.models import Mailbox
+from tests.helpers import TEST_HASH_METHOD
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
-# Hashing with the real scheme costs ~50 ms; tests share one hash of the one password.
-_PASSWORD_HASH = generate_password_hash(PASSWORD)
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 
 
 def make_department(code=None, name=None, parent=None, kind="department"):
@@ -30,7 +30,7 @@ def make_user(role="citizen", department=None, email=None, name=None, password=N
         phone=phone,
         role=role,
         department=department,
-        password_hash=generate_password_hash(password) if password else _PASSWORD_HASH,
+        password_hash=generate_password_hash(password, method=TEST_HASH_METHOD) if password else _PASSWORD_HASH,
     )
     db.session.add(user)
     db.session.flush()

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 TOKEN_URL = "/api/v1/auth/token"  # a public POST endpoint (accounts)
 LIST_URL = "/api/v1/mailboxes"  # a public GET-only endpoint (mailbox)

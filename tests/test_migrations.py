@@ -18,7 +18,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from interaction.core.db import db
-from tests.conftest import make_test_app, server_unavailable
+from tests.helpers import make_test_app, server_unavailable
 
 PG_ADMIN_URL = os.environ.get("INTERACTION_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import make_test_app, server_unavailable
+from tests.helpers import make_test_app, server_unavailable
 
 
 def _redis_url():

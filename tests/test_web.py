@@ -10,7 +10,7 @@ import pytest
 
 from interaction.accounts.models import User
 from tests import factories
-from tests.conftest import csrf_token, make_test_app
+from tests.helpers import csrf_token, make_test_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["/", "/login", "/register", "/no-such-page"]

@@ -18,8 +18,11 @@ class Server:
     """``gunicorn -w WORKERS -k CLASS`` serving *app* ("wsgi:app" or "bench.lib.bare_app:app") on *port*."""
 
     def __init__(self, app: str, port: int, database_url: str, log_path: Path, *, workers: int = 2,
-                 worker_class: str = "sync", threads: int = 1):
+                 worker_class: str = "sync", threads: int = 1, application_name: str | None = None):
         self.app, self.port, self.log_path = app, port, log_path
+        self.application_name = application_name if database_url.startswith("postgresql") else None
+        if self.application_name:  # lets bench.lib.cpu find this server's PostgreSQL backends
+            database_url += ("&" if "?" in database_url else "?") + f"application_name={application_name}"
         self.cmd = [str(GUNICORN), "--workers", str(workers), "--worker-class", worker_class,
                     "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "120",
                     "--graceful-timeout", "5", "--log-level", "warning", "--chdir", str(ROOT)]
@@ -56,6 +59,25 @@ class Server:
             time.sleep(0.3)
         self.stop()
         raise RuntimeError(f"{self.app} did not answer on {self.base}{health} within {timeout} s")
+
+    def cpu_meter(self):
+        from bench.lib.cpu import CpuMeter
+
+        return CpuMeter(self.proc.pid, self.application_name)
+
+    def drain(self, health: str = "/healthz", timeout: float = 180) -> float:
+        """Wait until requests queued by the last run are served (a quick health answer); returns seconds."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            t0 = time.monotonic()
+            try:
+                urllib.request.urlopen(self.base + health, timeout=timeout).read()
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() - t0 < 0.2:
+                return time.monotonic() - started
+            time.sleep(0.2)
+        return time.monotonic() - started
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:

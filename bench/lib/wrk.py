@@ -75,7 +75,7 @@ def run(url: str, *, seconds: float, connections: int, lua: str, headers: dict |
         handle.write(lua)
         path = handle.name
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, int(round(seconds)))}s",
-           "--timeout", "10s", "-s", path]
+           "--timeout", "30s", "-s", path]
     for key, value in (headers or {}).items():
         cmd += ["-H", f"{key}: {value}"]
     cmd.append(url)

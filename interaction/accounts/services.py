@@ -6,7 +6,6 @@ log. They never read the request: the caller passes what it knows (an address).
 
 import secrets
 from datetime import datetime, timedelta
-from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -74,13 +73,16 @@ def password_problem(password: str) -> str | None:
 def _hash_password(password: str, field: str = "password") -> str:
     if problem := password_problem(password):
         raise ValidationFailed({field: problem})
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-@cache
 def _dummy_hash() -> str:
     # Checked against for unknown e-mails, so that they take as long as wrong passwords.
-    return generate_password_hash(secrets.token_urlsafe(16))
+    key = "interaction.accounts_dummy_hash"
+    if key not in current_app.extensions:
+        current_app.extensions[key] = generate_password_hash(
+            secrets.token_urlsafe(16), method=current_app.config["PASSWORD_HASH_METHOD"])
+    return current_app.extensions[key]
 
 
 # --- sessions and tokens ---------------------------------------------------------------------------

@@ -163,7 +163,7 @@ def create_interview(*, title: str, department: Department | None, scheduled_dt:
 
 def lock_interview(interview_id: int) -> Interview:
     """Load the interview under a row lock (SELECT ... FOR UPDATE; SQLite writes are serialised anyway)."""
-    interview = db.session.scalar(select(Interview).where(Interview.id == interview_id).with_for_update()
+    interview = db.session.scalar(select(Interview).where(Interview.id == interview_id).with_for_update(of=Interview)
                                   .execution_options(populate_existing=True))
     if interview is None:
         raise NotFound()

@@ -356,3 +356,42 @@ def put_calendar_year(year):
     db.session.commit()
     return jsonify(year_schedule(year).to_dict())
 
+
+
+# -- OpenAPI detail (merged into the generated document by interaction.api.openapi) ------------------
+
+def _body(properties: dict, required: list[str]) -> dict:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "properties": properties, "required": required}}}}}
+
+
+_S = {"type": "string"}
+_SCORE = {"type": "integer", "minimum": 1, "maximum": 5}
+_DATES = {"type": "array", "items": {"type": "string", "format": "date"}}
+
+create_letter.openapi = {"post": {**_body({
+    "mailbox": _S, "category": {"type": "string", "enum": ["consultation", "suggestion", "complaint", "help",
+                                                          "report", "other"]},
+    "subject": {"type": "string", "maxLength": 100}, "body": {"type": "string", "maxLength": 5000},
+    "name": _S, "phone": _S, "email": {"type": "string", "format": "email"}, "public_consent": {"type": "boolean"},
+    "channel": {"type": "string", "enum": ["web", "post", "phone", "visit"]},
+    "received_at": {"type": "string", "format": "date-time"}},
+    ["mailbox", "category", "subject", "body", "name", "phone"]),
+    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": _S}]}}
+get_letter.openapi = {"get": {"parameters": [
+    {"name": "number", "in": "path", "required": True, "schema": _S},
+    {"name": "query_code", "in": "query", "required": False, "schema": _S}]}}
+act_on_letter.openapi = {"post": _body({
+    "action": {"type": "string", "enum": list(ACTION_FORMS)}, "reason": _S, "department": _S,
+    "workdays": {"type": "integer", "minimum": 1, "maximum": 15}, "body": _S}, ["action"])}
+rate_letter.openapi = {"post": _body({"query_code": _S, "score": _SCORE, "resolution": _SCORE, "attitude": _SCORE,
+                                      "speed": _SCORE, "comment": {"type": "string", "maxLength": 500}},
+                                     ["query_code", "score"])}
+rehandle_letter.openapi = {"post": _body({"query_code": _S, "reason": _S}, ["query_code"])}
+supervise_letter.openapi = {"post": _body({"note": _S}, ["note"])}
+put_calendar_year.openapi = {"put": _body({"holidays": _DATES, "workdays": _DATES}, [])}
+list_letters.openapi = {"get": {"parameters": [
+    {"name": n, "in": "query", "required": False, "schema": _S}
+    for n in ("status", "overdue", "due_soon", "category", "department", "page", "per_page")]}}
+list_public_letters.openapi = {"get": {"parameters": [
+    {"name": n, "in": "query", "required": False, "schema": _S} for n in ("q", "category", "page", "per_page")]}}

@@ -360,7 +360,7 @@ class Letter(db.Model):
     def rate(self, score: int, resolution: int | None, attitude: int | None, speed: int | None,
              comment: str | None, at: datetime) -> None:
         """Replied → rated; a second rating of the same reply is refused (409)."""
-        if self.status in (LetterState.rated, LetterState.closed):
+        if self.rating_score is not None:
             raise InvalidTransition(code="already_rated")
         self._require(LetterState.replied)
         self.status = LetterState.rated.value
@@ -376,11 +376,12 @@ class Letter(db.Model):
         self.department_id = self.reply_department_id or self.department_id
         self.due_dt, self.assigned_dt = new_due_dt, at
         self.reminded_due_soon_dt = self.reminded_due_dt = None
-        # The first reply and rating stay in the timeline; the fields hold the current round.
-        self.replied_dt = self.rated_dt = None
+        # The first reply and rating stay in the timeline; the rating fields hold the current round.
+        # The reply fields keep the first reply (and its date, which orders the public list) until the
+        # second one replaces them.
+        self.rated_dt = None
         self.rating_score = self.rating_resolution = self.rating_attitude = self.rating_speed = None
         self.rating_comment = None
-        self.replied_on_time = None
 
     def close(self, at: datetime) -> None:
         """Replied or rated → closed."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 from tests.factories import PASSWORD
 
 ROLES = ["anonymous", "citizen", "staff", "moderator", "admin"]

@@ -9,7 +9,7 @@ from interaction.accounts.models import ApiToken, Department, User
 from interaction.core.audit import AuditEntry
 from interaction.core.db import db
 from tests.accounts.conftest import is_signed_in
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 from tests.factories import PASSWORD, make_department, make_user
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from interaction.accounts.models import User, normalize_email
 from interaction.core.db import db
 from tests.accounts.conftest import is_signed_in
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 FULLWIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}  # ! .. ~ -> ！ .. ～
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from interaction.core.audit import AuditEntry
 from interaction.core.db import db
 from tests.accounts.conftest import is_signed_in, main_content
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 from tests.factories import PASSWORD
 
 WRONG = "not the password"

@@ -19,7 +19,7 @@ VIEWPORTS = ["phone", "desktop"]
 @pytest.fixture(scope="module")
 def nav_by_role():
     """{role: (hrefs the role must see in the main navigation, hrefs it must not see)}."""
-    from tests.conftest import make_test_app
+    from tests.helpers import make_test_app
 
     app = make_test_app("sqlite://")
     links = app.extensions.get("interaction.nav_links", [])

@@ -173,7 +173,7 @@ def test_transcript_page_and_corrections(people, interview, client, login, clock
 
 
 def _csrf(client):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     return csrf_token(client)
 

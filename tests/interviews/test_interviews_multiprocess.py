@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import server_unavailable
+from tests.helpers import server_unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = "/interviews"
@@ -43,7 +43,7 @@ def _prepare_database(url: str) -> int:
     """Schema, a department, people and a live interview, in the database both processes share."""
     from interaction.core.db import db
     from interaction.interviews.services import GuestData
-    from tests.conftest import make_test_app
+    from tests.helpers import make_test_app
     from tests.factories import make_department, make_interview, make_user
 
     app = make_test_app(url)

@@ -7,7 +7,7 @@ from interaction.core.audit import AuditEntry
 from interaction.core.db import db
 from interaction.moderation import screening, services
 from interaction.moderation.models import CaseState
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 from tests.factories import make_user
 from tests.moderation.conftest import COMMENT, NOTE
 

@@ -1,0 +1,46 @@
+"""Helpers for tests that are not fixtures: app building, server checks, CSRF tokens."""
+
+import os
+import re
+
+import pytest
+
+os.environ.setdefault("INTERACTION_SECRET_KEY", "test-secret-key")
+
+from interaction import create_app  # noqa: E402
+
+REQUIRE_SERVERS = os.environ.get("INTERACTION_TEST_REQUIRE_SERVERS") == "1"
+#: Real scrypt costs ~0.25 s a check; the rules under test don't depend on the cost.
+TEST_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+def server_unavailable(message: str):
+    """Fail in CI, skip elsewhere, when a server a test needs cannot be reached."""
+    if REQUIRE_SERVERS:
+        pytest.fail(f"{message} (required in this run: INTERACTION_TEST_REQUIRE_SERVERS=1)")
+    pytest.skip(f"{message}; start it, or set the URL, to run this test")
+
+
+def make_test_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "SERVER_NAME": "localhost",
+        "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """The CSRF token a page would give the browser of this client's session."""
+    response = client.get(path)
+    match = CSRF_META.search(response.get_data(as_text=True))
+    assert match, f"no csrf-token meta on {path}"
+    return match.group(1)
