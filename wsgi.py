@@ -1,9 +1,21 @@
-"""Entry point: ``app`` for WSGI servers, ``python wsgi.py`` to serve for development."""
+"""Entry point: ``app`` for WSGI servers, ``python wsgi.py`` to serve for development and small sites.
 
-import argparse
+Socket.IO runs on gevent (chosen by measurement, see deploy/README.md), which needs the standard
+library monkey-patched before anything else is imported. gunicorn's gevent worker patches by itself;
+``python wsgi.py`` does it here. ``INTERACTION_ASYNC_MODE=threading`` serves with threads instead.
+"""
 
-from interaction import create_app
-from interaction.core.extensions import socketio
+import os
+
+if __name__ == "__main__" and os.environ.get("INTERACTION_ASYNC_MODE", "gevent") == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import argparse  # noqa: E402
+
+from interaction import create_app  # noqa: E402
+from interaction.core.extensions import socketio  # noqa: E402
 
 app = create_app()
 

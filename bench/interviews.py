@@ -59,7 +59,7 @@ RESULTS = ROOT / "bench" / "results"
 VENV_BIN = ROOT / ".venv" / "bin"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
-TARGETS = ("desk", "node", "node1")
+TARGETS = ("desk", "node", "node1", "desk-nodeflate")
 P99_RATIO = CPU_RATIO = 1.5
 
 
@@ -211,14 +211,14 @@ class Clients:
     """``--clients`` Node processes running bench/node/client.js, talking over stdin/stdout lines."""
 
     def __init__(self, procs: Procs, run_dir: Path, name: str, urls, total: int, nprocs: int, interview: int,
-                 max_seq: int):
+                 max_seq: int, deflate: bool = True):
         self.procs, self.lines, self.list, self.outs = procs, queue.Queue(), [], []
         nprocs = max(1, min(nprocs, total))
         for i in range(nprocs):
             out = run_dir / f"{name}-client{i}.json"
             config = {"urls": urls, "first": i, "step": nprocs, "total": total, "namespace": "/interviews",
                       "interview": interview, "max_seq": max_seq, "out": str(out), "concurrency": 40,
-                      "lifetime_s": 1800}
+                      "lifetime_s": 1800, "deflate": deflate}
             cfg = run_dir / f"{name}-client{i}.config.json"
             cfg.write_text(json.dumps(config))
             proc = procs.start(["node", "--max-old-space-size=2048", str(NODE_DIR / "client.js"), str(cfg)],
@@ -345,7 +345,7 @@ def drive(target: str, seconds: int, ports, seed: dict | None, interview: int) -
             send = time.time()
             record = {"seq": seq, "send": send * 1000}
             try:
-                if target == "desk":
+                if target.startswith("desk"):
                     qid = seed["questions"][k]
                     if half == 0:
                         status, raw = conn.post(f"/api/v1/interviews/questions/{qid}/approve", {},
@@ -441,6 +441,7 @@ def analyse(viewers: int, actions: list[dict], dumps: list[dict]) -> dict:
         "action_ms_p50": percentile(sorted(a["ack"] - a["send"] for a in actions), 50),
         "action_ms_max": max((a["ack"] - a["send"] for a in actions), default=None),
         "frame_bytes": max((d["frame_bytes"] for d in dumps), default=0),
+        "ws_extensions": sorted({d.get("ws_extensions") or "" for d in dumps}),
         "client_errors": [e for d in dumps for e in d["errors"]][:10],
         "action_errors": [a.get("error") for a in actions if not a["ok"]][:5],
         "connect_s": max((d["connect_ms"] for d in dumps), default=0) / 1000,
@@ -458,10 +459,11 @@ def run_scenario(target, viewers, args, ctx) -> dict:
     print(f"\n== {target}: {viewers} viewers, {args.seconds} s (load average {load_before:.1f})", flush=True)
     seed, servers, clients = None, None, None
     try:
-        if target == "desk":
+        if target.startswith("desk"):
             seed = seed_desk(ctx, tag, args.seconds)
             interview = seed["interview"]
-            servers = DeskServers(procs, run_dir, ctx["db_url"], redis.url, seed["workarounds"], tag)
+            patches = seed["workarounds"] + (["nodeflate"] if target == "desk-nodeflate" else [])
+            servers = DeskServers(procs, run_dir, ctx["db_url"], redis.url, patches, tag)
             servers.wait(f"/api/v1/interviews/{interview}")
         else:
             interview = 1
@@ -477,7 +479,8 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         time.sleep(2)
         pids = servers.pids()
         rss_before = rss_kb(pids)
-        clients = Clients(procs, run_dir, tag, urls, viewers, args.clients, interview, max_seq)
+        clients = Clients(procs, run_dir, tag, urls, viewers, args.clients, interview, max_seq,
+                          deflate=args.client_deflate == "on")
         ready = clients.wait_all("READY", 120 + viewers * 0.05)
         if len(ready) < len(clients.list):
             raise RuntimeError(f"only {len(ready)} of {len(clients.list)} client processes got ready")
@@ -486,6 +489,9 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         time.sleep(3)
         pids = servers.pids()
         rss_after = rss_kb(pids)
+        idle_before = cpu_seconds(pids)
+        time.sleep(args.idle)  # viewers joined, nothing said: what the servers spend on keeping them
+        idle_per_s = (cpu_seconds(pids) - idle_before) / args.idle if args.idle else 0.0
         spies = start_py_spy(args, target, servers, run_dir, tag) if args.py_spy else []
         cpu_before, redis_before, t_start = cpu_seconds(pids), redis.cpu(), time.monotonic()
         actions = drive(target, args.seconds, servers.ports, seed, interview)
@@ -507,6 +513,8 @@ def run_scenario(target, viewers, args, ctx) -> dict:
                       workarounds=seed["workarounds"] if seed else [], load_before=load_before, load_after=loadavg())
         deliveries = max(1, result["delivered"])
         result["cpu_us_per_delivery"] = cpu_used / deliveries * 1e6
+        result["idle_cpu_per_s"] = idle_per_s
+        result["cpu_us_per_delivery_minus_idle"] = max(0.0, cpu_used - idle_per_s * window) / deliveries * 1e6
         result["redis_us_per_broadcast"] = redis_used / max(1, result["broadcasts"]) * 1e6
         result["kb_per_connection"] = (rss_after - rss_before) / max(1, result["joined"])
         result["server_errors"] = count_errors(run_dir, tag)
@@ -534,7 +542,7 @@ def wait_quiet(limit_s: float) -> None:
 
 def start_py_spy(args, target, servers, run_dir, tag) -> list[subprocess.Popen]:
     """Sample the desk's workers during the broadcasts (collapsed stacks, one file per worker)."""
-    if target != "desk":
+    if not target.startswith("desk"):
         return []
     spies = []
     for n, proc in enumerate(servers.list):
@@ -579,12 +587,13 @@ def fmt(value, digits=0):
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-COLUMNS = [("target", 6, lambda r: r["target"]), ("viewers", 7, lambda r: str(r["viewers"])),
+COLUMNS = [("target", 14, lambda r: r["target"]), ("viewers", 7, lambda r: str(r["viewers"])),
            ("expected", 8, lambda r: str(r["expected"])), ("delivered", 9, lambda r: str(r["delivered"])),
            ("lost", 6, lambda r: str(r["lost"])), ("p50", 6, lambda r: fmt(r["p50_ms"])),
            ("p99", 6, lambda r: fmt(r["p99_ms"])), ("max", 6, lambda r: fmt(r["max_ms"])),
            ("last50", 6, lambda r: fmt(r["last_p50_ms"])), ("lastmax", 7, lambda r: fmt(r["last_max_ms"])),
            ("p99snd", 6, lambda r: fmt(r["send_p99_ms"])), ("µs/dlv", 6, lambda r: fmt(r["cpu_us_per_delivery"], 1)),
+           ("idle%", 5, lambda r: fmt(r.get("idle_cpu_per_s", 0) * 100)),
            ("KB/conn", 7, lambda r: fmt(r["kb_per_connection"], 1)), ("frameB", 6, lambda r: str(r["frame_bytes"]))]
 
 
@@ -621,6 +630,11 @@ def report(size, rows) -> dict:
             parts.append(f"p99 ×{fmt(out['p99_ratio'], 2)} of node: {'PASS' if out['p99_within'] else 'FAIL'}")
             parts.append(f"CPU/delivery ×{fmt(out['cpu_ratio'], 2)} of node: {'PASS' if out['cpu_within'] else 'FAIL'}")
         print("   " + "; ".join(parts) + f"  => {'PASS' if out['pass'] else 'FAIL'}")
+        if "desk-nodeflate" in by and node:
+            exp = verdict(by["desk-nodeflate"], node)
+            lost = by["desk-nodeflate"]["lost"]
+            print(f"   experiment desk-nodeflate: lost {lost}, p99 ×{fmt(exp['p99_ratio'], 2)}, "
+                  f"CPU/delivery ×{fmt(exp['cpu_ratio'], 2)} of node")
         for row in rows:
             notes = []
             if row["disconnects"] or row["join_failed"]:
@@ -646,10 +660,14 @@ def main() -> int:
     parser.add_argument("--sizes", default="500,2000,5000", help="viewer counts, comma-separated")
     parser.add_argument("--seconds", type=int, default=60, help="seconds of one approval + one answer per second")
     parser.add_argument("--quick", action="store_true", help="smoke run: 200 viewers, 10 s")
-    parser.add_argument("--targets", default=",".join(TARGETS), help="desk,node,node1 (node is the reference)")
+    parser.add_argument("--targets", default="desk,node,node1",
+                        help="of desk,node,node1,desk-nodeflate (node is the reference)")
     parser.add_argument("--clients", type=int, default=4, help="load-generating Node processes")
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measurement before driving")
     parser.add_argument("--drain", type=float, default=20.0, help="seconds to wait for the last deliveries")
     parser.add_argument("--redis-url", default=None, help="use this Redis instead of a private redis-server")
+    parser.add_argument("--client-deflate", choices=("on", "off"), default="on",
+                        help="viewers offer permessage-deflate like browsers (on) or not (off)")
     parser.add_argument("--wait-quiet", type=float, default=0, help="wait up to this many seconds before each "
                         "scenario for the machine's load average to drop (other jobs skew latency)")
     parser.add_argument("--py-spy", default=None, help="path of a py-spy binary: profile the desk's workers")
@@ -677,7 +695,7 @@ def main() -> int:
     results, verdicts = [], {}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
     try:
-        if "desk" in targets:
+        if any(t.startswith("desk") for t in targets):
             psql("createdb", db_name)
         ctx["redis"] = Redis(procs, run_dir, args.redis_url)
         print(f"bench run {stamp}: sizes {sizes}, {args.seconds} s, targets {targets}, Redis {ctx['redis'].url}, "
@@ -697,7 +715,7 @@ def main() -> int:
                  "verdicts": verdicts, "machine": {"cpus": os.cpu_count()}}, ensure_ascii=False, indent=1))
     finally:
         procs.stop_all()
-        if "desk" in targets and not args.keep_db:
+        if any(t.startswith("desk") for t in targets) and not args.keep_db:
             psql("dropdb", "--if-exists", db_name, check=False)
     print(f"\nresults: bench/results/interviews-{stamp}.json")
     overall = bool(verdicts) and all(v.get("pass") for v in verdicts.values())

@@ -7,6 +7,11 @@ feature fixes it; none changes what is measured beyond making the code path run 
 department ``FOR UPDATE``; PostgreSQL refuses that ("FOR UPDATE cannot be applied to the nullable
 side of an outer join"), so starting, answering and approving fail. The stop-gap locks
 ``FOR UPDATE OF interviews`` (SQLAlchemy ``with_for_update(of=Interview)``), the suggested fix.
+
+``nodeflate`` (an experiment, only for the ``desk-nodeflate`` target): the WebSocket server the desk
+runs under gevent (simple-websocket over wsproto) accepts ``permessage-deflate`` whenever the client
+offers it — browsers and socket.io-client always do — and then deflates every frame separately for
+every viewer. The Node socket.io server declines it by default. The experiment declines it too.
 """
 
 import os
@@ -53,6 +58,16 @@ def apply(names) -> list[str]:
 
         services.lock_interview = lock_interview
         applied.append("lock")
+    if "nodeflate" in names:
+        import simple_websocket.ws
+        from wsproto.extensions import PerMessageDeflate
+
+        class DeclinedDeflate(PerMessageDeflate):
+            def accept(self, offer):
+                return None  # not accepted: the extension stays disabled for the connection
+
+        simple_websocket.ws.PerMessageDeflate = DeclinedDeflate
+        applied.append("nodeflate")
     return applied
 
 

@@ -26,7 +26,7 @@ for (let g = config.first; g < config.total; g += config.step) indices.push(g);
 const viewers = indices.map((g) => ({ g, socket: null, joined: false, failed: false, down: false,
   times: new Float64Array(maxSeq + 1), got: 0 }));
 const stats = { joined: 0, failed: 0, disconnects: 0, dup: 0, out_of_order: 0, beyond: 0, frame_bytes: 0,
-  errors: [], connect_ms: 0 };
+  errors: [], connect_ms: 0, ws_extensions: null };
 const atBySeq = {}; // the server-side time each entry carries (`at`), kept once per seq
 let expect = 0;
 let completeSent = false;
@@ -56,10 +56,14 @@ function checkComplete() {
 function start(v) {
   inFlight += 1;
   const url = config.urls[v.g % config.urls.length] + config.namespace;
-  const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false, timeout: 30000 });
+  // Like a browser, the client offers permessage-deflate unless the config says "deflate": false.
+  const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false, timeout: 30000,
+    perMessageDeflate: config.deflate === false ? false : { threshold: 1024 } });
   v.socket = socket;
   if (v.g === config.first) {
     socket.io.on("open", () => {
+      const transport = socket.io.engine.transport;
+      if (transport && transport.ws) stats.ws_extensions = String(transport.ws.extensions || "");
       socket.io.engine.on("packet", (p) => {
         if (!stats.frame_bytes && p.type === "message" && typeof p.data === "string" && p.data.includes('"entry"')) {
           stats.frame_bytes = Buffer.byteLength(p.data, "utf8") + 1; // + the engine.io packet type

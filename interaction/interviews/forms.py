@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from interaction.accounts.models import Department
@@ -67,7 +68,7 @@ class InterviewForm(FlaskForm):
         super().__init__(*args, **kwargs)
         departments = db.session.scalars(select(Department).where(Department.is_active.is_(True))
                                          .order_by(Department.sort_order, Department.id)).all()
-        self.department.choices = [("", _l("请选择"))] + [(d.code, d.name) for d in departments]
+        self.department.choices = [SelectChoice("", _l("请选择"))] + [SelectChoice(d.code, d.name) for d in departments]
 
     def validate_scheduled_at(self, field):
         if parse_local_datetime(field.data) is None:

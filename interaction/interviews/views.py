@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
@@ -103,9 +104,10 @@ def room(interview_id: int):
     mine = db.session.scalars(queries.query_own_questions(user.id).where(
         LiveQuestion.interview_id == interview.id)).all() if user else []
     answer_form = AnswerForm(formdata=None)
-    answer_form.question.choices = [("", _("不针对具体问题（主持人发言）"))] + [
-        (str(q.id), q.body[:60]) for q in waiting]
-    answer_form.guest.choices = [("", _("我本人"))] + [(str(g.id), g.display_name) for g in interview.guests]
+    answer_form.question.choices = [SelectChoice("", _("不针对具体问题（主持人发言）"))] + [
+        SelectChoice(str(q.id), q.body[:60]) for q in waiting]
+    answer_form.guest.choices = [SelectChoice("", _("我本人"))] + [
+        SelectChoice(str(g.id), g.display_name) for g in interview.guests]
     return render_template(
         "interviews/interview_room.html", interview=interview, entries=entries, pending=pending, waiting=waiting,
         mine=mine, moderator=moderator, speaker=speaker, can_run=services.can_run(user),

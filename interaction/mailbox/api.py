@@ -7,7 +7,7 @@ unknown number gets. Failed look-ups are rate-limited per address (``MAILBOX_LOO
 default 10 a minute, then 429), on every endpoint that takes a query code.
 """
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import idempotent, json_body, page_args, paginated, validate
 from interaction.core.calendar import set_year_schedule, year_schedule
-from interaction.core.db import db
+from interaction.core.db import db, write_intent
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.extensions import limiter
 from interaction.core.time import isoformat
@@ -180,6 +180,10 @@ def _load_for_reader(number: str, code: str | None) -> tuple[Letter, bool]:
 @lookup_limited
 def get_letter(number):
     """One letter: for its writer (``?query_code=``) or staff of its department; else 404."""
+    if "Authorization" in request.headers or "_user_id" in session:
+        # A staff read writes the audit log: on SQLite take the write lock up front (core.db) rather
+        # than upgrading a read transaction, which fails at once when another writer got there first.
+        write_intent.set(True)
     letter, staff = _load_for_reader(number, request.args.get("query_code"))
     if staff:
         services.view_personal_data(letter, actor=current_user)

@@ -8,6 +8,7 @@ A writer reaches their letter by number and query code (the track page) or, sign
 """
 
 import secrets
+from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core import calendar as core_calendar
-from interaction.core.db import db
+from interaction.core.db import db, write_intent
 from interaction.core.errors import DomainError, NotFound, ValidationFailed
 from interaction.core.time import now_utc, to_local
 from interaction.core.workdays import YearSchedule
@@ -320,7 +321,21 @@ def _render_staff_letter(letter: Letter, bound: dict | None = None, status: int 
                            allowed=_allowed_actions(letter), now=now_utc()), status
 
 
+def _writes(view):
+    """For a GET that writes (the audit log): take SQLite's write lock up front, before the user is loaded.
+
+    Upgrading a read transaction to a write fails at once when another writer got there first (core.db).
+    """
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        write_intent.set(True)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.get("/staff/letters/<number>")
+@_writes
 @permission_required(Permission.HANDLE)
 def staff_letter(number):
     return _render_staff_letter(_staff_letter_or_404(number))
