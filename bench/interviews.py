@@ -499,6 +499,7 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         complete = clients.wait_all("COMPLETE", args.drain)
         cpu_used, redis_used = cpu_seconds(pids) - cpu_before, redis.cpu() - redis_before
         window = time.monotonic() - t_start
+        rss_end = rss_kb(pids)
         for spy in spies:
             spy.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -517,6 +518,7 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         result["cpu_us_per_delivery_minus_idle"] = max(0.0, cpu_used - idle_per_s * window) / deliveries * 1e6
         result["redis_us_per_broadcast"] = redis_used / max(1, result["broadcasts"]) * 1e6
         result["kb_per_connection"] = (rss_after - rss_before) / max(1, result["joined"])
+        result["kb_per_connection_end"] = (rss_end - rss_before) / max(1, result["joined"])  # after the broadcasts
         result["server_errors"] = count_errors(run_dir, tag)
         print(f"   delivered {result['delivered']}/{result['expected']}, p99 {fmt(result['p99_ms'])} ms, "
               f"{result['cpu_us_per_delivery']:.1f} µs/delivery", flush=True)
@@ -594,7 +596,9 @@ COLUMNS = [("target", 14, lambda r: r["target"]), ("viewers", 7, lambda r: str(r
            ("last50", 6, lambda r: fmt(r["last_p50_ms"])), ("lastmax", 7, lambda r: fmt(r["last_max_ms"])),
            ("p99snd", 6, lambda r: fmt(r["send_p99_ms"])), ("µs/dlv", 6, lambda r: fmt(r["cpu_us_per_delivery"], 1)),
            ("idle%", 5, lambda r: fmt(r.get("idle_cpu_per_s", 0) * 100)),
-           ("KB/conn", 7, lambda r: fmt(r["kb_per_connection"], 1)), ("frameB", 6, lambda r: str(r["frame_bytes"]))]
+           ("KB/conn", 7, lambda r: fmt(r["kb_per_connection"], 1)),
+           ("KB/end", 6, lambda r: fmt(r.get("kb_per_connection_end"), 1)),
+           ("frameB", 6, lambda r: str(r["frame_bytes"]))]
 
 
 def table(rows) -> str:

@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ from bench.lib import load, textgen, wrk  # noqa: E402
 from bench.lib.servers import Server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-DESK_PORT, BARE_PORT = 8731, 8732
+DEFAULT_PORT = 8731  # the desk; the bare app on the next port
 USER_AGENT = "mailbox-bench"
 PAGE_TARGET, SUBMIT_TARGET = 0.8, 0.7
 FLAT_FACTOR, FLAT_SLACK_MS = 1.25, 1.0
@@ -134,9 +135,9 @@ def bench_size(kind: str, url: str, size: int, loader: load.Loader, args, cookie
     """Measure every page and the submissions at one size; returns the raw figures."""
     marks = loader.high_water()
     logs = RESULTS / "logs"
-    desk = Server(args.desk_app, DESK_PORT, url, logs / f"desk-{kind}.log", worker_class=args.worker_class,
+    desk = Server(args.desk_app, args.port, url, logs / f"desk-{kind}.log", worker_class=args.worker_class,
                   threads=args.threads, application_name="bench-desk")
-    bare = Server("bench.lib.bare_app:app", BARE_PORT, url, logs / f"bare-{kind}.log",
+    bare = Server("bench.lib.bare_app:app", args.port + 1, url, logs / f"bare-{kind}.log",
                   worker_class=args.worker_class, threads=args.threads, application_name="bench-bare")
     figures: dict = {}
     opts = {"seconds": args.seconds, "warmup": args.warmup, "connections": args.connections}
@@ -262,7 +263,8 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", default="10000,100000,1000000", help="letters, ascending, multiples of 1000")
     parser.add_argument("--seconds", type=float, default=10, help="length of each measurement")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up before each measurement")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=4,
+                        help="wrk connections; 2 sync workers serve 2 at a time, more only add queueing")
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--desk-app", default="wsgi:app", help="the desk's WSGI app (default: the real one)")
@@ -270,7 +272,12 @@ def parse_args(argv=None):
     parser.add_argument("--reuse", action="store_true",
                         help="keep the benchmark databases from an earlier run and only add letters")
     parser.add_argument("--pg-database", default="interaction_bench")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="the desk's port; the bare app uses the next")
     parser.add_argument("--sqlite-path", default="/tmp/interaction-bench/mailbox.db")
+    parser.add_argument("--sqlite-from-pg", default=None, metavar="DATABASE",
+                        help="fill SQLite by copying the same generated letters from this PostgreSQL database "
+                             "of an earlier run (faster than generating them again)")
+    parser.add_argument("--report", nargs="+", metavar="JSON", help="only print the table of earlier results")
     parser.add_argument("--out", default=None, help="results file (default bench/results/mailbox-<time>.json)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -281,8 +288,17 @@ def parse_args(argv=None):
     return args
 
 
+def _terminate(_signum, _frame):
+    raise KeyboardInterrupt  # SIGTERM: stop the servers (finally blocks) like Ctrl-C does
+
+
 def main(argv=None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     args = parse_args(argv)
+    if args.report:
+        results = [r for path in args.report for r in json.loads(Path(path).read_text())["results"]]
+        print_table(build_rows(results))
+        return 0
     kinds = ["postgres", "sqlite"] if args.db == "both" else [args.db]
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
@@ -300,7 +316,7 @@ def main(argv=None) -> int:
         app = load.make_app(url)
         if fresh:
             load.create_schema_and_seed(app)
-        loader = load.Loader(kind, target, app, now, log=log)
+        loader = load.Loader(kind, target, app, now, log=log, copy_from_pg=args.sqlite_from_pg)
         cookies: dict = {}
         for size in args.size_list:
             if loader.count() > size:

@@ -69,6 +69,25 @@ def test_english_pages_have_no_chinese(app, client, login, page):
     assert not leftovers, f"{path} in English still shows Chinese (missing _() or translation): {leftovers}"
 
 
+def test_every_channel_landing_page_is_english(app, client):
+    """Each channel registered on the home page, in English, without anyone signed in."""
+    client.set_cookie("lang", "en")
+    channels = app.extensions.get("interaction.channels", [])
+    problems = {}
+    for channel in channels:
+        with app.test_request_context():
+            from flask import url_for
+
+            path = url_for(channel.endpoint, _external=False)
+        response = client.get(path)
+        assert response.status_code < 500, path
+        text = visible_text(response.get_data(as_text=True))
+        leftovers = sorted({line.strip() for line in text.splitlines() if CJK.search(line)})
+        if leftovers:
+            problems[path] = leftovers
+    assert not problems, f"channel pages in English still show Chinese: {problems}"
+
+
 def test_chinese_is_the_default(client):
     html = client.get("/").get_data(as_text=True)
     assert '<html lang="zh-CN"' in html

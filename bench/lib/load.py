@@ -164,10 +164,11 @@ def _jobs(kind, start, stop, letter_cols, event_cols):
 class Loader:
     """Adds letters to one database (kind "postgres" or "sqlite"; target = database name or file)."""
 
-    def __init__(self, kind: str, target: str, app, now: datetime, log=print):
+    def __init__(self, kind: str, target: str, app, now: datetime, log=print, copy_from_pg: str | None = None):
         from interaction.mailbox.models import Letter, LetterEvent
 
         self.kind, self.target, self.app, self.log = kind, target, app, log
+        self.copy_from_pg = copy_from_pg
         self.letter_cols = [c.name for c in Letter.__table__.columns]
         self.event_cols = [c.name for c in LetterEvent.__table__.columns if c.name not in ("id", "actor_id")]
         self.indexes = list(Letter.__table__.indexes) + list(LetterEvent.__table__.indexes)
@@ -246,6 +247,15 @@ class Loader:
         conn = self._connect()
         try:
             self._drop_indexes(conn)
+            if self.kind == "sqlite" and self.copy_from_pg and self._pg_holds(stop):
+                self.log(f"    copying the same rows from PostgreSQL database {self.copy_from_pg}")
+                self._insert_sqlite(conn, self._rows_from_pg(start, stop), start, stop, started)
+                self.log(f"  rows in {time.perf_counter() - started:.0f} s; building indexes …")
+                self._create_indexes(conn)
+                self._analyze(conn)
+                elapsed = time.perf_counter() - started
+                self.log(f"  loaded {stop - start:,} letters in {elapsed:.0f} s")
+                return elapsed
             jobs = _jobs(self.kind, start, stop, self.letter_cols, self.event_cols)
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(max(1, (os.cpu_count() or 2)), initializer=_init_worker,
@@ -263,6 +273,30 @@ class Loader:
         elapsed = time.perf_counter() - started
         self.log(f"  loaded {stop - start:,} letters in {elapsed:.0f} s")
         return elapsed
+
+    def _pg_holds(self, stop: int) -> bool:
+        import psycopg
+
+        try:
+            with psycopg.connect(plain_pg_url(self.copy_from_pg)) as conn:
+                return conn.execute("SELECT coalesce(max(id), 0) FROM letters").fetchone()[0] >= stop
+        except psycopg.OperationalError:
+            return False
+
+    def _rows_from_pg(self, start: int, stop: int):
+        """The generated rows, read back from a PostgreSQL database of this benchmark (same seed, same now)."""
+        import psycopg
+
+        with psycopg.connect(plain_pg_url(self.copy_from_pg)) as conn:
+            for begin in range(start, stop, BATCH):
+                end = min(begin + BATCH, stop)
+                letters = conn.execute(f"SELECT {', '.join(self.letter_cols)} FROM letters "
+                                       f"WHERE id > {begin} AND id <= {end} ORDER BY id").fetchall()
+                events = conn.execute(f"SELECT {', '.join(self.event_cols)} FROM letter_events "
+                                      f"WHERE letter_id > {begin} AND letter_id <= {end} ORDER BY id").fetchall()
+                yield ([tuple(_sqlite_value(v) for v in row) for row in letters],
+                       [tuple(json.dumps(v) if isinstance(v, dict) else _sqlite_value(v) for v in row)
+                        for row in events], end - begin)
 
     def _progress(self, done, stop, started):
         if done % 100_000 == 0 or done == stop:

@@ -81,7 +81,8 @@ class InterviewForm(FlaskForm):
 
 class AskForm(FlaskForm):
     body = TextAreaField(_l("您的问题"), validators=[DataRequired(_l("请填写问题。")),
-                                                   Length(max=MAX_QUESTION, message=_l("问题不能超过 500 个字。"))])
+                                                   Length(max=MAX_QUESTION, message=_l("问题不能超过 500 个字。"))],
+                         id="ask-body", render_kw={"data-testid": "ask-body"})
 
 
 class ApproveForm(FlaskForm):
@@ -93,10 +94,11 @@ class RejectForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    question = SelectField(_l("回答的问题"), validate_choice=False, validators=[Optional()])
-    guest = SelectField(_l("发言人"), validate_choice=False, validators=[Optional()])
+    question = SelectField(_l("回答的问题"), validate_choice=False, validators=[Optional()], id="answer-question")
+    guest = SelectField(_l("发言人"), validate_choice=False, validators=[Optional()], id="answer-guest")
     body = TextAreaField(_l("回答或发言"), validators=[DataRequired(_l("请填写内容。")),
-                                                    Length(max=MAX_ANSWER, message=_l("不能超过 5000 个字。"))])
+                                                    Length(max=MAX_ANSWER, message=_l("不能超过 5000 个字。"))],
+                         id="answer-body")
 
 
 class CorrectionForm(FlaskForm):

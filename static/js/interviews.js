@@ -80,7 +80,7 @@
       removeItem(waitingList, entry.question);
       var option = document.querySelector("#answer-form select[name=question] option[value='" + entry.question + "']");
       if (option) { option.remove(); }
-      showNext(null);
+      if (entry.question === shownNext) { showNext(null); }  // another question answered: the pick stands
     }
   });
 
@@ -102,10 +102,12 @@
     if (data && data.interview === interviewId) { showNext(data.question); }
   });
 
+  var shownNext = null;  // the question the guests were asked to answer next, while it is shown
   function showNext(questionId) {
     var box = document.getElementById("next-question");
     if (!box) { return; }
     var item = questionId ? findItem(waitingList, questionId) : null;
+    shownNext = item ? questionId : null;
     if (!item) { box.hidden = true; return; }
     say(document.getElementById("next-question-body"), item.querySelector(".waiting-body").textContent);
     box.hidden = false;
