@@ -81,5 +81,5 @@ def build_document(app) -> dict:
 
 @bp.get("/openapi.json")
 def openapi_document():
-    """This document: every /api/v1 route with its methods."""
+    """The OpenAPI document: every /api/v1 route with its methods."""
     return jsonify(build_document(current_app))
