@@ -572,9 +572,13 @@ def seed_desk(ctx, tag, seconds) -> dict:
            "--tag", f"{tag}-{ctx['stamp']}"]
     if not ctx["tables"]:
         cmd.append("--create")
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    for attempt in range(3):  # PostgreSQL may be out of connections for a moment (other jobs share it)
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        if done.returncode == 0 or "--create" in cmd:
+            break
+        time.sleep(10 * (attempt + 1))
     if done.returncode != 0:
-        raise RuntimeError(f"seeding failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"seeding failed: {done.stderr.strip().splitlines()[-1:]}")
     ctx["tables"] = True
     seed = json.loads(done.stdout.strip().splitlines()[-1])
     if seed["workarounds"]:

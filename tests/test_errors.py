@@ -88,9 +88,14 @@ def test_api_bad_fields_are_never_a_server_error(client, payload):
     assert_error_shape(response, response.status_code)
 
 
-@pytest.mark.parametrize("query", ["page=abc", "per_page=-5", "page=99999999999999999999", "page=%00"])
-def test_api_bad_query_strings_are_never_a_server_error(client, query):
-    response = client.get(f"{LIST_URL}?{query}")
+PAGINATED_URLS = ["/api/v1/public/letters", "/api/v1/interviews"]  # public lists in the contract's shape
+
+
+@pytest.mark.parametrize("url", [LIST_URL, *PAGINATED_URLS])
+@pytest.mark.parametrize("query", ["page=abc", "per_page=-5", "page=99999999999999999999", "page=%00",
+                                   "per_page=99999999999999999999", "page=1e3", "page=\u0661"])
+def test_api_bad_query_strings_are_never_a_server_error(client, url, query):
+    response = client.get(f"{url}?{query}")
     assert response.status_code < 500
     if response.status_code >= 400:
         assert_error_shape(response, response.status_code)

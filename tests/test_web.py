@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from interaction.accounts.models import User
+from interaction.core.db import db
 from tests import factories
 from tests.helpers import csrf_token, make_test_app
 
@@ -48,7 +49,10 @@ def test_no_hsts_outside_production(client):
 def production_app(monkeypatch, database_url, app):
     """A second app built as production builds it (INTERACTION_PRODUCTION=1), same database."""
     monkeypatch.setenv("INTERACTION_PRODUCTION", "1")
-    return make_test_app(database_url)
+    production = make_test_app(database_url)
+    yield production
+    with production.app_context():
+        db.engine.dispose()  # its own connection pool: do not leave PostgreSQL connections behind
 
 
 def test_production_cookies_are_secure(production_app):
@@ -98,8 +102,6 @@ def test_page_post_with_a_wrong_csrf_token_is_refused(client):
 
 def test_cookie_session_api_post_needs_csrf_but_bearer_does_not(app, client, login, api_token):
     user = factories.make_user(email="csrf@example.com")
-    from interaction.core.db import db
-
     db.session.commit()
     headers = api_token("csrf@example.com", factories.PASSWORD)
 

@@ -45,6 +45,15 @@ SCORE_CHOICES = [(5, _l("5 很满意")), (4, _l("4 满意")), (3, _l("3 基本�
                  (1, _l("1 很不满意"))]
 
 
+class Required:
+    """Marks a field required on the page (its * and ``required``) when a ``validate_<field>`` method checks it."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        pass
+
+
 def choices(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs (WTForms deprecates bare tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -102,9 +111,9 @@ class ShanghaiDateTimeField(Field):
 class LetterForm(FlaskForm):
     """A citizen's letter (写信)."""
 
-    mailbox = SelectField(_l("信箱"), validate_choice=False)
+    mailbox = SelectField(_l("信箱"), validators=[Required()], validate_choice=False)
     category = SelectField(_l("来信类别"), choices=choices([("", _l("请选择类别"))] + list(CATEGORY_LABELS.items())),
-                           validate_choice=False)
+                           validators=[Required()], validate_choice=False)
     subject = StringField(_l("标题"), filters=[_text], validators=[
         DataRequired(message=_l("请填写标题。")),
         Length(max=MAX_SUBJECT, message=_l("标题不能超过 %(max)d 个字。", max=MAX_SUBJECT))])

@@ -84,7 +84,8 @@ def normalize_code(raw: str) -> str:
 
 
 def _hash_method() -> str:
-    return current_app.config.get("MAILBOX_CODE_HASH_METHOD", "scrypt")
+    """The app's one hash setting (``PASSWORD_HASH_METHOD``: scrypt by default, cheap in tests)."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
 
 
 def hash_code(code: str) -> str:

@@ -87,11 +87,17 @@
   socket.on("presence", function (data) {
     if (data && data.interview === interviewId) { say(viewerCount, String(data.viewers)); }
   });
+  // The page is already on its way elsewhere (the moderator's own start/end form, a link): reloading
+  // now would cancel that navigation, and with it the form's answer.
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });
+  function reload() { if (!leaving) { window.location.reload(); } }
   socket.on("status", function (data) {
     if (!data || data.interview !== interviewId) { return; }
     root.setAttribute("data-status", data.status);
-    if (data.status === "ended") { say(statusLine, msg("ended")); window.setTimeout(function () { window.location.reload(); }, 1500); }
-    if (data.status === "live") { say(document.getElementById("room-status"), msg("live")); window.location.reload(); }
+    if (data.status === "ended") { say(statusLine, msg("ended")); window.setTimeout(reload, 1500); }
+    if (data.status === "live") { say(document.getElementById("room-status"), msg("live")); reload(); }
   });
   socket.on("votes", function (data) {
     if (!data || data.interview !== interviewId) { return; }

@@ -23,7 +23,17 @@
   });
   // A submitted form cannot be sent twice by a double click.
   document.querySelectorAll("form[data-once]").forEach(function (form) {
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
+      // A disabled button is left out of the form data: keep the clicked one's name=value
+      // (e.g. <button name="verdict" value="approve">) in a hidden input before disabling it.
+      var submitter = event.submitter;
+      if (submitter && submitter.name) {
+        var keep = document.createElement("input");
+        keep.type = "hidden";
+        keep.name = submitter.name;
+        keep.value = submitter.value;
+        form.appendChild(keep);
+      }
       form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) { b.disabled = true; });
     });
   });

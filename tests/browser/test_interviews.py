@@ -10,7 +10,10 @@ shows the question and its answer as a pair.
 Every wait is on the DOM (Playwright's ``expect`` with its timeout), never a sleep.
 """
 
+import json
 import re
+import time
+import urllib.request
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -216,6 +219,59 @@ def test_live_interview_in_four_browsers(new_page, page_for, shot, demo_account)
     assert viewer.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "transcript scrolls sideways"
     shot(viewer, "interview-transcript-phone")
     shot(moderator, "interview-transcript-desktop")
+
+
+def _api(base_url: str, path: str, payload: dict, token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(base_url + path, data=json.dumps(payload).encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=15) as response:
+        return json.loads(response.read())
+
+
+def _slow_response(seconds: float):
+    """A route handler that sends the request on at once but answers only *seconds* later (a busy server)."""
+
+    def handle(route):
+        response = route.fetch(max_redirects=0)
+        time.sleep(seconds)  # the server has committed and broadcast; the page waits for its answer
+        route.fulfill(response=response)
+
+    return handle
+
+
+def test_a_slow_start_or_end_is_not_cut_short_by_the_rooms_own_reload(page_for, live_server, demo_account):
+    """Regression: the room reloads itself when the interview starts or ends. On the moderator's own
+    page that reload aborted the start/end form POST still waiting for its answer (the socket event
+    arrives before the HTTP response), and the confirmation message was lost."""
+    moderator_email = demo_account("moderator")["email"]
+    token = _api(live_server, "/api/v1/auth/token", {"email": moderator_email, "password": "demo-password-2026"})
+    scheduled = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=2)).isoformat(timespec="minutes")
+    created = _api(live_server, "/api/v1/interviews", {
+        "title": f"慢网络下开始和结束 {uuid.uuid4().hex[:6]}", "scheduled_at": scheduled, "department": "edu",
+        "guests": [{"name": "李老师", "title": "教育厅", "user": demo_account("staff")["email"]}]}, token["token"])
+    room = f"/interviews/{created['id']}"
+
+    moderator = page_for("moderator", "desktop")
+    moderator.goto(room)
+    _wait_connected(moderator)
+    moderator.route(f"**{room}/start", _slow_response(2.5))
+    with moderator.expect_navigation(timeout=LIVE_TIMEOUT) as navigation:
+        moderator.get_by_role("button", name="开始直播").click()
+    assert navigation.value.request.redirected_from is not None, "the start POST did not complete"
+    assert navigation.value.request.redirected_from.method == "POST"
+    expect(moderator.locator(".flash-success")).to_contain_text("访谈已开始直播")
+    expect(moderator.get_by_test_id("room-status")).to_have_text("直播中")
+
+    _wait_connected(moderator)
+    moderator.route(f"**{room}/end", _slow_response(2.5))  # longer than the room's 1.5 s before reloading
+    moderator.once("dialog", lambda dialog: dialog.accept())
+    with moderator.expect_navigation(timeout=LIVE_TIMEOUT) as navigation:
+        moderator.get_by_role("button", name="结束访谈并发布实录").click()
+    assert navigation.value.request.redirected_from is not None, "the end POST did not complete"
+    assert moderator.url.split("?")[0].endswith(f"{room}/transcript"), moderator.url
+    expect(moderator.locator(".flash-success")).to_contain_text("访谈已结束")
 
 
 def _answer(guest, question_id: int, text: str) -> None:

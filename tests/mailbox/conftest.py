@@ -1,4 +1,5 @@
-"""Fixtures of the leader mailbox tests: a small province, letters, and a fast query-code hash."""
+"""Fixtures of the leader mailbox tests: a small province and letters (the query-code hash is the app's
+``PASSWORD_HASH_METHOD``, which tests/helpers.py make_test_app sets cheap)."""
 
 from dataclasses import dataclass
 
@@ -8,12 +9,6 @@ from interaction.accounts.models import Department, User
 from interaction.core.db import db
 from interaction.mailbox.models import Mailbox
 from tests.factories import PASSWORD, make_department, make_mailbox, make_user
-
-
-@pytest.fixture(autouse=True)
-def fast_codes(app):
-    """The real scheme (scrypt) costs ~50 ms a letter; the rules tested do not depend on it."""
-    app.config["MAILBOX_CODE_HASH_METHOD"] = "pbkdf2:sha256:1000"
 
 
 @pytest.fixture
