@@ -3,13 +3,14 @@
 # PostgreSQL: INTERACTION_TEST_PG_URL, else a database "interaction_test" on 127.0.0.1:5432 (user postgres).
 # With INTERACTION_TEST_REQUIRE_SERVERS=1 (CI) a server that cannot be reached fails the run;
 # otherwise the tests that need it skip and say so.
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export REDIS_TEST_URL="${REDIS_TEST_URL:-redis://127.0.0.1:6379/15}"
 
+status=0
 echo "== pytest on SQLite (with browser and Redis tests)"
-$BIN/pytest -q "$@"
+$BIN/pytest -q "$@" || status=$?
 
 PG_URL="${INTERACTION_TEST_PG_URL:-}"
 if [ -z "$PG_URL" ]; then
@@ -23,8 +24,10 @@ if [ -z "$PG_URL" ]; then
   else
     echo "== PostgreSQL not reachable on 127.0.0.1:5432: skipping the PostgreSQL pass"
     echo "   (start it or set INTERACTION_TEST_PG_URL to run the suite on PostgreSQL too)"
-    exit 0
+    exit $status
   fi
 fi
 echo "== pytest on PostgreSQL ($PG_URL)"
-INTERACTION_TEST_DATABASE_URL="$PG_URL" $BIN/pytest -q -m "not browser" "$@"
+INTERACTION_TEST_DATABASE_URL="$PG_URL" $BIN/pytest -q -m "not browser" "$@" || status=$?
+# Both passes always run, so one report shows everything that fails; the exit status is the worst.
+exit $status

@@ -10,6 +10,13 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import settings
+
+# No deadlines: a loaded 2-core CI machine makes timings noisy, and speed lives in bench/.
+# In CI the examples are derived from the test itself, so a run is repeatable.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 os.environ.setdefault("INTERACTION_SECRET_KEY", "test-secret-key")
 
@@ -53,6 +60,7 @@ def app(database_url):
         finally:
             db.session.remove()
             _empty_tables()
+            db.engine.dispose()  # each test builds an app with its own pool: close it, or PostgreSQL runs out
 
 
 @pytest.fixture

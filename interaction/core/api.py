@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from interaction.core.db import db
+from interaction.core.db import MAX_PAGE, db
 from interaction.core.errors import Conflict, ValidationFailed
 from interaction.core.time import now_utc
 
@@ -74,6 +74,8 @@ def page_args() -> tuple[int, int]:
         per_page = min(MAX_PER_PAGE, max(1, int(request.args.get("per_page", 20))))
     except ValueError:
         raise ValidationFailed({"page": _("页码必须是正整数。")}) from None
+    if page > MAX_PAGE:
+        raise ValidationFailed({"page": _("页码超出范围。")})
     return page, per_page
 
 

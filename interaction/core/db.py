@@ -11,6 +11,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Session, registry
@@ -58,7 +59,22 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+#: Past any real list; larger page numbers would overflow the databases' integers in OFFSET.
+MAX_PAGE = 1_000_000
+
+
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy with page numbers kept in range for every paginated page."""
+
+    def paginate(self, select, *, page=None, **kwargs):
+        if page is None and has_request_context():
+            page = request.args.get("page", 1, type=int)
+        if page is not None:
+            page = min(max(page, 1), MAX_PAGE)
+        return super().paginate(select, page=page, **kwargs)
+
+
+db = Database(model_class=Base)
 
 #: False while a request is only reading: its SQLite transaction may then be deferred.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)

@@ -2,20 +2,21 @@
 
 ``init_app`` registers the pages and CLI, the moderation kind ``mailbox.letter`` (publication of a
 handled letter, masked) and its receiver, the home-page channel, work and admin links, the
-"my letters" account link and the demo seeder.
+"my letters" account link and the demo seeder; the mailbox takes the questions live interviews
+hand over (``receivers``).
 """
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from interaction.accounts.permissions import Permission
-from interaction.core.signals import moderation_decided
+from interaction.core.signals import moderation_decided, question_handed_over
 from interaction.core.web import Channel, NavLink, register_channel, register_nav_link
 
 
 def init_app(app: Flask) -> None:
     from interaction.core import calendar  # noqa: F401 - CalendarYear: a table create_all must know
-    from interaction.mailbox import cli, demo, services, views
+    from interaction.mailbox import cli, demo, receivers, services, views
     from interaction.moderation.registry import ModerationKind, register_kind
 
     app.register_blueprint(views.bp)
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     register_kind(app, ModerationKind(services.MODERATION_KIND, _l("领导信箱来信公开"),
                                       services.describe_for_moderation))
     moderation_decided.connect(services.on_moderation_decided, sender=services.MODERATION_KIND)
+    question_handed_over.connect(receivers.on_question_handed_over, sender="interviews")
     register_channel(app, Channel("mailbox.index", _l("领导信箱"),
                                   _l("给省长和各部门负责人写信，按时答复，可查询办理进度。")))
     register_nav_link(app, NavLink("mailbox.inbox", _l("来信办理"), Permission.HANDLE))

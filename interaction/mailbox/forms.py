@@ -41,6 +41,9 @@ CHANNEL_LABELS = {
     LetterChannel.visit.value: _l("来访"),
 }
 
+#: Every channel's label, for display (the forms offer only ``CHANNEL_LABELS``).
+LETTER_CHANNEL_LABELS = {**CHANNEL_LABELS, LetterChannel.live.value: _l("在线访谈转来")}
+
 SCORE_CHOICES = [(5, _l("5 很满意")), (4, _l("4 满意")), (3, _l("3 基本满意")), (2, _l("2 不满意")),
                  (1, _l("1 很不满意"))]
 

@@ -68,6 +68,15 @@ class LetterChannel(StrEnum):
     post = "post"
     phone = "phone"
     visit = "visit"
+    #: A question a live interview did not answer, handed over (``core.signals.question_handed_over``;
+    #: see ``receivers``). The asker's account is the author; the phone may be empty for this channel
+    #: only (accounts need not have one). Never chosen by people: not in the forms' channel choices.
+    live = "live"
+
+
+#: Channels a letter can be submitted or registered with (web, and staff's post, phone, visit).
+SUBMIT_CHANNELS = (LetterChannel.web.value, LetterChannel.post.value, LetterChannel.phone.value,
+                   LetterChannel.visit.value)
 
 
 class EventAction(StrEnum):
@@ -84,6 +93,7 @@ class EventAction(StrEnum):
     supervised = "supervised"
     closed = "closed"
     published = "published"
+    handed_over = "handed_over"  # came from another channel (a live interview's unanswered question)
 
 
 def open_clause(cls=None):

@@ -40,8 +40,8 @@ from interaction.core.privacy import mask_text
 from interaction.core.sanitize import plain_text_html
 from interaction.core.time import now_utc, to_local
 from interaction.mailbox.models import (ACCEPT_WORKDAYS, ALPHABET, MAX_EXTENSION_WORKDAYS, OPEN_STATES, Category,
-                                        EventAction, Letter, LetterChannel, LetterEvent, LetterState, Mailbox,
-                                        due_soon_limit, end_of_local_day, open_clause)
+                                        SUBMIT_CHANNELS, EventAction, Letter, LetterChannel, LetterEvent, LetterState,
+                                        Mailbox, due_soon_limit, end_of_local_day, open_clause)
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ def _check_submission(mailbox: Mailbox | None, data: dict, *, actor, channel: st
         errors["name"] = _("请填写姓名。")
     if not is_valid_phone(data.get("phone") or ""):
         errors["phone"] = _("请填写正确的手机号码或固定电话（含区号）。")
-    if channel not in {c.value for c in LetterChannel}:
+    if channel not in SUBMIT_CHANNELS:
         errors["channel"] = _("来信渠道无效。")
     if received_dt is not None:
         if received_dt > now:
@@ -306,6 +306,56 @@ def _insert_with_unique_number(letter: Letter, received: datetime) -> bool:
                     select(Letter.id).where(Letter.submission_token == letter.submission_token)):
                 return False
     raise RuntimeError("could not find a free letter number")
+
+
+# -- questions handed over by other channels -------------------------------------------------------------
+
+def first_mailbox(department_id: int | None) -> Mailbox | None:
+    """The department's first active mailbox (by sort order), or None."""
+    if department_id is None:
+        return None
+    return db.session.scalar(select(Mailbox).where(Mailbox.department_id == department_id,
+                                                   Mailbox.is_active.is_(True))
+                             .order_by(Mailbox.sort_order, Mailbox.id).limit(1))
+
+
+def hand_over_question(mailbox: Mailbox, author: User, *, subject: str, body: str, source: str, source_ref: str,
+                       workdays: int) -> Letter:
+    """A live interview's unanswered question as a letter to *mailbox*, due in *workdays* working days.
+
+    Channel ``live``, category consultation, not for publication. The asker's account is the
+    author: their name and phone (an empty phone is allowed for this channel: staff answer through
+    the site), and they follow the letter under 我的来信, so no query code is given out (a random
+    one is hashed to fill the column) and no e-mail is stored. The deadline counts from today on
+    the official calendar; the timeline's first event says where the letter came from.
+    """
+    now = now_utc()
+    calendar = get_calendar()
+    with _default_locale():
+        text = _("%(question)s\n\n（%(subject)s，访谈提问编号 %(ref)s）", question=_clean(body),
+                 subject=_clean(subject), ref=source_ref)
+        note = _("在线访谈中未当场答复的网民提问，转交本部门办理。")
+        fallback_name = _("网民")
+    letter = Letter(
+        query_code_hash=hash_code(_random_chars(CODE_LENGTH)),
+        mailbox_id=mailbox.id, department_id=mailbox.department_id,
+        category=Category.consultation.value, subject=_clean(subject)[:200] or note, body=text,
+        name=(author.name or fallback_name)[:50], phone=author.phone or "", email=None, public_consent=False,
+        channel=LetterChannel.live.value, status=LetterState.submitted.value, author_id=author.id,
+        received_dt=now, created_dt=now,
+        accept_due_dt=calendar.due_at(now, ACCEPT_WORKDAYS), due_dt=calendar.due_at(now, workdays),
+    )
+    add_event(letter, EventAction.handed_over, at=now, department_id=mailbox.department_id, note=note,
+              data={"channel": LetterChannel.live.value, "source": source, "source_ref": source_ref})
+    _insert_with_unique_number(letter, now)
+    audit.record("mailbox.hand_over", actor=None, target=letter, number=letter.number, mailbox=mailbox.code,
+                 source=source, source_ref=source_ref, workdays=workdays)
+    log.info("question %s %s handed over as letter %s to %s", source, source_ref, letter.number, mailbox.code)
+    with _default_locale():
+        _notify_department(letter, mailbox.department_id, _("在线访谈转来提问 %(number)s", number=letter.number),
+                           _("在线访谈中未当场答复的网民提问已转为来信，答复期限：%(due)s。",
+                             due=to_local(letter.due_dt).strftime("%Y-%m-%d %H:%M")))
+    return letter
 
 
 # -- handling -------------------------------------------------------------------------------------------

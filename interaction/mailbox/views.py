@@ -25,8 +25,8 @@ from interaction.core.time import now_utc, to_local
 from interaction.core.workdays import YearSchedule
 from interaction.mailbox import queries, services
 from interaction.mailbox.api import lookup_limited, perform_action
-from interaction.mailbox.forms import (ACTION_FORMS, CATEGORY_LABELS, CHANNEL_LABELS, AssignForm, CalendarForm,
-                                       EmptyForm, ExtendForm, LetterForm, MailboxForm, RatingForm,
+from interaction.mailbox.forms import (ACTION_FORMS, CATEGORY_LABELS, LETTER_CHANNEL_LABELS, AssignForm,
+                                       CalendarForm, EmptyForm, ExtendForm, LetterForm, MailboxForm, RatingForm,
                                        RegisterLetterForm, RehandleForm, RejectForm, ReplyForm, SuperviseForm,
                                        TrackForm, TransferForm, choices)
 from interaction.mailbox.models import OPEN_STATES, Letter, LetterState, Mailbox
@@ -61,6 +61,7 @@ EVENT_LABELS = {
     "supervised": _l("已督办"),
     "closed": _l("已办结"),
     "published": _l("已公开"),
+    "handed_over": _l("由在线访谈转来"),
 }
 
 DUE_LABELS = {"soon": _l("即将到期"), "overdue": _l("已超期")}
@@ -69,7 +70,7 @@ DUE_LABELS = {"soon": _l("即将到期"), "overdue": _l("已超期")}
 @bp.context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "event_labels": EVENT_LABELS, "category_labels": CATEGORY_LABELS,
-            "channel_labels": CHANNEL_LABELS, "due_labels": DUE_LABELS, "open_states": OPEN_STATES}
+            "channel_labels": LETTER_CHANNEL_LABELS, "due_labels": DUE_LABELS, "open_states": OPEN_STATES}
 
 
 # -- access helpers ---------------------------------------------------------------------------------
@@ -185,7 +186,15 @@ def _render_status(letter: Letter, rating_form=None, rehandle_form=None, status=
 
 @bp.get("/letters/<number>")
 def letter_status(number):
-    return _render_status(_writer_letter_or_404(number))
+    """The writer's page. Staff who may see the letter (e.g. following a handover link) go to theirs."""
+    try:
+        letter = _writer_letter_or_404(number)
+    except NotFound:
+        letter = services.find_letter(number)
+        if letter is not None and (services.can_handle(current_user, letter) or services.can_oversee(current_user)):
+            return redirect(url_for("mailbox.staff_letter", number=letter.number))
+        raise
+    return _render_status(letter)
 
 
 @bp.post("/letters/<number>/rating")

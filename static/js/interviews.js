@@ -241,7 +241,11 @@
       if (question && question.value) { payload.question = parseInt(question.value, 10); }
       if (guest && guest.value) { payload.guest = parseInt(guest.value, 10); }
       var status = document.getElementById("answer-status");
-      emitAction("answer", payload, status, function () { body.value = ""; say(status, ""); });
+      emitAction("answer", payload, status, function () {
+        body.value = "";
+        body.dispatchEvent(new Event("input"));  // the character counter follows
+        say(status, "");
+      });
     });
   }
 

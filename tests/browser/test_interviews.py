@@ -282,6 +282,7 @@ def _answer(guest, question_id: int, text: str) -> None:
     form.locator("textarea[name=body]").fill(text)
     form.get_by_test_id("answer-submit").click()
     expect(form.locator("textarea[name=body]")).to_have_value("", timeout=LIVE_TIMEOUT)
+    expect(form.locator("#answer-body-counter")).to_have_text(re.compile(r"^0\D"))  # the counter follows
     expect(form.locator(f"select[name=question] option[value='{question_id}']")).to_have_count(0)
 
 
