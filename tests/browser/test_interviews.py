@@ -7,7 +7,8 @@ neither the pending question nor anything else it should not, then the question 
 appear without the page reloading. Finally the moderator ends the interview and the 文字实录
 shows the question and its answer as a pair.
 
-Every wait is on the DOM (Playwright's ``expect`` with its timeout), never a sleep.
+Every wait is on the DOM (Playwright's ``expect`` with its timeout), never a sleep. The one
+``time.sleep`` is the second test's deliberately slow server answer (a route handler).
 """
 
 import json

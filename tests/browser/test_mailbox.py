@@ -155,7 +155,7 @@ def test_letter_from_writing_to_publication(new_page, page_for, shot):
     expect(case).not_to_contain_text(phone)
     expect(case).to_contain_text(masked_phone)
     _submit(moderator, case.get_by_role("button", name="通过", exact=True))
-    expect(moderator.locator(".flash-success")).to_be_visible()
+    expect(moderator.locator(".flash-success")).to_contain_text("已通过")
 
     # -- the public (the same phone) sees it, masked ----------------------------------------------------
     citizen.context.clear_cookies()
