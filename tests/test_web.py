@@ -277,3 +277,17 @@ def test_templates_have_nothing_the_csp_blocks(path):
         f"{_rel(path)}: the Content-Security-Policy blocks these; put JS in static/js/<feature>.js "
         "and styles in static/css/site.css:\n  " + "\n  ".join(problems)
     )
+
+
+def test_form_fields_carry_only_attributes_that_apply(client, post_form):
+    import re
+
+    html = client.get("/register").get_data(as_text=True)
+    email = re.search(r'<input[^>]*name="email"[^>]*>', html).group(0)
+    assert '"None"' not in html
+    assert "aria-invalid" not in email
+    assert 'aria-describedby="email-hint"' in email
+    html = post_form("/register", {"email": "not an e-mail"}).get_data(as_text=True)
+    email = re.search(r'<input[^>]*name="email"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in email
+    assert 'aria-describedby="email-hint email-error"' in email

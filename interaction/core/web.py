@@ -249,6 +249,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
+    app.jinja_env.add_extension("jinja2.ext.do")  # templates/macros/forms.html builds attribute dicts
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_request)
 
 
