@@ -296,8 +296,11 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     args = parse_args(argv)
     if args.report:
-        results = [r for path in args.report for r in json.loads(Path(path).read_text())["results"]]
-        print_table(build_rows(results))
+        merged = {}  # a later file's (database, size) replaces an earlier one's
+        for path in args.report:
+            for result in json.loads(Path(path).read_text())["results"]:
+                merged[(result["db"], result["size"])] = result
+        print_table(build_rows(list(merged.values())))
         return 0
     kinds = ["postgres", "sqlite"] if args.db == "both" else [args.db]
     now = datetime.now(UTC).replace(microsecond=0)

@@ -70,5 +70,7 @@ def load(instance_path: Path) -> dict:
         "MAIL_PORT": int(os.environ.get("INTERACTION_MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("INTERACTION_MAIL_SENDER", "noreply@interaction.local"),
         "SOCKETIO_ASYNC_MODE": os.environ.get("INTERACTION_ASYNC_MODE") or None,
+        # WebSocket permessage-deflate: off, as Node's socket.io (see core.web._decline_websocket_extensions).
+        "SOCKETIO_WS_COMPRESSION": _flag("INTERACTION_WS_COMPRESSION"),
         "SEED_DEMO": _flag("INTERACTION_SEED_DEMO"),
     }

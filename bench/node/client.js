@@ -27,6 +27,7 @@ const viewers = indices.map((g) => ({ g, socket: null, joined: false, failed: fa
   times: new Float64Array(maxSeq + 1), got: 0 }));
 const stats = { joined: 0, failed: 0, disconnects: 0, dup: 0, out_of_order: 0, beyond: 0, frame_bytes: 0,
   errors: [], connect_ms: 0, ws_extensions: null };
+const frameBySeq = {}; // bytes of each entry frame (engine.io payload, before any WebSocket compression)
 const atBySeq = {}; // the server-side time each entry carries (`at`), kept once per seq
 let expect = 0;
 let completeSent = false;
@@ -65,8 +66,9 @@ function start(v) {
       const transport = socket.io.engine.transport;
       if (transport && transport.ws) stats.ws_extensions = String(transport.ws.extensions || "");
       socket.io.engine.on("packet", (p) => {
-        if (!stats.frame_bytes && p.type === "message" && typeof p.data === "string" && p.data.includes('"entry"')) {
-          stats.frame_bytes = Buffer.byteLength(p.data, "utf8") + 1; // + the engine.io packet type
+        if (p.type === "message" && typeof p.data === "string" && p.data.includes('"entry"')) {
+          const m = /"seq":(\d+)/.exec(p.data);
+          if (m) frameBySeq[m[1]] = Buffer.byteLength(p.data, "utf8") + 1; // + the engine.io packet type
         }
       });
     });
@@ -107,6 +109,8 @@ function pump() {
 }
 
 function dump() {
+  const sizes = Object.values(frameBySeq);
+  stats.frame_bytes = sizes.length ? Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length) : 0;
   const out = { first: config.first, viewers: viewers.length, ...stats, at: atBySeq,
     times: viewers.map((v) => (v.joined ? Array.from(v.times.subarray(1), (t) => Math.round(t * 100) / 100) : null)) };
   fs.writeFileSync(config.out, JSON.stringify(out));

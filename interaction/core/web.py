@@ -299,3 +299,27 @@ def init_socketio(app: Flask) -> None:
         engineio_logger=False,
         **options,
     )
+    if not app.config.get("SOCKETIO_WS_COMPRESSION", False):
+        app.wsgi_app = _decline_websocket_extensions(app.wsgi_app)
+
+
+def _decline_websocket_extensions(wsgi_app):
+    """WSGI middleware: WebSocket handshakes reach Socket.IO without ``Sec-WebSocket-Extensions``.
+
+    Why: under gevent the WebSocket server (simple-websocket over wsproto) accepts
+    ``permessage-deflate`` whenever the client offers it (browsers and socket.io-client always
+    do) and then deflates every frame separately for every viewer: a broadcast to 5,000 viewers
+    is compressed 5,000 times (bench/interviews.py: ~60 % more CPU per delivery, ~2.5x the
+    memory per connection). Node's socket.io declines it by default; so do we. simple-websocket
+    builds the handshake it negotiates from the WSGI environ's ``HTTP_*`` keys and has no option
+    for extensions, so the offer is taken out of the environ here (the response then names no
+    extension, as RFC 6455 allows). ``SOCKETIO_WS_COMPRESSION = True`` (env INTERACTION_WS_COMPRESSION)
+    keeps the library's behaviour.
+    """
+
+    def app(environ, start_response):
+        if "HTTP_SEC_WEBSOCKET_EXTENSIONS" in environ and environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            environ = {k: v for k, v in environ.items() if k != "HTTP_SEC_WEBSOCKET_EXTENSIONS"}
+        return wsgi_app(environ, start_response)
+
+    return app
