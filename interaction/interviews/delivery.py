@@ -232,8 +232,17 @@ class LiveManager(socketio.Manager):
 
         ``load(since)`` runs outside the lock and returns ``(entries after since, last seq in the
         database)``. Returns the last seq the socket has now.
+
+        No database read when the client already has everything this process delivered to the
+        room (``since`` is exactly the last seq sent here): whatever comes later reaches the room
+        through :meth:`_deliver_entry`, in order, and the client is in the room by then. This is
+        the common join (a new viewer of a room whose viewers are up to date, a reconnect).
         """
         with self.lock:
+            state = self._seqs.get(room_name)
+            if state is not None and state.next is not None and since == state.next - 1:
+                self.enter_room(sid, NAMESPACE, room_name)
+                return since
             state = self._seqs.setdefault(room_name, _RoomSeq())
             self._gates.setdefault(room_name, {})[sid] = []
             self.enter_room(sid, NAMESPACE, room_name)

@@ -182,28 +182,38 @@ class InterviewNamespace(Namespace):
         user = self._user()
         manager = live.manager()
         sid = request.sid
+        interview_id, status, current_question = found.id, found.status, found.current_question_id
+        moderator = live.can_moderate(user)
+        speaker = services.can_speak(found, user)
+        pending = []
+        if moderator:
+            # Into the room first, then read: a question asked in between is sent twice, never missed.
+            manager.enter_room(sid, NAMESPACE, delivery.moderators_room(interview_id))
+            pending = [live.question_payload(q) for q in db.session.scalars(select(LiveQuestion).where(
+                LiveQuestion.interview_id == interview_id, LiveQuestion.state == QuestionState.pending)
+                .order_by(LiveQuestion.id))]
+        # Give the connection back before waiting for the room (its lock is busy while a broadcast goes
+        # out): a few hundred viewers joining at once must not hold the pool's connections meanwhile.
+        db.session.rollback()
 
         def load(after: int):
-            db_last = db.session.scalar(select(Interview.next_seq).where(Interview.id == found.id)) - 1
-            rows = db.session.scalars(select(TranscriptEntry).where(
-                TranscriptEntry.interview_id == found.id, TranscriptEntry.seq > after,
-                TranscriptEntry.seq <= db_last).order_by(TranscriptEntry.seq)).all()
-            return [live.entry_payload(row) for row in rows], db_last
+            try:
+                db_last = db.session.scalar(select(Interview.next_seq).where(Interview.id == interview_id)) - 1
+                rows = db.session.scalars(select(TranscriptEntry).where(
+                    TranscriptEntry.interview_id == interview_id, TranscriptEntry.seq > after,
+                    TranscriptEntry.seq <= db_last).order_by(TranscriptEntry.seq)).all()
+                return [live.entry_payload(row) for row in rows], db_last
+            finally:
+                db.session.rollback()
 
-        last = manager.join_in_order(sid, delivery.room(found.id), since or 0, load)
-        moderator = live.can_moderate(user)
-        if moderator:
-            manager.enter_room(sid, NAMESPACE, delivery.moderators_room(found.id))
-            pending = db.session.scalars(select(LiveQuestion).where(
-                LiveQuestion.interview_id == found.id, LiveQuestion.state == QuestionState.pending)
-                .order_by(LiveQuestion.id)).all()
-            for question in pending:
-                manager.local_emit("question", live.question_payload(question), sid)
-        self._presence_changed(delivery.room(found.id))
-        return {"interview": found.id, "status": found.status, "last_seq": last,
-                "current_question": found.current_question_id,
-                "viewers": manager.viewers(delivery.room(found.id)), "moderator": moderator,
-                "speaker": services.can_speak(found, user)}
+        last = manager.join_in_order(sid, delivery.room(interview_id), since or 0, load)
+        for payload in pending:
+            manager.local_emit("question", payload, sid)
+        self._presence_changed(delivery.room(interview_id))
+        return {"interview": interview_id, "status": status, "last_seq": last,
+                "current_question": current_question,
+                "viewers": manager.viewers(delivery.room(interview_id)), "moderator": moderator,
+                "speaker": speaker}
 
     @handler({"interview": ("id", True)}, writes=False)
     def on_leave(self, interview):

@@ -83,3 +83,42 @@ def test_entries_committed_while_a_client_joins_are_neither_lost_nor_doubled(peo
     got = [e["seq"] for e in entries(newcomer)]
     assert got == [2, 3, 4, 5]
     assert [e["seq"] for e in entries(host)] == [1, 2, 3, 4, 5]
+
+
+def test_a_join_that_has_everything_reads_no_transcript_and_one_behind_replays(people, interview, sio):
+    from interaction.core.db import db
+    from interaction.interviews import services
+
+    host = sio(people["host"])
+    join(host, interview.id)
+    for n in range(2):
+        services.post_remark(interview, f"开场{n}", actor=people["host"])
+        db.session.commit()
+    manager = live.manager()
+    real_join = manager.join_in_order
+    loads = []
+
+    def counting_join(sid, room_name, since, load):
+        def counted(after):
+            loads.append(after)
+            return load(after)
+
+        return real_join(sid, room_name, since, counted)
+
+    manager.join_in_order = counting_join
+    try:
+        current = sio()
+        assert join(current, interview.id, since=2)["last_seq"] == 2
+        assert loads == [] and entries(current) == []
+        behind = sio()
+        assert join(behind, interview.id, since=1)["last_seq"] == 2
+        assert loads == [1] and [e["seq"] for e in entries(behind)] == [2]
+        fresh = sio()
+        assert join(fresh, interview.id)["last_seq"] == 2
+        assert loads == [1, 0] and [e["seq"] for e in entries(fresh)] == [1, 2]
+    finally:
+        manager.join_in_order = real_join
+    services.post_remark(interview, "之后", actor=people["host"])
+    db.session.commit()
+    for client in (current, behind, fresh):
+        assert [e["seq"] for e in entries(client)] == [3]  # live after the join, no duplicate
