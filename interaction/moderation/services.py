@@ -94,11 +94,15 @@ def _check_decision(verdict: str, reason: str | None) -> tuple[Verdict, str | No
 
 
 def _lock(case: ModerationCase) -> None:
-    """Reload *case* under a row lock so two moderators cannot both decide it (PostgreSQL)."""
+    """Reload *case* under a row lock so two moderators cannot both decide it (PostgreSQL).
+
+    One statement: ``FOR UPDATE OF moderation_cases`` locks the case's row alone (PostgreSQL
+    refuses to lock the nullable side of the outer joins that load author and decider), and
+    ``populate_existing`` refreshes the object already in the session with what was read.
+    """
     db.session.flush()
-    # Lock the row alone (FOR UPDATE refuses the outer joins that load author and decider), then re-read it.
-    db.session.execute(select(ModerationCase.id).where(ModerationCase.id == case.id).with_for_update())
-    db.session.refresh(case)
+    db.session.execute(select(ModerationCase).where(ModerationCase.id == case.id)
+                       .with_for_update(of=ModerationCase).execution_options(populate_existing=True))
 
 
 def decide_case(case: ModerationCase, verdict: str, *, reason: str | None = None, actor) -> ModerationCase:
