@@ -153,11 +153,12 @@ def create_letter():
     actor = current_user if current_user.is_authenticated else None
     letter, code, _created = services.submit_letter(mailbox, form.letter_data(), actor=actor, channel=channel,
                                                     received_dt=received)
-    db.session.commit()
+    # Built before the commit: afterwards the expired letter would be loaded again (another SELECT).
     body = {"number": letter.number, "query_code": code, "status": letter.status,
             "submitted_at": isoformat(letter.received_dt), "received_at": isoformat(letter.received_dt),
             "accept_due_at": isoformat(letter.accept_due_dt), "due_at": isoformat(letter.due_dt),
-            "mailbox": mailbox.code, "department": letter.department.code, "channel": letter.channel}
+            "mailbox": mailbox.code, "department": mailbox.department.code, "channel": letter.channel}
+    db.session.commit()
     return jsonify(body), 201
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from interaction.accounts.models import Department
 from interaction.core.db import db
-from interaction.mailbox import services
+from interaction.mailbox import queries, services
 from interaction.mailbox.models import Mailbox
 
 mailboxes_cli = AppGroup("mailboxes", help="Manage mailboxes.")
@@ -37,3 +37,6 @@ def sweep():
     counts = services.send_reminders()
     db.session.commit()
     click.echo(f"reminders: {counts['due_soon']} due soon, {counts['due']} due; closed: {counts['closed']}")
+    figures = queries.refresh_public_snapshot()
+    db.session.commit()
+    click.echo(f"public figures: {figures['published']} published")

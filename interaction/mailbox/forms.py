@@ -83,9 +83,13 @@ def department_choices():
     return choices([("", _l("请选择部门"))] + [(d.code, d.name) for d in departments])
 
 
-def mailbox_choices():
-    mailboxes = db.session.scalars(select(Mailbox).where(Mailbox.is_active.is_(True))
-                                   .order_by(Mailbox.sort_order, Mailbox.id))
+def active_mailboxes() -> list[Mailbox]:
+    return list(db.session.scalars(select(Mailbox).where(Mailbox.is_active.is_(True))
+                                   .order_by(Mailbox.sort_order, Mailbox.id)))
+
+
+def mailbox_choices(mailboxes: list[Mailbox] | None = None):
+    mailboxes = active_mailboxes() if mailboxes is None else mailboxes
     return choices([("", _l("请选择信箱"))] + [(m.code, m.name) for m in mailboxes])
 
 
@@ -135,11 +139,12 @@ class LetterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.mailbox.choices = mailbox_choices()
+        # Loaded once per form (one per request): the choices, the validation and selected_mailbox share it.
+        self._active_mailboxes = {m.code: m for m in active_mailboxes()}
+        self.mailbox.choices = mailbox_choices(list(self._active_mailboxes.values()))
 
     def validate_mailbox(self, field):
-        if not field.data or db.session.scalar(
-                select(Mailbox.id).where(Mailbox.code == field.data, Mailbox.is_active.is_(True))) is None:
+        if not field.data or field.data not in self._active_mailboxes:
             raise ValidationError(_l("请选择一个存在的信箱。"))
 
     def validate_category(self, field):
@@ -164,7 +169,10 @@ class LetterForm(FlaskForm):
 
     @property
     def selected_mailbox(self) -> Mailbox | None:
-        return db.session.scalar(select(Mailbox).where(Mailbox.code == self.mailbox.data))
+        mailbox = self._active_mailboxes.get(self.mailbox.data)
+        if mailbox is None:
+            return db.session.scalar(select(Mailbox).where(Mailbox.code == self.mailbox.data))
+        return mailbox
 
     def letter_data(self) -> dict:
         return {"category": self.category.data, "subject": self.subject.data, "body": self.body.data,

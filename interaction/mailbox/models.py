@@ -51,6 +51,8 @@ OPEN_STATES = (LetterState.submitted.value, LetterState.accepted.value, LetterSt
 #: planners (PostgreSQL with prepared statements too, SQLite) use a partial index only for a query whose
 #: WHERE contains it verbatim. Use :func:`open_clause` in queries, never ``status.in_(OPEN_STATES)``.
 OPEN_SQL = "status IN ('submitted', 'accepted', 'assigned')"
+FLAGGED_SQL = f"{OPEN_SQL} AND transfer_count >= {TRANSFER_FLAG}"
+SUBMITTED_SQL = "status = 'submitted'"
 ANSWERED_STATES = (LetterState.replied.value, LetterState.rated.value, LetterState.closed.value)
 
 
@@ -164,6 +166,14 @@ class Letter(db.Model):
         Index("ix_letters_open_due", "due_dt", "id", postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
         Index("ix_letters_open_received", "received_dt",
               postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        # supervision board: overdue but not yet past the three-months line (index-only count and list);
+        # transferred three times or more; not accepted in time
+        Index("ix_letters_open_due_received", "due_dt", "received_dt", "id", postgresql_where=text(OPEN_SQL),
+              sqlite_where=text(OPEN_SQL)),
+        Index("ix_letters_open_flagged_due", "due_dt", "id", postgresql_where=text(FLAGGED_SQL),
+              sqlite_where=text(FLAGGED_SQL)),
+        Index("ix_letters_submitted_accept_due", "accept_due_dt", "id", postgresql_where=text(SUBMITTED_SQL),
+              sqlite_where=text(SUBMITTED_SQL)),
         # staff inbox filtered by another state, or all states
         Index("ix_letters_department_status_due", "department_id", "status", "due_dt"),
         Index("ix_letters_department_due", "department_id", "due_dt", "id"),
@@ -431,3 +441,16 @@ def end_of_local_day(day: date) -> datetime:
 def start_of_local_day(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=SHANGHAI)
 
+
+class MailboxSnapshot(db.Model):
+    """Figures the public pages show, computed by ``flask mailbox sweep``; requests only read them.
+
+    ``key`` "public": ``{"strip": {"month": {...}, "year": {...}}, "published": n}`` (see
+    ``queries.public_figures``).
+    """
+
+    __tablename__ = "mailbox_snapshots"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    computed_dt: Mapped[datetime]

@@ -8,23 +8,23 @@ Every list is shaped for an index (see ``Letter.__table_args__``) so that it cos
 
 * staff inbox: ``department_id = ? AND status IN (open) ORDER BY due_dt`` on
   ``(department_id, status, due_dt)``; "all states" on ``(department_id, due_dt)``;
-* supervision board: ``status IN (open) AND due_dt <= ?`` on ``(status, due_dt)``, and the
-  three-months line ``status IN (open) AND received_dt < ?`` on ``(status, received_dt)``;
+* supervision board: one partial index per section (see :func:`board_section`), 20 rows each plus
+  a count; the rest on the section's own paginated page;
 * public list: ``is_published ORDER BY replied_dt DESC`` on ``(is_published, replied_dt)``.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, func, or_, select, true
+from sqlalchemy import Select, and_, case, func, literal_column, or_, select, true
+from sqlalchemy.orm import load_only
 
 from interaction.core.db import db
 from interaction.core.time import now_utc, to_local
-from interaction.mailbox.models import (Letter, LetterEvent, LetterState, Mailbox, due_soon_limit,
-                                        long_unanswered_limit, open_clause, start_of_local_day)
+from interaction.mailbox.models import (TRANSFER_FLAG, Letter, LetterEvent, LetterState, Mailbox, MailboxSnapshot,
+                                        due_soon_limit, long_unanswered_limit, open_clause, start_of_local_day)
 
 DUE_FILTERS = ("soon", "overdue")
 SEARCH_MAX_LENGTH = 50
@@ -70,37 +70,69 @@ def query_author_letters(user_id: int) -> Select:
     return select(Letter).where(Letter.author_id == user_id).order_by(Letter.received_dt.desc())
 
 
-def supervision_board(limit: int = 200) -> dict[str, list[Letter]]:
+#: The board's sections, top to bottom.
+BOARD_SECTIONS = ("long_unanswered", "overdue", "acceptance_overdue", "due_soon", "flagged")
+#: Rows per section on the board; the rest are on the section's own (paginated) page.
+BOARD_ROWS = 20
+
+
+def board_section(section: str, now: datetime | None = None) -> Select:
+    """The letters of one section of the supervision board, in the order of its index.
+
+    * ``long_unanswered``: open, received before the three-months line, on ``ix_letters_open_received``;
+    * ``overdue``: open past the deadline (not those already in ``long_unanswered``), ``ix_letters_open_due_received``;
+    * ``acceptance_overdue``: submitted and past the acceptance deadline, ``ix_letters_submitted_accept_due``;
+    * ``due_soon``: open, due within 2 working days, ``ix_letters_open_due``;
+    * ``flagged``: open and transferred three times or more, ``ix_letters_open_flagged_due``.
+    """
+    if section not in BOARD_SECTIONS:
+        raise KeyError(section)
+    now = now or now_utc()
+    long_limit = long_unanswered_limit(now)
+    if section == "long_unanswered":
+        return (select(Letter).where(open_clause(), Letter.received_dt < long_limit)
+                .order_by(Letter.received_dt, Letter.id))
+    if section == "overdue":
+        return (select(Letter).where(open_clause(), Letter.due_dt < now, Letter.received_dt >= long_limit)
+                .order_by(Letter.due_dt, Letter.id))
+    if section == "acceptance_overdue":
+        return (select(Letter).where(Letter.status == literal_column(f"'{LetterState.submitted.value}'"),
+                                     Letter.accept_due_dt < now)
+                .order_by(Letter.accept_due_dt, Letter.id))
+    if section == "due_soon":
+        return (select(Letter).where(open_clause(), Letter.due_dt >= now, Letter.due_dt <= due_soon_limit(now))
+                .order_by(Letter.due_dt, Letter.id))
+    return (select(Letter).where(open_clause(), Letter.transfer_count >= literal_column(str(TRANSFER_FLAG)))
+            .order_by(Letter.due_dt, Letter.id))
+
+
+#: The board's rows load only what the table shows, not the letter texts (the department is joined anyway).
+BOARD_ROW_OPTIONS = (load_only(Letter.id, Letter.number, Letter.subject, Letter.status, Letter.department_id,
+                               Letter.received_dt, Letter.due_dt, Letter.accept_due_dt, Letter.supervised_dt,
+                               Letter.transfer_count),)
+
+
+def count_of(stmt: Select) -> int:
+    """How many rows *stmt* selects (its ORDER BY dropped)."""
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).with_only_columns(Letter.id)
+                                                               .subquery()))
+
+
+def supervision_board(limit: int = BOARD_ROWS) -> dict[str, dict]:
     """The administrators' board of letters across all departments.
 
-    Letters past the three-months line (red, at the top), overdue, not accepted in time, due
+    Per section, the first *limit* letters (``letters``) and how many there are (``total``); see
+    :func:`board_section`. Letters past the three-months line (red, at the top), overdue, not accepted in time, due
     soon, and transferred three times or more.
     """
     now = now_utc()
-    long_unanswered = db.session.scalars(
-        select(Letter).where(open_clause(), Letter.received_dt < long_unanswered_limit(now))
-        .order_by(Letter.received_dt).limit(limit)).all()
-    overdue = db.session.scalars(
-        select(Letter).where(open_clause(), Letter.due_dt < now)
-        .order_by(Letter.due_dt).limit(limit)).all()
-    acceptance = db.session.scalars(
-        select(Letter).where(Letter.status == LetterState.submitted.value, Letter.accept_due_dt < now)
-        .order_by(Letter.accept_due_dt).limit(limit)).all()
-    due_soon = db.session.scalars(
-        select(Letter).where(open_clause(), Letter.due_dt >= now,
-                             Letter.due_dt <= due_soon_limit(now))
-        .order_by(Letter.due_dt).limit(limit)).all()
-    flagged = db.session.scalars(
-        select(Letter).where(open_clause(), Letter.transfer_count >= 3)
-        .order_by(Letter.due_dt).limit(limit)).all()
-    long_ids = {letter.id for letter in long_unanswered}
-    return {
-        "long_unanswered": long_unanswered,
-        "overdue": [letter for letter in overdue if letter.id not in long_ids],
-        "acceptance_overdue": acceptance,
-        "due_soon": due_soon,
-        "flagged": flagged,
-    }
+    board = {}
+    for section in BOARD_SECTIONS:
+        stmt = board_section(section, now)
+        letters = db.session.scalars(stmt.options(*BOARD_ROW_OPTIONS).limit(limit)).all()
+        total = len(letters) if len(letters) < limit else count_of(stmt)
+        board[section] = {"letters": letters, "total": total}
+    return board
 
 
 def _escape_like(text: str) -> str:
@@ -127,22 +159,17 @@ def query_published(q: str | None = None, category: str | None = None) -> Select
 
 
 def _cache_seconds() -> int:
+    """0 (tests): the public figures are computed on each call; otherwise they come from the snapshot."""
     return current_app.config.get("MAILBOX_STATS_CACHE_SECONDS", 0 if current_app.testing else 60)
 
 
 def count_published() -> int:
-    """How many letters are published, cached briefly per app.
+    """How many letters are published (from the snapshot: see :func:`public_figures`).
 
     The public list's plain pages need a total; counting hundreds of thousands of index entries on
     every request would make the page slower as the archive grows.
     """
-    ttl, key = _cache_seconds(), "interaction.mailbox_published_count"
-    cached = current_app.extensions.get(key)
-    if cached and ttl and time.monotonic() - cached[0] < ttl:
-        return cached[1]
-    total = db.session.scalar(select(func.count()).select_from(Letter).where(Letter.is_published == true()))
-    current_app.extensions[key] = (time.monotonic(), total)
-    return total
+    return public_figures()["published"]
 
 
 def search_snippet(letter: Letter, q: str | None, width: int = 80) -> str:
@@ -232,12 +259,46 @@ def _first_of_next_month(day):
 
 
 def statistics_strip() -> dict[str, dict]:
-    """The public strip: figures of this month and this year, cached briefly per app."""
-    ttl, key = _cache_seconds(), "interaction.mailbox_stats"
-    cached = current_app.extensions.get(key)
-    if cached and ttl and time.monotonic() - cached[0] < ttl:
-        return cached[1]
+    """The public strip: figures of this month and this year (from the snapshot: see :func:`public_figures`)."""
+    return public_figures()["strip"]
+
+
+PUBLIC_SNAPSHOT = "public"
+
+
+def compute_public_figures() -> dict:
+    """The public strip and the number of published letters, computed now (the year's aggregate: slow)."""
     bounds = period_bounds()
-    figures = {name: letter_statistics(*span) for name, span in bounds.items()}
-    current_app.extensions[key] = (time.monotonic(), figures)
+    published = db.session.scalar(select(func.count()).select_from(Letter).where(Letter.is_published == true()))
+    return {"strip": {name: letter_statistics(*span) for name, span in bounds.items()}, "published": published}
+
+
+def refresh_public_snapshot() -> dict:
+    """Compute the public figures and store them (``flask mailbox sweep``); flushes, never commits."""
+    figures = compute_public_figures()
+    snapshot = db.session.get(MailboxSnapshot, PUBLIC_SNAPSHOT)
+    if snapshot is None:
+        snapshot = MailboxSnapshot(key=PUBLIC_SNAPSHOT)
+        db.session.add(snapshot)
+    snapshot.data, snapshot.computed_dt = figures, now_utc()
+    db.session.flush()
     return figures
+
+
+def public_figures() -> dict:
+    """The figures the public pages show, as ``flask mailbox sweep`` last stored them.
+
+    Requests never run the year's aggregate (nearly a second at a million letters): they read the
+    snapshot row. Until the sweep has run once, each process computes the figures once and keeps
+    them (no write in a page request). With ``MAILBOX_STATS_CACHE_SECONDS`` = 0 (tests) they are
+    computed on every call.
+    """
+    if not _cache_seconds():
+        return compute_public_figures()
+    snapshot = db.session.get(MailboxSnapshot, PUBLIC_SNAPSHOT)
+    if snapshot is not None:
+        return snapshot.data
+    key = "interaction.mailbox_public_figures"
+    if key not in current_app.extensions:
+        current_app.extensions[key] = compute_public_figures()
+    return current_app.extensions[key]

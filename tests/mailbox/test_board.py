@@ -1,0 +1,85 @@
+"""The supervision board: 20 rows per section with the section's total and a link to its paginated page."""
+
+import re
+from datetime import datetime
+
+from interaction.core.db import db
+from interaction.core.time import SHANGHAI
+from interaction.mailbox import queries
+from tests.factories import make_letter
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def test_board_shows_twenty_rows_a_count_and_a_more_link(client, world, login, clock, request_context):
+    letters = [make_letter(world.governor, subject=f"超期来信{i:02d}")[0] for i in range(23)]
+    db.session.commit()
+    clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))  # past the deadline, within three months
+    login(world.admin)
+    board = queries.supervision_board()
+    assert board["overdue"]["total"] == 23 and len(board["overdue"]["letters"]) == 20
+    assert board["acceptance_overdue"]["total"] == 23 and len(board["acceptance_overdue"]["letters"]) == 20
+    assert board["long_unanswered"] == {"letters": [], "total": 0}
+    assert board["flagged"]["total"] == 0
+    # Soonest deadline first, ties by id.
+    assert [letter.id for letter in board["overdue"]["letters"]] == [letter.id for letter in letters[:20]]
+
+    page = text(client.get("/mailbox/supervision"))
+    assert "已超期（23）" in page and "超过受理期限（23）" in page
+    assert page.count("超期来信") == 40  # 20 rows in each of the two sections
+    assert "/mailbox/supervision/overdue" in page and "/mailbox/supervision/acceptance_overdue" in page
+    assert "/mailbox/supervision/due_soon" not in page  # an empty section has no link
+    assert "supervise-note" not in page  # no per-row forms: 督办 is on the letter page
+
+    first = text(client.get("/mailbox/supervision/overdue"))
+    assert "已超期（23）" in first and first.count("超期来信") == 20 and "page=2" in first
+    second = text(client.get("/mailbox/supervision/overdue?page=2"))
+    shown = re.findall(r"超期来信(\d\d)", second)
+    assert shown == ["20", "21", "22"]
+
+
+def test_overdue_leaves_out_letters_past_three_months(client, world, login, clock, request_context):
+    old, _ = make_letter(world.governor, subject="三个月前的信")
+    db.session.commit()
+    clock.set(datetime(2027, 2, 10, 10, tzinfo=SHANGHAI))
+    recent, _ = make_letter(world.governor, subject="新来信")
+    db.session.commit()
+    board = queries.supervision_board()
+    assert [letter.id for letter in board["long_unanswered"]["letters"]] == [old.id]
+    assert board["overdue"]["total"] == 0 and board["long_unanswered"]["total"] == 1
+    assert board["acceptance_overdue"]["total"] == 1  # the recent one is still within its 2 working days
+
+
+def test_flagged_section_and_access(client, world, login, clock, request_context):
+    letter, _ = make_letter(world.governor, subject="多次转办")
+    letter.transfer_count = 3
+    db.session.commit()
+    assert [x.id for x in queries.supervision_board()["flagged"]["letters"]] == [letter.id]
+    login(world.office_staff)
+    assert client.get("/mailbox/supervision/flagged").status_code == 403
+    login(world.admin)
+    assert "多次转办" in text(client.get("/mailbox/supervision/flagged"))
+    assert client.get("/mailbox/supervision/nothing").status_code == 404
+
+
+def test_inbox_rows_show_deadline_badges(client, world, login, clock, request_context):
+    # Received Monday 2026-11-02: due Monday 2026-11-23 (15 working days).
+    letter, _ = make_letter(world.governor, subject="期限测试")
+    db.session.commit()
+    login(world.office_staff)
+
+    def row():
+        page = text(client.get("/mailbox/inbox"))
+        return page[page.index(letter.number):].split("</tr>", 1)[0]
+
+    clock.set(datetime(2026, 11, 20, 10, tzinfo=SHANGHAI))  # Friday: Friday and Monday left
+    assert "即将到期" in row() and "1 个工作日" in row() and "row-danger" not in row()
+    clock.set(datetime(2026, 11, 23, 10, tzinfo=SHANGHAI))
+    assert "今天到期" in row()
+    clock.set(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI))
+    assert "已超期" in row() and "超期 2 个工作日" in row()
+    clock.set(datetime(2027, 2, 10, 10, tzinfo=SHANGHAI))
+    page = text(client.get("/mailbox/inbox"))
+    assert "row-danger" in page and "超过三个月未答复" in page
