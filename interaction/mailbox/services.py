@@ -28,7 +28,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash
 
 from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, Role
@@ -100,9 +99,7 @@ def hash_code(code: str) -> str:
 
 
 def _code_matches(stored: str, code: str) -> bool:
-    """Constant-time check of *code* against a stored digest (or a legacy werkzeug password hash)."""
-    if stored.startswith(("scrypt:", "pbkdf2:")):  # letters stored before the switch to HMAC
-        return check_password_hash(stored, code)
+    """Constant-time check of *code* against a stored digest."""
     return hmac.compare_digest(stored, hash_code(code))
 
 

@@ -9,9 +9,10 @@ import logging
 import unicodedata
 from collections.abc import Iterable
 
-from flask import current_app, has_request_context
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from interaction.core import audit, words
@@ -26,14 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_REASON = 500
 MAX_WORD = 100
-
-
-def _(message: str, **kwargs) -> str:
-    """Gettext that also works outside a request (CLI, tests, socket handlers): then in Chinese."""
-    if has_request_context():
-        return gettext(message, **kwargs)
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")):
-        return gettext(message, **kwargs)
 
 
 def _automatic_rejection_reason() -> str:
