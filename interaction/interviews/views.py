@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.db import db
+from interaction.core.forms import show_errors
 from interaction.core.errors import DomainError
 from interaction.interviews import live, queries, services
 from interaction.interviews.forms import (AnswerForm, ApproveForm, AskForm, CorrectionForm, InterviewForm, RejectForm,
@@ -81,8 +82,7 @@ def create():
                 actor=current_user)
         except DomainError as exc:
             db.session.rollback()
-            for name, message in (exc.fields or {"title": exc.message}).items():
-                getattr(form, name if name in form else "title").errors.append(message)
+            show_errors(form, exc, fallback="title")
         else:
             db.session.commit()
             flash(_("访谈已安排，预告页已公开。"), "success")
@@ -242,8 +242,7 @@ def correct(interview_id: int, seq: int):
             services.correct_entry(entry, form.body.data, reason=form.reason.data, actor=current_user)
         except DomainError as exc:
             db.session.rollback()
-            for name, message in (exc.fields or {"body": exc.message}).items():
-                getattr(form, name if name in form else "body").errors.append(message)
+            show_errors(form, exc, fallback="body")
         else:
             db.session.commit()
             flash(_("已更正，原文保留在修改记录中。"), "success")

@@ -20,6 +20,7 @@ from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core import calendar as core_calendar
 from interaction.core.db import db, write_intent
+from interaction.core.forms import show_errors
 from interaction.core.errors import DomainError, NotFound, ValidationFailed
 from interaction.core.time import now_utc, to_local
 from interaction.core.workdays import YearSchedule
@@ -178,20 +179,12 @@ def write_letter():
                 form.selected_mailbox, form.letter_data(), actor=actor,
                 submission_token=form.submission_token.data or None)
         except ValidationFailed as exc:
-            _form_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             return _after_submission(letter, code)
     return render_template("mailbox/letter_write.html", form=form, mailboxes=db.session.scalars(
         queries.active_mailboxes()).all())
-
-
-def _form_errors(form, exc: ValidationFailed) -> None:
-    for name, message in (exc.fields or {}).items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + [message]
-        else:
-            flash(message, "error")
 
 
 def _after_submission(letter: Letter, code: str | None):
@@ -413,7 +406,7 @@ def act_on_letter(number, action):
         perform_action(letter, action, form, current_user._get_current_object())
     except ValidationFailed as exc:
         db.session.rollback()
-        _form_errors(form, exc)
+        show_errors(form, exc)
         return _render_staff_letter(letter, {action: form}, 422)
     except DomainError as exc:
         db.session.rollback()
@@ -446,7 +439,7 @@ def register_letter():
                 submission_token=form.submission_token.data or None, channel=form.channel.data,
                 received_dt=form.received_at.data or now_utc())
         except ValidationFailed as exc:
-            _form_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             return _after_submission(letter, code)
