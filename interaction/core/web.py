@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from sqlalchemy import text
 from werkzeug.exceptions import BadRequest
 
-from interaction.core import errors
+from interaction.core import errors, websocket
 from interaction.core.db import db, write_intent
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
 
@@ -301,6 +301,8 @@ def init_socketio(app: Flask) -> None:
     )
     if not app.config.get("SOCKETIO_WS_COMPRESSION", False):
         app.wsgi_app = _decline_websocket_extensions(app.wsgi_app)
+    if app.config.get("SOCKETIO_DIRECT_WRITES", True):
+        websocket.install(socketio.server.eio)
 
 
 def _decline_websocket_extensions(wsgi_app):

@@ -16,7 +16,9 @@ for the ``/interviews`` namespace, and leave every other emit alone:
 * **Presence**: viewers per room, from the local room sizes; with Redis each process publishes
   its counts with a heartbeat and sums everyone's (see :meth:`LiveManager.start_presence`).
 
-The broadcast itself is python-socketio's: one encoding per room, however many viewers.
+Broadcasts are encoded and framed once per room, however many viewers, and written straight to
+each WebSocket where it can take them (:func:`interaction.core.websocket.write_direct`); a socket
+that cannot (long polling, packets still queued) gets the same packet through engine.io's queue.
 """
 
 import logging
@@ -26,6 +28,10 @@ import uuid
 from dataclasses import dataclass
 
 import socketio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
+from interaction.core import websocket
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +135,26 @@ class LiveManager(socketio.Manager):
         return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
 
     def local_emit(self, event, data, room, skip_sid=None):
-        """Send to this process's sockets in *room* only (never through the message queue)."""
-        socketio.Manager.emit(self, event, data, NAMESPACE, room=room, skip_sid=skip_sid)
+        """Send to this process's sockets in *room* only (never through the message queue).
+
+        One socket.io packet, one engine.io packet and one WebSocket frame for the whole room.
+        """
+        encoded = self.server.packet_class(sio_packet.EVENT, namespace=NAMESPACE,
+                                           data=[event, data]).encode()
+        if isinstance(encoded, list):  # binary attachments: the library's path
+            socketio.Manager.emit(self, event, data, NAMESPACE, room=room, skip_sid=skip_sid)
+            return
+        packet = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        frame = websocket.text_frame(packet.encode())
+        skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+        sockets = self.server.eio.sockets
+        send_queued = self.server._send_eio_packet
+        for sid, eio_sid in self.get_participants(NAMESPACE, room):
+            if sid in skip:
+                continue
+            eio_socket = sockets.get(eio_sid)
+            if eio_socket is None or not websocket.write_direct(eio_socket, frame):
+                send_queued(eio_sid, packet)
 
     def _deliver_entry(self, room_name: str, data: dict) -> None:
         try:

@@ -1,0 +1,135 @@
+"""Broadcast frames written straight to WebSockets (core.websocket): valid frames, order kept, slow viewers cut.
+
+Frames are decoded with wsproto's client-side frame parser (an independent implementation); the
+writer runs on real gevent sockets (a socket pair), the way it runs under gunicorn's gevent worker.
+"""
+
+import gevent
+import gevent.queue
+import gevent.socket
+import pytest
+from wsproto.frame_protocol import FrameProtocol, Opcode
+
+from interaction.core import websocket
+
+
+def _decode(data: bytes) -> list[tuple[Opcode, bytes | str]]:
+    parser = FrameProtocol(client=True, extensions=[])
+    parser.receive_bytes(data)
+    return [(f.opcode, f.payload) for f in parser.received_frames()]
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 200_000])
+def test_frames_of_every_length_class_decode(size):
+    text = ("访" * size)[:size]
+    [(opcode, payload)] = _decode(websocket.text_frame(text))
+    assert opcode is Opcode.TEXT
+    assert payload == text
+
+
+def test_binary_frame():
+    [(opcode, payload)] = _decode(websocket.frame(b"\x00\x01\xff", 0x2))
+    assert opcode is Opcode.BINARY
+    assert payload == b"\x00\x01\xff"
+
+
+def _pair():
+    return gevent.socket.socketpair()
+
+
+def _read_all(sock, expected: int) -> bytes:
+    data = bytearray()
+    while len(data) < expected:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def test_a_socket_with_room_gets_the_frame_at_once_and_nothing_is_kept():
+    server, client = _pair()
+    writer = websocket.FrameWriter(server, gevent.spawn)
+    writer.write(websocket.text_frame("第一条"))
+    assert writer.pending_bytes == 0
+    assert _decode(_read_all(client, len(websocket.text_frame("第一条")))) == [(Opcode.TEXT, "第一条")]
+
+
+def test_a_viewer_that_does_not_read_keeps_its_frames_in_order_and_gets_them_all_later():
+    server, client = _pair()
+    writer = websocket.FrameWriter(server, gevent.spawn)
+    frames = [websocket.text_frame(f"{i:05d}" + "答" * 2000) for i in range(400)]  # ~2.4 MB, far over the buffers
+    writer.max_pending = 10 * sum(map(len, frames))
+    for f in frames:
+        writer.write(f)  # never waits, however full the socket is
+    assert writer.pending_bytes > 0  # the kernel buffers could not take it all
+    received = _read_all(client, sum(map(len, frames)))
+    gevent.sleep(0)
+    texts = [payload for _opcode, payload in _decode(received)]
+    assert [t[:5] for t in texts] == [f"{i:05d}" for i in range(400)]
+    assert writer.pending_bytes == 0
+
+
+def test_a_viewer_too_far_behind_is_disconnected_and_memory_is_freed():
+    server, client = _pair()
+    writer = websocket.FrameWriter(server, gevent.spawn)
+    writer.max_pending = 100_000
+    big = websocket.text_frame("慢" * 30_000)
+    with pytest.raises(OSError):
+        for _ in range(1000):
+            writer.write(big)
+    assert writer.broken
+    assert writer.pending_bytes == 0
+    with pytest.raises(OSError):
+        writer.write(big)
+    client.settimeout(5)
+    while client.recv(65536):  # the connection ends: the reader side sees EOF after what was sent
+        pass
+
+
+def test_a_closed_peer_breaks_the_writer_without_raising_out_of_a_broadcast():
+    server, client = _pair()
+    writer = websocket.FrameWriter(server, gevent.spawn)
+    client.close()
+
+    class Socket:
+        upgraded, upgrading, closing, closed = True, False, False, False
+        queue = gevent.queue.JoinableQueue()
+        frame_writer = writer
+
+    for _ in range(3):  # the first write may still land in the kernel buffer; later ones see the reset
+        assert websocket.write_direct(Socket, websocket.text_frame("x")) is True
+        gevent.sleep(0.01)
+    assert writer.broken
+
+
+class _EioSocket:
+    def __init__(self, writer, **state):
+        self.frame_writer = writer
+        self.upgraded, self.upgrading, self.closing, self.closed = True, False, False, False
+        self.queue = gevent.queue.JoinableQueue()
+        self.__dict__.update(state)
+
+
+def test_a_broadcast_never_overtakes_packets_still_queued_for_the_socket():
+    server, _client = _pair()
+    sock = _EioSocket(websocket.FrameWriter(server, gevent.spawn))
+    sock.queue.put("an earlier packet")
+    assert websocket.write_direct(sock, websocket.text_frame("later")) is False
+
+
+@pytest.mark.parametrize("state", [{"upgraded": False}, {"upgrading": True}, {"closing": True}, {"closed": True},
+                                   {"frame_writer": None}])
+def test_sockets_not_on_an_open_websocket_of_ours_take_the_queue(state):
+    server, _client = _pair()
+    sock = _EioSocket(websocket.FrameWriter(server, gevent.spawn), **state)
+    assert websocket.write_direct(sock, websocket.text_frame("x")) is False
+
+
+def test_install_only_changes_gevent_servers():
+    class Threading:
+        async_mode = "threading"
+        _async = {"websocket": object}
+
+    assert websocket.install(Threading) is False
+    assert Threading._async["websocket"] is object
