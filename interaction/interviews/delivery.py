@@ -13,6 +13,10 @@ for the ``/interviews`` namespace, and leave every other emit alone:
 * **Private rooms stay private.** The moderators' room of an interview receives pending
   questions. Before every such emit the recipients are checked again against the database (a
   moderator demoted mid-interview stops receiving at once and is taken out of the room).
+* **Upvotes coalesced**: ``votes`` (a question's count) reach a room at most once per
+  :attr:`LiveManager.votes_interval` per question: the first at once, then only the highest
+  count of the interval at its end. A popular question upvoted by thousands of viewers would
+  otherwise cost viewers × votes deliveries; counts never go down on a viewer's screen.
 * **Presence**: viewers per room, from the local room sizes; with Redis each process publishes
   its counts with a heartbeat and sums everyone's (see :meth:`LiveManager.start_presence`).
 
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "/interviews"
 ENTRY_EVENT = "entry"
+VOTES_EVENT = "votes"
 PRESENCE_EVENT = "presence"
 _ROOM_PREFIX = "interview:"
 _MODERATORS_SUFFIX = ":moderators"
@@ -99,6 +104,8 @@ class LiveManager(socketio.Manager):
     #: Per-connection event budget: a burst of this many, refilled at ``event_rate`` per second.
     event_burst = 20
     event_rate = 5.0
+    #: Seconds between two ``votes`` events of one room (see the module docstring).
+    votes_interval = 1.0
 
     def __init__(self, *args, entry_loader=None, private_filter=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,6 +120,8 @@ class LiveManager(socketio.Manager):
         self._ahead: dict[str, dict[str, int]] = {}  # room → sid → last seq it already has
         self._seqs: dict[str, _RoomSeq] = {}
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._votes_held: dict[str, dict[int, dict]] = {}  # room → question → latest votes payload
+        self._votes_sent: dict[str, dict[int, int]] = {}  # room → question → count last sent
         self._presence_started = False
         self.viewer_totals: dict[str, int] = {}
 
@@ -130,6 +139,8 @@ class LiveManager(socketio.Manager):
         if namespace == NAMESPACE and callback is None:
             if event == ENTRY_EVENT and is_public_room(room) and isinstance(data, dict):
                 return self._deliver_entry(room, data)
+            if event == VOTES_EVENT and is_public_room(room) and isinstance(data, dict):
+                return self._coalesce_votes(room, data)
             if is_moderators_room(room):
                 return self._emit_private(event, data, room, skip_sid)
         return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
@@ -232,6 +243,42 @@ class LiveManager(socketio.Manager):
                 state.next = min(state.held)
             self._drain(room_name, state)
 
+    def _coalesce_votes(self, room_name: str, data: dict) -> None:
+        try:
+            question, count = int(data["question"]), int(data["upvotes"])
+        except (KeyError, TypeError, ValueError):
+            log.error("votes without question or count for %s dropped", room_name)
+            return
+        with self.lock:
+            if not self.rooms.get(NAMESPACE, {}).get(room_name):
+                return
+            sent = self._votes_sent.setdefault(room_name, {})
+            if count <= sent.get(question, -1):
+                return  # an older count overtaken by a newer one
+            held = self._votes_held.get(room_name)
+            if held is None:  # nothing sent to this room in the current interval: send now, then hold
+                self._votes_held[room_name] = {}
+                sent[question] = count
+                self.local_emit(VOTES_EVENT, data, room_name)
+                self.server.start_background_task(self._release_votes, room_name)
+            elif count > held.get(question, {}).get("upvotes", -1):
+                held[question] = data
+
+    def _release_votes(self, room_name: str) -> None:
+        """End of an interval: send the held counts (then hold again for one more interval if any)."""
+        while True:
+            self.server.sleep(self.votes_interval)
+            with self.lock:
+                held = self._votes_held.pop(room_name, None) or {}
+                if not held:
+                    return
+                self._votes_held[room_name] = {}
+                sent = self._votes_sent.setdefault(room_name, {})
+                for question, data in held.items():
+                    if data["upvotes"] > sent.get(question, -1):
+                        sent[question] = data["upvotes"]
+                        self.local_emit(VOTES_EVENT, data, room_name)
+
     def _emit_private(self, event, data, room_name, skip_sid) -> None:
         sids = [sid for sid, _eio in self.get_participants(NAMESPACE, room_name)]
         if not sids:
@@ -309,6 +356,7 @@ class LiveManager(socketio.Manager):
             self._seqs.pop(room_name, None)
             self._ahead.pop(room_name, None)
             self._gates.pop(room_name, None)
+            self._votes_sent.pop(room_name, None)
 
     def leave(self, sid: str, room_name: str) -> None:
         with self.lock:

@@ -1,7 +1,7 @@
 """The delivery manager: entries reach each socket in seq order, exactly once, whatever order they arrive in."""
 
 from interaction.interviews import delivery, live
-from tests.interviews.helpers import NS, entries, join
+from tests.interviews.helpers import NS, entries, join, received
 
 
 def entry(interview_id, seq):
@@ -122,3 +122,34 @@ def test_a_join_that_has_everything_reads_no_transcript_and_one_behind_replays(p
     db.session.commit()
     for client in (current, behind, fresh):
         assert [e["seq"] for e in entries(client)] == [3]  # live after the join, no duplicate
+
+
+def test_upvote_counts_reach_a_room_once_per_interval_and_never_go_down(people, interview, sio):
+    viewer = sio()
+    join(viewer, interview.id)
+    manager = live.manager()
+    room = delivery.room(interview.id)
+    scheduled = []
+    manager.server.start_background_task = lambda fn, *args: scheduled.append((fn, args))
+    manager.server.sleep = lambda seconds: None
+
+    def votes(question, count):
+        manager.emit("votes", {"interview": interview.id, "question": question, "upvotes": count}, NS, room=room)
+
+    def seen():
+        return [(e["args"][0]["question"], e["args"][0]["upvotes"]) for e in received(viewer, "votes")]
+
+    votes(7, 1)
+    assert seen() == [(7, 1)]  # the first of an interval goes at once
+    for count in (2, 3, 5, 4):
+        votes(7, count)
+    votes(8, 1)
+    assert seen() == []  # held until the interval ends
+    assert len(scheduled) == 1
+    fn, args = scheduled.pop()
+    fn(*args)
+    assert seen() == [(7, 5), (8, 1)]  # only the highest count of the interval
+    votes(7, 4)  # an older count arriving late
+    assert seen() == []
+    votes(7, 6)  # a new interval: at once again
+    assert seen() == [(7, 6)]
