@@ -127,16 +127,22 @@ def tree(pid: int) -> list[int]:
     return pids
 
 
-def cpu_seconds(pids) -> float:
-    total = 0.0
+def cpu_times(pids) -> tuple[float, float]:
+    """(user, system) CPU seconds of *pids*."""
+    user = system = 0.0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+            user += int(fields[11]) / CLK_TCK
+            system += int(fields[12]) / CLK_TCK
         except OSError:
             pass
-    return total
+    return user, system
+
+
+def cpu_seconds(pids) -> float:
+    return sum(cpu_times(pids))
 
 
 def rss_kb(pids) -> int:
@@ -493,12 +499,15 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         time.sleep(args.idle)  # viewers joined, nothing said: what the servers spend on keeping them
         idle_per_s = (cpu_seconds(pids) - idle_before) / args.idle if args.idle else 0.0
         spies = start_py_spy(args, target, servers, run_dir, tag) if args.py_spy else []
-        cpu_before, redis_before, t_start = cpu_seconds(pids), redis.cpu(), time.monotonic()
+        split_before = cpu_times(pids)
+        cpu_before, redis_before, t_start = sum(split_before), redis.cpu(), time.monotonic()
         actions = drive(target, args.seconds, servers.ports, seed, interview)
         drive_s = time.monotonic() - t_start
         clients.send(f"EXPECT {max_seq}")
         complete = clients.wait_all("COMPLETE", args.drain)
-        cpu_used, redis_used = cpu_seconds(pids) - cpu_before, redis.cpu() - redis_before
+        split_after = cpu_times(pids)
+        cpu_used, redis_used = sum(split_after) - cpu_before, redis.cpu() - redis_before
+        cpu_user, cpu_system = (after - before for after, before in zip(split_after, split_before))
         window = time.monotonic() - t_start
         rss_end = rss_kb(pids)
         for spy in spies:
@@ -511,7 +520,8 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         result = analyse(viewers, actions, dumps)
         result.update(target=target, seconds=args.seconds, window_s=window, drive_s=drive_s,
                       actions_per_s=len(actions) / drive_s, drained=len(complete) == len(dumps),
-                      cpu_s=cpu_used, redis_cpu_s=redis_used, rss_before_kb=rss_before, rss_after_kb=rss_after,
+                      cpu_s=cpu_used, cpu_user_s=cpu_user, cpu_system_s=cpu_system, redis_cpu_s=redis_used,
+                      rss_before_kb=rss_before, rss_after_kb=rss_after,
                       server_processes=len(servers.list), client_processes=args.clients,
                       workarounds=seed["workarounds"] if seed else [], load_before=load_before, load_after=loadavg())
         deliveries = max(1, result["delivered"])

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -119,3 +119,30 @@ def _run_after_commit(session):
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session):
     session.info.pop("after_commit", None)
+
+
+def lock_row(model, ident):
+    """The row *ident* of *model* under a row lock (``SELECT ... FOR UPDATE OF`` its table), or None.
+
+    Read once per transaction: a row this transaction already locked cannot have changed under
+    it, so asking again (a service locking what its caller locked) costs no statement. The
+    object is refreshed from the database when it is first locked (``populate_existing``).
+    SQLite has no row locks; its writing requests hold the database (``BEGIN IMMEDIATE``).
+    """
+    locked = db.session.info.setdefault("locked_rows", set())
+    if (model, ident) in locked:
+        row = db.session.get(model, ident)  # the identity map: no statement
+        if row is not None:
+            return row
+    db.session.flush()
+    row = db.session.scalar(select(model).where(model.id == ident).with_for_update(of=model)
+                            .execution_options(populate_existing=True))
+    if row is not None:
+        locked.add((model, ident))
+    return row
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, transaction):
+    if transaction.parent is None:  # the outermost transaction ended: its locks are released
+        session.info.pop("locked_rows", None)

@@ -82,6 +82,12 @@ def _int(payload: dict, name: str) -> int | None:
     return value
 
 
+def _commit_then(body: dict, status: int = 200):
+    """Commit, then answer with *body*, built before the commit (after it every attribute would be re-read)."""
+    db.session.commit()
+    return jsonify(body), status
+
+
 def _user():
     return current_user if current_user.is_authenticated else None
 
@@ -235,8 +241,7 @@ def approve_question(question_id: int):
     if not isinstance(payload, dict):
         raise ValidationFailed({"body": _("类型不正确。")})
     question = services.approve_question(_question(question_id), actor=_user(), body=_string(payload, "body"))
-    db.session.commit()
-    return jsonify(live.question_payload(question))
+    return _commit_then(live.question_payload(question))
 
 
 @bp.post("/interviews/questions/<int:question_id>/reject")
@@ -246,8 +251,7 @@ def reject_question(question_id: int):
     if not isinstance(payload, dict):
         raise ValidationFailed({"reason": _("类型不正确。")})
     question = services.reject_question(_question(question_id), actor=_user(), reason=_string(payload, "reason"))
-    db.session.commit()
-    return jsonify(live.question_payload(question))
+    return _commit_then(live.question_payload(question))
 
 
 @bp.post("/interviews/questions/<int:question_id>/pick")
@@ -262,8 +266,7 @@ def pick_question(question_id: int):
 def vote_question(question_id: int):
     """Upvote (同问) an approved question still waiting; once per person."""
     question = services.vote_question(_question(question_id), actor=_user())
-    db.session.commit()
-    return jsonify(id=question.id, upvotes=question.upvotes)
+    return _commit_then({"id": question.id, "upvotes": question.upvotes})
 
 
 @bp.post("/interviews/<int:interview_id>/answers")
@@ -275,8 +278,7 @@ def answer(interview_id: int):
     question = _question(question_id) if question_id is not None else None
     entry = services.answer(interview, _string(payload, "body", required=True), actor=_user(), question=question,
                             guest_id=_int(payload, "guest"))
-    db.session.commit()
-    return jsonify(live.entry_payload(entry)), 201
+    return _commit_then(live.entry_payload(entry), 201)
 
 
 @bp.post("/interviews/<int:interview_id>/remarks")
@@ -284,5 +286,4 @@ def remark(interview_id: int):
     """``{"body"}`` (hosts) → 201 a transcript entry of kind ``host``."""
     payload = json_body()
     entry = services.post_remark(_interview(interview_id), _string(payload, "body", required=True), actor=_user())
-    db.session.commit()
-    return jsonify(live.entry_payload(entry)), 201
+    return _commit_then(live.entry_payload(entry), 201)

@@ -25,10 +25,12 @@ each WebSocket where it can take them (:func:`interaction.core.websocket.write_d
 that cannot (long polling, packets still queued) gets the same packet through engine.io's queue.
 """
 
+import contextlib
 import logging
 import threading
 import time
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import socketio
@@ -43,6 +45,7 @@ NAMESPACE = "/interviews"
 ENTRY_EVENT = "entry"
 VOTES_EVENT = "votes"
 PRESENCE_EVENT = "presence"
+_batch: ContextVar[list | None] = ContextVar("interview_publish_batch", default=None)
 _ROOM_PREFIX = "interview:"
 _MODERATORS_SUFFIX = ":moderators"
 
@@ -133,6 +136,10 @@ class LiveManager(socketio.Manager):
             self.lock = RLock()
 
     # -- emit ------------------------------------------------------------------------------------------------
+
+    def batched(self):
+        """Emits inside the block may leave together (:class:`RedisLiveManager`: one round trip)."""
+        return contextlib.nullcontext()
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         room = to or room
@@ -448,6 +455,44 @@ class RedisLiveManager(socketio.RedisManager, LiveManager):
         self.private_filter = private_filter
         self._presence_client = None
         self._reported: set[str] = set()
+
+    @contextlib.contextmanager
+    def batched(self):
+        """Publish the block's emits in one pipeline, in order, when it ends (each is delivered here at once)."""
+        if _batch.get() is not None:  # already inside a batch: it publishes everything
+            yield
+            return
+        token = _batch.set([])
+        try:
+            yield
+        finally:
+            messages = _batch.get()
+            _batch.reset(token)
+            self._publish_all(messages)
+
+    def _publish(self, data):
+        batch = _batch.get()
+        if batch is None:
+            return super()._publish(data)
+        batch.append(data)
+
+    def _publish_all(self, messages: list) -> None:
+        if len(messages) <= 1:
+            for message in messages:
+                super()._publish(message)
+            return
+        for attempt in (1, 2):  # as the library's _publish: reconnect once
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                pipe = self.redis.pipeline(transaction=False)
+                for message in messages:
+                    pipe.publish(self.channel, self.json.dumps(message))
+                pipe.execute()
+                return
+            except Exception:  # noqa: BLE001 - as the library: log, retry once, give up
+                log.exception("cannot publish %d interview events to Redis (attempt %d)", len(messages), attempt)
+                self.connected = False
 
     def _totals(self, counts: dict[str, int], interval: float) -> dict[str, int]:
         import redis

@@ -84,11 +84,22 @@ def own_question_payload(question: LiveQuestion) -> dict:
 # -- broadcasts (after commit) ---------------------------------------------------------------------------------
 
 def _emit_after_commit(event: str, payload: dict, to: str) -> None:
-    def emit():
-        if socketio.server is not None:
-            socketio.emit(event, payload, to=to, namespace=NAMESPACE)
+    """Emit once the transaction commits; a transaction's emits leave together (one Redis round trip).
 
-    after_commit(emit)
+    The batch lives among the transaction's after-commit callbacks, so a rollback drops it with them.
+    """
+    batch = next((fn for fn in db.session.info.get("after_commit", ()) if hasattr(fn, "emits")), None)
+    if batch is None:
+        def batch():
+            if socketio.server is None:
+                return
+            with socketio.server.manager.batched():
+                for name, data, room in batch.emits:
+                    socketio.emit(name, data, to=room, namespace=NAMESPACE)
+
+        batch.emits = []
+        after_commit(batch)
+    batch.emits.append((event, payload, to))
 
 
 def broadcast_entry(entry: TranscriptEntry) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from interaction.accounts.models import Department, User, normalize_email
 from interaction.accounts.permissions import Permission
 from interaction.core import audit
-from interaction.core.db import db
+from interaction.core.db import db, lock_row
 from interaction.core.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound, Unauthorized
 from interaction.core.errors import ValidationFailed
 from interaction.core.sanitize import plain_text_html
@@ -162,9 +162,8 @@ def create_interview(*, title: str, department: Department | None, scheduled_dt:
 
 
 def lock_interview(interview_id: int) -> Interview:
-    """Load the interview under a row lock (SELECT ... FOR UPDATE; SQLite writes are serialised anyway)."""
-    interview = db.session.scalar(select(Interview).where(Interview.id == interview_id).with_for_update(of=Interview)
-                                  .execution_options(populate_existing=True))
+    """Load the interview under a row lock, once per transaction (:func:`~interaction.core.db.lock_row`)."""
+    interview = lock_row(Interview, interview_id)
     if interview is None:
         raise NotFound()
     return interview
@@ -271,9 +270,10 @@ def ask_question(interview: Interview, body, *, actor: User | None) -> LiveQuest
 
 
 def _case_of(question: LiveQuestion):
+    """The question's moderation case, locked (the decision locks it anyway: one statement for both)."""
     from interaction.moderation.models import ModerationCase
 
-    case = db.session.get(ModerationCase, question.moderation_case_id) if question.moderation_case_id else None
+    case = lock_row(ModerationCase, question.moderation_case_id) if question.moderation_case_id else None
     if case is None:
         raise Conflict(code="no_moderation_case")
     return case
@@ -324,10 +324,10 @@ def apply_moderation_decision(case, actor=None) -> None:
         return
     if case.state == "approved":
         interview = lock_interview(question.interview_id)
-        question.approve(actor=actor)
         entry = append_entry(interview, EntryKind.question, question.body, question=question,
                              author_name=live.asker_label(question))
-        question.question_entry_id = entry.id
+        question.approve(actor=actor)
+        question.question_entry_id = entry.id  # one UPDATE of the question for both
         db.session.flush()
         live.broadcast_entry(entry)
     elif case.state == "rejected":
@@ -335,8 +335,7 @@ def apply_moderation_decision(case, actor=None) -> None:
         db.session.flush()
     else:
         return
-    audit.record(f"interviews.question_{case.state}", actor=actor, target=question)
-    live.broadcast_question(question)
+    live.broadcast_question(question)  # the decision itself is audited once, by moderation ("moderation.decide")
 
 
 def pick_question(question: LiveQuestion, *, actor: User | None) -> Interview:

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from interaction.core import audit, words
-from interaction.core.db import db
+from interaction.core.db import db, lock_row
 from interaction.core.errors import Conflict, NotFound, ValidationFailed
 from interaction.core.signals import moderation_decided
 from interaction.moderation import screening
@@ -89,13 +89,11 @@ def _check_decision(verdict: str, reason: str | None) -> tuple[Verdict, str | No
 def _lock(case: ModerationCase) -> None:
     """Reload *case* under a row lock so two moderators cannot both decide it (PostgreSQL).
 
-    One statement: ``FOR UPDATE OF moderation_cases`` locks the case's row alone (PostgreSQL
-    refuses to lock the nullable side of the outer joins that load author and decider), and
-    ``populate_existing`` refreshes the object already in the session with what was read.
+    One statement, none if this transaction locked it already (:func:`~interaction.core.db.lock_row`):
+    ``FOR UPDATE OF moderation_cases`` locks the case's row alone (PostgreSQL refuses to lock
+    the nullable side of the outer joins that load author and decider).
     """
-    db.session.flush()
-    db.session.execute(select(ModerationCase).where(ModerationCase.id == case.id)
-                       .with_for_update(of=ModerationCase).execution_options(populate_existing=True))
+    lock_row(ModerationCase, case.id)
 
 
 def decide_case(case: ModerationCase, verdict: str, *, reason: str | None = None, actor) -> ModerationCase:

@@ -1,0 +1,72 @@
+"""core.db.lock_row: a row lock is read once per transaction, and again in the next one."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from interaction.accounts.models import Department
+from interaction.core.db import db, lock_row
+from tests.factories import make_department
+
+
+@contextmanager
+def statements():
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_a_row_locked_twice_in_one_transaction_is_read_once(app):
+    department_id = make_department(code="lock-1").id
+    db.session.commit()
+    with statements() as seen:
+        first = lock_row(Department, department_id)
+        second = lock_row(Department, department_id)
+    assert first is second
+    selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1
+    if db.engine.dialect.name == "postgresql":
+        assert "FOR UPDATE" in selects[0]
+
+
+def test_the_next_transaction_locks_and_rereads_the_row(app):
+    department_id = make_department(code="lock-2").id
+    db.session.commit()
+    lock_row(Department, department_id)
+    db.session.commit()
+    with statements() as seen:
+        assert lock_row(Department, department_id).id == department_id
+    assert any(s.lstrip().upper().startswith("SELECT") for s in seen)
+
+
+def test_a_savepoint_ending_keeps_the_outer_transactions_locks(app):
+    department_id = make_department(code="lock-3").id
+    db.session.commit()
+    lock_row(Department, department_id)
+    with db.session.begin_nested():
+        pass
+    with statements() as seen:
+        lock_row(Department, department_id)
+    assert not [s for s in seen if "FOR UPDATE" in s.upper()]  # at most the object's reload, not a new lock
+    assert ("locked_rows" in db.session.info) and (Department, department_id) in db.session.info["locked_rows"]
+
+
+def test_a_rollback_forgets_the_locks(app):
+    department_id = make_department(code="lock-4").id
+    db.session.commit()
+    lock_row(Department, department_id)
+    db.session.rollback()
+    with statements() as seen:
+        lock_row(Department, department_id)
+    assert any(s.lstrip().upper().startswith("SELECT") for s in seen)
+
+
+def test_a_missing_row_is_none(app):
+    assert lock_row(Department, 987654) is None
