@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event, select
-from sqlalchemy.orm import DeclarativeBase, Session, registry
+from sqlalchemy.orm import DeclarativeBase, Session, lazyload, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -126,7 +126,8 @@ def lock_row(model, ident):
 
     Read once per transaction: a row this transaction already locked cannot have changed under
     it, so asking again (a service locking what its caller locked) costs no statement. The
-    object is refreshed from the database when it is first locked (``populate_existing``).
+    object is refreshed from the database when it is first locked (``populate_existing``); its
+    relationships are not joined into the locking statement (they load if used).
     SQLite has no row locks; its writing requests hold the database (``BEGIN IMMEDIATE``).
     """
     locked = db.session.info.setdefault("locked_rows", set())
@@ -136,7 +137,7 @@ def lock_row(model, ident):
             return row
     db.session.flush()
     row = db.session.scalar(select(model).where(model.id == ident).with_for_update(of=model)
-                            .execution_options(populate_existing=True))
+                            .options(lazyload("*")).execution_options(populate_existing=True))
     if row is not None:
         locked.add((model, ident))
     return row
