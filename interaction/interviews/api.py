@@ -273,7 +273,7 @@ def vote_question(question_id: int):
 def answer(interview_id: int):
     """``{"question"?: id, "body", "guest"?: id}`` (guests, hosts) → 201 the new transcript entry."""
     payload = json_body()
-    interview = _interview(interview_id)
+    interview = services.lock_interview(interview_id)  # answering takes this lock anyway: one read for both
     question_id = _int(payload, "question")
     question = _question(question_id) if question_id is not None else None
     entry = services.answer(interview, _string(payload, "body", required=True), actor=_user(), question=question,

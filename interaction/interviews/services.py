@@ -323,8 +323,7 @@ def apply_moderation_decision(case, actor=None) -> None:
     if question is None or question.state != QuestionState.pending:
         return
     if case.state == "approved":
-        interview = lock_interview(question.interview_id)
-        entry = append_entry(interview, EntryKind.question, question.body, question=question,
+        entry = append_entry(question.interview_id, EntryKind.question, question.body, question=question,
                              author_name=live.asker_label(question))
         question.approve(actor=actor)
         question.question_entry_id = entry.id  # one UPDATE of the question for both
@@ -372,15 +371,20 @@ def vote_question(question: LiveQuestion, *, actor: User | None) -> LiveQuestion
 
 # -- the transcript -----------------------------------------------------------------------------------------------
 
-def append_entry(interview: Interview, kind: EntryKind, body: str, *, question: LiveQuestion | None = None,
+def append_entry(interview_id: int, kind: EntryKind, body: str, *, question: LiveQuestion | None = None,
                  guest: Guest | None = None, author_name: str = "", author: User | None = None) -> TranscriptEntry:
-    """Add a transcript entry with the next seq of *interview*, which the caller holds locked."""
-    entry = TranscriptEntry(interview_id=interview.id, seq=interview.next_seq, kind=kind.value, body=body,
+    """Add a transcript entry with the interview's next seq.
+
+    Taking the seq (``UPDATE interviews SET next_seq = next_seq + 1 ... RETURNING``) locks the
+    interview's row until the commit, so entries commit in seq order without a separate lock.
+    """
+    taken = db.session.execute(update(Interview).where(Interview.id == interview_id)
+                               .values(next_seq=Interview.next_seq + 1).returning(Interview.next_seq)).scalar_one()
+    entry = TranscriptEntry(interview_id=interview_id, seq=taken - 1, kind=kind.value, body=body,
                             body_html=plain_text_html(body), at_dt=now_utc(),
                             question_id=question.id if question is not None else None,
                             guest_id=guest.id if guest is not None else None,
                             author_name=author_name[:200], author_user_id=getattr(author, "id", None))
-    interview.next_seq += 1
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -407,7 +411,7 @@ def answer(interview: Interview, body, *, actor: User | None, question: LiveQues
         if question.state not in (QuestionState.approved, QuestionState.answered):
             raise InvalidTransition(code="not_approved")
     kind = EntryKind.answer if question is not None or guest.role == GuestRole.guest else EntryKind.host
-    entry = append_entry(interview, kind, text, question=question, guest=guest if guest.id else None,
+    entry = append_entry(interview.id, kind, text, question=question, guest=guest if guest.id else None,
                          author_name=guest.display_name, author=actor)
     if question is not None:
         question.mark_answered(entry)
