@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
@@ -56,7 +57,8 @@ def _interview(interview_id: int) -> Interview:
 
 
 def _question(question_id: int) -> LiveQuestion:
-    question = db.session.get(LiveQuestion, question_id)
+    # Its interview loads when used (often it is in the session already): not joined into every read.
+    question = db.session.get(LiveQuestion, question_id, options=[lazyload(LiveQuestion.interview)])
     if question is None:
         raise NotFound()
     return question
