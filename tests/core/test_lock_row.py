@@ -23,6 +23,10 @@ def statements():
         event.remove(db.engine, "before_cursor_execute", record)
 
 
+def selects(seen):
+    return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+
+
 def test_a_row_locked_twice_in_one_transaction_is_read_once(app):
     department_id = make_department(code="lock-1").id
     db.session.commit()
@@ -30,10 +34,9 @@ def test_a_row_locked_twice_in_one_transaction_is_read_once(app):
         first = lock_row(Department, department_id)
         second = lock_row(Department, department_id)
     assert first is second
-    selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1
+    assert len(selects(seen)) == 1
     if db.engine.dialect.name == "postgresql":
-        assert "FOR UPDATE" in selects[0]
+        assert "FOR UPDATE" in selects(seen)[0]
 
 
 def test_the_next_transaction_locks_and_rereads_the_row(app):
@@ -43,7 +46,7 @@ def test_the_next_transaction_locks_and_rereads_the_row(app):
     db.session.commit()
     with statements() as seen:
         assert lock_row(Department, department_id).id == department_id
-    assert any(s.lstrip().upper().startswith("SELECT") for s in seen)
+    assert selects(seen)
 
 
 def test_a_savepoint_ending_keeps_the_outer_transactions_locks(app):
@@ -65,7 +68,7 @@ def test_a_rollback_forgets_the_locks(app):
     db.session.rollback()
     with statements() as seen:
         lock_row(Department, department_id)
-    assert any(s.lstrip().upper().startswith("SELECT") for s in seen)
+    assert selects(seen)
 
 
 def test_a_missing_row_is_none(app):
