@@ -5,6 +5,7 @@ import hashlib
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from interaction.accounts.models import ApiToken, User
 from interaction.core.errors import Unauthorized, wants_json
@@ -15,7 +16,8 @@ def load_user(user_id: str) -> User | None:
     """Load the user of a cookie session; a stale session version means signed out."""
     try:
         raw_id, version = user_id.split(":")
-        user = db.session.get(User, int(raw_id))
+        # Every signed-in request runs this: the user row alone (the department loads if a page asks).
+        user = db.session.get(User, int(raw_id), options=[lazyload(User.department)])
     except ValueError:
         return None
     if user is None or not user.is_enabled or str(user.session_version) != version:

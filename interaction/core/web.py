@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, g, has_request_context, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, Flask, current_app, g, has_app_context, has_request_context, jsonify, redirect,
+                   render_template, request, session, url_for)
 from flask.json.provider import DefaultJSONProvider
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from sqlalchemy import text
 from werkzeug.exceptions import BadRequest
 
@@ -67,8 +67,30 @@ def select_locale() -> str:
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _html_lang() -> str:
-    return "zh-CN" if str(get_locale()).startswith("zh") else str(get_locale())
+def _html_lang(locale: str) -> str:
+    return "zh-CN" if locale.startswith("zh") else locale
+
+
+def request_translations():
+    """The current locale's translations, looked up once per request, not once per message.
+
+    Flask-Babel's own lookup (``get_translations``) walks the app context several times on every
+    call; a page calls ``_()`` a hundred times or more. The result is kept beside Flask-Babel's
+    locale on ``g`` and used only while that locale object is still the current one, so
+    ``force_locale`` and ``refresh`` are honoured as before.
+    """
+    if not has_app_context():
+        return get_translations()
+    ctx = g.get("_flask_babel")
+    if ctx is not None:
+        cached = getattr(ctx, "interaction_translations", None)
+        if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
+            return cached[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel")
+    if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
+        ctx.interaction_translations = (ctx.babel_locale, translations)
+    return translations
 
 
 def _forget_previous_request():
@@ -81,6 +103,69 @@ def _forget_previous_request():
     g.pop("_flask_babel", None)
     g.pop("_login_user", None)
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
+WTFORMS_CATALOGS_KEY = "interaction.wtforms_catalogs"
+
+
+class _WTFormsCatalog:
+    """WTForms' own messages in the current locale, its catalog read from disk once per process and locale.
+
+    Flask-WTF reads that catalog (``wtforms`` domain) from disk on every request that builds a form
+    with a label-less field (a hidden field: the API's letter form) and keeps it on
+    ``request.wtforms_translations``; this object takes that place (see :func:`_wtforms_catalog`).
+    """
+
+    @staticmethod
+    def _catalog():
+        from babel import support
+        from wtforms.i18n import messages_path
+
+        locale = get_locale()
+        catalogs = current_app.extensions.setdefault(WTFORMS_CATALOGS_KEY, {})
+        catalog = catalogs.get(str(locale))
+        if catalog is None:
+            catalog = catalogs[str(locale)] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        return catalog
+
+    def ugettext(self, string):
+        return self._catalog().ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        return self._catalog().ungettext(singular, plural, n)
+
+
+_WTFORMS_CATALOG = _WTFormsCatalog()
+
+
+@bp.before_app_request
+def _wtforms_catalog():
+    request.wtforms_translations = _WTFORMS_CATALOG  # read by flask_wtf.i18n (Flask-WTF 1.3)
+
+
+URL_CACHE_KEY = "interaction.template_urls"
+URL_CACHE_MAX = 512
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """Templates' ``url_for``: the URLs of argument-free endpoints and of static files are built once.
+
+    Every page's layout links the same dozen endpoints; building each again costs more than the
+    rest of the header. A relative URL depends only on the endpoint (and static file) and the
+    script root, which are the cache key; anything else (other arguments, ``_external``, relative
+    endpoints, URL defaults, no request) goes to Flask's ``url_for`` as before.
+    """
+    if (not has_request_context() or endpoint.startswith(".") or current_app.url_default_functions
+            or (values and (endpoint != "static" or list(values) != ["filename"]))):
+        return url_for(endpoint, **values)
+    cache = current_app.extensions.setdefault(URL_CACHE_KEY, {})
+    key = (endpoint, values.get("filename"), request.script_root)
+    url = cache.get(key)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(cache) < URL_CACHE_MAX:
+            cache[key] = url
+    return url
 
 
 def _has_nul(value) -> bool:
@@ -162,11 +247,12 @@ def _security_headers(response):
 @bp.app_context_processor
 def _template_globals():
     # `Permission` is a template global too, registered by the factory: core knows no feature.
+    locale = str(get_locale())
     return {
-        "html_lang": _html_lang(),
+        "html_lang": _html_lang(locale),
         "large_text": request.cookies.get("large_text") == "1",
         "languages": current_app.config["LANGUAGES"],
-        "current_locale": str(get_locale()),
+        "current_locale": locale,
         "nav_links": _nav_links(),
     }
 
@@ -245,11 +331,20 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(_translation_dirs(app)))
+    # Flask-Babel's template callables, with the translations looked up once per request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     limiter.init_app(app)
     login_manager.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
     app.jinja_env.add_extension("jinja2.ext.do")  # templates/macros/forms.html builds attribute dicts
+    app.jinja_env.globals["url_for"] = template_url_for
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_request)
 
 

@@ -16,6 +16,7 @@ This module is pure: it knows neither Flask nor the database.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -187,6 +188,7 @@ class WorkCalendar:
         """Use ``lookup`` for administrator-entered schedules; without it, package then weekends."""
         self._lookup = lookup
         self._schedules: dict[int, YearSchedule] = {}
+        self._sorted: dict[int, tuple[YearSchedule, list[date], list[date]]] = {}
 
     def schedule(self, year: int) -> YearSchedule:
         """Return the schedule in force for ``year``: admin, else package, else weekends only."""
@@ -242,10 +244,19 @@ class WorkCalendar:
         # range of years costs as much as reading those years' schedules.
         count = _weekdays_through(end) - _weekdays_through(start)
         for year in range(start.year, end.year + 1):
-            schedule = self.schedule(year)
-            count -= sum(1 for day in schedule.holidays if start < day <= end and not _is_weekend(day))
-            count += sum(1 for day in schedule.workdays if start < day <= end)
+            days_off, days_on = self._listed_days(year)
+            count -= bisect_right(days_off, end) - bisect_right(days_off, start)
+            count += bisect_right(days_on, end) - bisect_right(days_on, start)
         return count
+
+    def _listed_days(self, year: int) -> tuple[list[date], list[date]]:
+        """The year's weekday holidays and make-up working days, sorted (kept while its schedule is)."""
+        schedule = self.schedule(year)
+        cached = self._sorted.get(year)
+        if cached is None or cached[0] is not schedule:
+            cached = (schedule, sorted(d for d in schedule.holidays if not _is_weekend(d)), sorted(schedule.workdays))
+            self._sorted[year] = cached
+        return cached[1], cached[2]
 
     def due_at(self, received: datetime, n: int) -> datetime:
         """Return the deadline of something received at ``received``, due in ``n`` working days.

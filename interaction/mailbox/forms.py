@@ -137,11 +137,21 @@ class LetterForm(FlaskForm):
     public_consent = BooleanField(_l("我同意在答复后公开这封信（姓名、电话等个人信息将隐去）"), default=False)
     submission_token = HiddenField()
 
+    #: A page lists every active mailbox (the choices); a form that is never shown (the API's) looks up
+    #: only the one named.
+    lists_mailboxes = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Loaded once per form (one per request): the choices, the validation and selected_mailbox share it.
-        self._active_mailboxes = {m.code: m for m in active_mailboxes()}
-        self.mailbox.choices = mailbox_choices(list(self._active_mailboxes.values()))
+        if self.lists_mailboxes:
+            self._active_mailboxes = {m.code: m for m in active_mailboxes()}
+            self.mailbox.choices = mailbox_choices(list(self._active_mailboxes.values()))
+        else:
+            code = self.mailbox.data
+            found = db.session.scalar(select(Mailbox).where(Mailbox.code == code, Mailbox.is_active.is_(True))) \
+                if code else None
+            self._active_mailboxes = {found.code: found} if found is not None else {}
 
     def validate_mailbox(self, field):
         if not field.data or field.data not in self._active_mailboxes:
@@ -200,6 +210,8 @@ class RegisterLetterForm(LetterForm):
 
 class ApiLetterForm(RegisterLetterForm):
     """``POST /letters``: a citizen's letter, or (staff) a registered one; channel defaults to web."""
+
+    lists_mailboxes = False
 
     channel = SelectField(_l("来信渠道"), choices=choices(CHANNEL_LABELS.items()), default=LetterChannel.web.value,
                           validate_choice=False)

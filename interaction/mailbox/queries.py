@@ -15,13 +15,17 @@ Every list is shaped for an index (see ``Letter.__table_args__``) so that it cos
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, func, literal_column, or_, select, true
-from sqlalchemy.orm import load_only
+from sqlalchemy import Select, and_, bindparam, case, func, literal, literal_column, or_, select, true, union_all
+from sqlalchemy.orm import aliased
 
+from interaction.accounts.models import Department
 from interaction.core.db import db
+from interaction.core import pagination
+from interaction.core.pagination import capped_count_column
 from interaction.core.time import now_utc, to_local
 from interaction.mailbox.models import (TRANSFER_FLAG, Letter, LetterEvent, LetterState, Mailbox, MailboxSnapshot,
                                         due_soon_limit, long_unanswered_limit, open_clause, start_of_local_day)
@@ -88,51 +92,125 @@ def board_section(section: str, now: datetime | None = None) -> Select:
     if section not in BOARD_SECTIONS:
         raise KeyError(section)
     now = now or now_utc()
-    long_limit = long_unanswered_limit(now)
+    return _section(section, now, long_unanswered_limit(now), due_soon_limit(now))
+
+
+def _section(section: str, now, long_limit, soon_limit) -> Select:
+    """:func:`board_section` with its moments given: values, or bound parameters (see :func:`_board_statement`)."""
     if section == "long_unanswered":
         return (select(Letter).where(open_clause(), Letter.received_dt < long_limit)
                 .order_by(Letter.received_dt, Letter.id))
     if section == "overdue":
-        return (select(Letter).where(open_clause(), Letter.due_dt < now, Letter.received_dt >= long_limit)
+        # "due_dt >= long_limit" adds nothing (a deadline always comes after its letter's receipt) but
+        # lets the index scan start there instead of stepping over every letter past the three-months
+        # line, whose deadlines are older: without it the section slows down as the archive grows.
+        return (select(Letter).where(open_clause(), Letter.due_dt < now, Letter.due_dt >= long_limit,
+                                     Letter.received_dt >= long_limit)
                 .order_by(Letter.due_dt, Letter.id))
     if section == "acceptance_overdue":
         return (select(Letter).where(Letter.status == literal_column(f"'{LetterState.submitted.value}'"),
                                      Letter.accept_due_dt < now)
                 .order_by(Letter.accept_due_dt, Letter.id))
     if section == "due_soon":
-        return (select(Letter).where(open_clause(), Letter.due_dt >= now, Letter.due_dt <= due_soon_limit(now))
+        return (select(Letter).where(open_clause(), Letter.due_dt >= now, Letter.due_dt <= soon_limit)
                 .order_by(Letter.due_dt, Letter.id))
     return (select(Letter).where(open_clause(), Letter.transfer_count >= literal_column(str(TRANSFER_FLAG)))
             .order_by(Letter.due_dt, Letter.id))
 
 
-#: The board's rows load only what the table shows, not the letter texts (the department is joined anyway).
-BOARD_ROW_OPTIONS = (load_only(Letter.id, Letter.number, Letter.subject, Letter.status, Letter.department_id,
-                               Letter.received_dt, Letter.due_dt, Letter.accept_due_dt, Letter.supervised_dt,
-                               Letter.transfer_count),)
+def list_rows(stmt: Select) -> Select:
+    """*stmt* (a :func:`query_letters` / :func:`query_inbox`) as plain rows of what the inbox's table shows.
+
+    The rows (with ``department_name``) have the attributes of the same names as ``Letter``'s; a list
+    page does not need ``Letter`` objects with their texts, mailbox and departments.
+    """
+    return (stmt.with_only_columns(Letter.id, Letter.number, Letter.subject, Letter.category, Letter.status,
+                                   Letter.department_id, Letter.received_dt, Letter.due_dt, Letter.transfer_count,
+                                   Department.name.label("department_name"))
+            .join(Department, Department.id == Letter.department_id))
 
 
-def count_of(stmt: Select) -> int:
-    """How many rows *stmt* selects (its ORDER BY dropped)."""
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).with_only_columns(Letter.id)
-                                                               .subquery()))
+#: Each section's order (see :func:`board_section`), to put the rows of the board's one query back in order.
+BOARD_ORDER = {"long_unanswered": "received_dt", "overdue": "due_dt", "acceptance_overdue": "accept_due_dt",
+               "due_soon": "due_dt", "flagged": "due_dt"}
 
 
-def supervision_board(limit: int = BOARD_ROWS) -> dict[str, dict]:
+def board_rows(stmt: Select) -> Select:
+    """*stmt* (a :func:`board_section`) as plain rows of what the board's table shows.
+
+    A board lists a hundred letters: rows of a few columns (with ``department_name``) cost a
+    fraction of loading ``Letter`` objects. The rows have the attributes of the same names.
+    """
+    return (stmt.with_only_columns(Letter.id, Letter.number, Letter.subject, Letter.status, Letter.department_id,
+                                   Letter.received_dt, Letter.due_dt, Letter.accept_due_dt, Letter.supervised_dt,
+                                   Letter.transfer_count, Department.name.label("department_name"))
+            .join(Department, Department.id == Letter.department_id))
+
+
+_BOARD_STATEMENTS: dict[tuple[int, int], Select] = {}
+
+
+def _board_statement(limit: int, cap: int):
+    """The board's one query, built once per process with its moments as bound parameters.
+
+    Building this ``UNION ALL`` of ten selects costs more than running it; one statement object
+    also keeps SQLAlchemy's cache key and the driver's prepared statement.
+    """
+    stmt = _BOARD_STATEMENTS.get((limit, cap))
+    if stmt is None:
+        moment = Letter.due_dt.type
+        now, long_limit, soon_limit = (bindparam("board_now", type_=moment), bindparam("board_long", type_=moment),
+                                       bindparam("board_soon", type_=moment))
+        branches = []
+        for section in BOARD_SECTIONS:
+            rows = _section(section, now, long_limit, soon_limit)
+            branches.append(board_rows(rows).add_columns(literal(section).label("section"),
+                                                         capped_count_column(rows, Letter.id, cap))
+                            .limit(limit).subquery().select())
+        stmt = _BOARD_STATEMENTS[(limit, cap)] = union_all(*branches)
+    return stmt
+
+
+def supervision_board(limit: int = BOARD_ROWS, cap: int | None = None) -> dict[str, dict]:
     """The administrators' board of letters across all departments.
 
-    Per section, the first *limit* letters (``letters``) and how many there are (``total``); see
-    :func:`board_section`. Letters past the three-months line (red, at the top), overdue, not accepted in time, due
-    soon, and transferred three times or more.
+    Per section, the first *limit* letters (``letters``: rows, see :func:`board_rows`) and how many
+    there are (``total``, counted up to *cap*: ``capped`` is True past it and the total reads
+    "1000+"); see :func:`board_section`. Letters past the three-months line (red, at the top),
+    overdue, not accepted in time, due soon, and transferred three times or more.
+
+    One query whatever the size: ``UNION ALL`` of one indexed ``LIMIT`` query per section, each row
+    carrying its section's capped count (a subquery computed once per section).
     """
+    cap = pagination.COUNT_CAP if cap is None else cap
     now = now_utc()
+    stmt = _board_statement(limit, cap)
+    params = {"board_now": now, "board_long": long_unanswered_limit(now), "board_soon": due_soon_limit(now)}
+    rows: dict[str, list] = {section: [] for section in BOARD_SECTIONS}
+    for row in db.session.execute(stmt, params):
+        rows[row.section].append(row)
     board = {}
-    for section in BOARD_SECTIONS:
-        stmt = board_section(section, now)
-        letters = db.session.scalars(stmt.options(*BOARD_ROW_OPTIONS).limit(limit)).all()
-        total = len(letters) if len(letters) < limit else count_of(stmt)
-        board[section] = {"letters": letters, "total": total}
+    for section, letters in rows.items():
+        key = BOARD_ORDER[section]
+        letters.sort(key=lambda row, key=key: (getattr(row, key), row.id))
+        n = letters[0].capped_total if letters else 0
+        board[section] = {"letters": letters, "total": min(n, cap), "capped": n > cap}
     return board
+
+
+def public_rows(stmt: Select) -> Select:
+    """*stmt* (a :func:`query_published`) as plain rows of what the public list shows.
+
+    The masked texts (for :func:`search_snippet`), dates, category, and ``department_name``: the
+    replying department's, else the handling one's.
+    """
+    reply_department = aliased(Department)
+    return (stmt.with_only_columns(Letter.id, Letter.number, Letter.category, Letter.received_dt, Letter.accepted_dt,
+                                   Letter.replied_dt, Letter.published_subject, Letter.published_body,
+                                   Letter.published_reply,
+                                   func.coalesce(reply_department.name, Department.name).label("department_name"))
+            .join(Department, Department.id == Letter.department_id)
+            .outerjoin(reply_department, reply_department.id == Letter.reply_department_id))
 
 
 def _escape_like(text: str) -> str:
@@ -282,23 +360,35 @@ def refresh_public_snapshot() -> dict:
         db.session.add(snapshot)
     snapshot.data, snapshot.computed_dt = figures, now_utc()
     db.session.flush()
+    current_app.extensions.pop(FIGURES_KEY, None)  # this process reads the new snapshot at once
     return figures
+
+
+FIGURES_KEY = "interaction.mailbox_public_figures"
 
 
 def public_figures() -> dict:
     """The figures the public pages show, as ``flask mailbox sweep`` last stored them.
 
     Requests never run the year's aggregate (nearly a second at a million letters): they read the
-    snapshot row. Until the sweep has run once, each process computes the figures once and keeps
-    them (no write in a page request). With ``MAILBOX_STATS_CACHE_SECONDS`` = 0 (tests) they are
-    computed on every call.
+    snapshot row, and each process keeps what it read for ``MAILBOX_STATS_CACHE_SECONDS`` (the
+    sweep runs every few minutes; a page need not read the row on every request). Until the sweep
+    has run once, each process computes the figures once and keeps them (no write in a page
+    request). With ``MAILBOX_STATS_CACHE_SECONDS`` = 0 (tests) they are computed on every call.
     """
-    if not _cache_seconds():
+    seconds = _cache_seconds()
+    if not seconds:
         return compute_public_figures()
+    cached = current_app.extensions.get(FIGURES_KEY)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
     snapshot = db.session.get(MailboxSnapshot, PUBLIC_SNAPSHOT)
     if snapshot is not None:
-        return snapshot.data
-    key = "interaction.mailbox_public_figures"
-    if key not in current_app.extensions:
-        current_app.extensions[key] = compute_public_figures()
-    return current_app.extensions[key]
+        figures = snapshot.data
+    elif cached is not None:  # no sweep yet: the figures this process computed
+        figures = cached[1]
+    else:
+        figures = compute_public_figures()
+    current_app.extensions[FIGURES_KEY] = (now + seconds, figures)
+    return figures

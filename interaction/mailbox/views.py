@@ -10,7 +10,8 @@ A writer reaches their letter by number and query code (the track page) or, sign
 import secrets
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,8 +22,10 @@ from interaction.accounts.permissions import Permission, permission_required
 from interaction.core import calendar as core_calendar
 from interaction.core.db import db, write_intent
 from interaction.core.forms import show_errors
+from interaction.core.pagination import paginate_capped
 from interaction.core.errors import DomainError, NotFound, ValidationFailed
 from interaction.core.time import now_utc, to_local
+from interaction.core.web import request_translations
 from interaction.core.workdays import YearSchedule
 from interaction.mailbox import queries, services
 from interaction.mailbox.api import lookup_limited, perform_action
@@ -30,7 +33,7 @@ from interaction.mailbox.forms import (ACTION_FORMS, CATEGORY_LABELS, LETTER_CHA
                                        CalendarForm, EmptyForm, ExtendForm, LetterForm, MailboxForm, RatingForm,
                                        RegisterLetterForm, RehandleForm, RejectForm, ReplyForm, SuperviseForm,
                                        TrackForm, TransferForm, choices)
-from interaction.mailbox.models import (OPEN_STATES, Letter, LetterState, Mailbox, due_soon_limit,
+from interaction.mailbox.models import (OPEN_STATES, TRANSFER_FLAG, Letter, LetterState, Mailbox, due_soon_limit,
                                         long_unanswered_limit)
 
 bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
@@ -78,6 +81,8 @@ def _mailbox_date(dt) -> str:
 class LetterRows:
     """What each row of a staff list shows, with the limits computed once per request, not per row.
 
+    Works on ``Letter`` objects and on the plain rows of ``queries.list_rows`` alike.
+
     ``deadline(letter)``: "long" (three-months line), "overdue", "soon" or None; ``left(letter)``: the
     "working days left" badge as ``(css class, text)`` or None, memoized per deadline day.
     """
@@ -101,25 +106,42 @@ class LetterRows:
             return "soon"
         return None
 
+    @staticmethod
+    def flagged(letter: Letter) -> bool:
+        """Transferred three times or more (``Letter.is_flagged``, for plain rows too)."""
+        return letter.transfer_count >= TRANSFER_FLAG
+
     def left(self, letter: Letter) -> tuple[str, str] | None:
         if letter.status not in OPEN_STATES:
             return None
-        day = letter.due_date
+        day = to_local(letter.due_dt).date()
         if day not in self._left:
             n = self.calendar.workdays_between(self.today, day)
+            gettext = request_translations().ugettext  # once per request, not Flask-Babel's lookup per call
             if n < 0:
-                self._left[day] = ("badge danger", _("超期 %(n)d 个工作日", n=-n))
+                self._left[day] = ("badge danger", gettext("超期 %(n)d 个工作日") % {"n": -n})
             elif n == 0:
-                self._left[day] = ("badge danger", _("今天到期"))
+                self._left[day] = ("badge danger", gettext("今天到期"))
             else:
-                self._left[day] = ("", _("%(n)d 个工作日", n=n))
+                self._left[day] = ("", gettext("%(n)d 个工作日") % {"n": n})
         return self._left[day]
+
+
+LABELS_KEY = "interaction.mailbox_labels"
 
 
 @bp.context_processor
 def _labels():
-    return {"status_labels": STATUS_LABELS, "event_labels": EVENT_LABELS, "category_labels": CATEGORY_LABELS,
-            "channel_labels": LETTER_CHANNEL_LABELS, "due_labels": DUE_LABELS, "open_states": OPEN_STATES}
+    """The label tables, translated once per locale and process (a list shows dozens of labels)."""
+    locale = str(get_locale())
+    by_locale = current_app.extensions.setdefault(LABELS_KEY, {})
+    labels = by_locale.get(locale)
+    if labels is None:
+        tables = {"status_labels": STATUS_LABELS, "event_labels": EVENT_LABELS, "category_labels": CATEGORY_LABELS,
+                  "channel_labels": LETTER_CHANNEL_LABELS, "due_labels": DUE_LABELS}
+        labels = by_locale[locale] = {name: {key: str(label) for key, label in table.items()}
+                                      for name, table in tables.items()}
+    return dict(labels, open_states=OPEN_STATES)
 
 
 # -- access helpers ---------------------------------------------------------------------------------
@@ -289,13 +311,15 @@ def public_letters():
     q = (request.args.get("q") or "").strip()[:100]
     category = request.args.get("category") if request.args.get("category") in CATEGORY_LABELS else ""
     filtered = bool(q or category)
-    page = db.paginate(queries.query_published(q, category or None), per_page=PER_PAGE, error_out=False,
-                       count=filtered)
-    if not filtered:
-        page.total = queries.count_published()  # cached: the plain list stays as fast with a large archive
+    figures = queries.public_figures()
+    stmt = queries.public_rows(queries.query_published(q, category or None))
+    if filtered:  # a search: its total counted up to the cap
+        page = paginate_capped(stmt, Letter.id, per_page=PER_PAGE, rows=True)
+    else:  # the plain list: the total from the snapshot, so the list stays as fast with a large archive
+        page = paginate_capped(stmt, Letter.id, per_page=PER_PAGE, rows=True, total=figures["published"])
     snippets = {letter.id: queries.search_snippet(letter, q) for letter in page.items}
     return render_template("mailbox/letter_public_list.html", page=page, q=q, category=category,
-                           snippets=snippets, stats=queries.statistics_strip())
+                           snippets=snippets, stats=figures["strip"])
 
 
 @bp.get("/public/<number>")
@@ -325,7 +349,7 @@ def inbox():
     stmt = queries.query_inbox(current_user, status=filters["status"] if filters["status"] in STATUS_LABELS else None,
                                category=filters["category"] or None, due=filters["due"] or None,
                                open_only=filters["status"] == "open")
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    page = paginate_capped(queries.list_rows(stmt), Letter.id, per_page=PER_PAGE, rows=True)
     return render_template("mailbox/letter_inbox.html", page=page, filters=filters, rows=LetterRows())
 
 
@@ -468,8 +492,8 @@ def supervision_section(section):
     """All letters of one section of the board, a page at a time (督办 is on each letter's page)."""
     if section not in queries.BOARD_SECTIONS:
         abort(404)
-    page = db.paginate(queries.board_section(section).options(*queries.BOARD_ROW_OPTIONS), per_page=PER_PAGE,
-                       error_out=False)
+    page = paginate_capped(queries.board_rows(queries.board_section(section)), Letter.id, per_page=PER_PAGE,
+                           rows=True)
     return render_template("mailbox/supervision_section.html", page=page, section=section,
                            title=BOARD_SECTION_TITLES[section])
 

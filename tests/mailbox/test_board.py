@@ -21,7 +21,7 @@ def test_board_shows_twenty_rows_a_count_and_a_more_link(client, world, login, c
     board = queries.supervision_board()
     assert board["overdue"]["total"] == 23 and len(board["overdue"]["letters"]) == 20
     assert board["acceptance_overdue"]["total"] == 23 and len(board["acceptance_overdue"]["letters"]) == 20
-    assert board["long_unanswered"] == {"letters": [], "total": 0}
+    assert board["long_unanswered"] == {"letters": [], "total": 0, "capped": False}
     assert board["flagged"]["total"] == 0
     # Soonest deadline first, ties by id.
     assert [letter.id for letter in board["overdue"]["letters"]] == [letter.id for letter in letters[:20]]
@@ -83,3 +83,39 @@ def test_inbox_rows_show_deadline_badges(client, world, login, clock, request_co
     clock.set(datetime(2027, 2, 10, 10, tzinfo=SHANGHAI))
     page = text(client.get("/mailbox/inbox"))
     assert "row-danger" in page and "超过三个月未答复" in page
+
+
+def test_counts_past_the_cap_read_as_a_floor(client, world, login, clock, monkeypatch, request_context):
+    """Totals are counted up to COUNT_CAP: past it the board, the section and the inbox show "N+"."""
+    from interaction.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 21)
+    for i in range(23):
+        make_letter(world.governor, subject=f"超期来信{i:02d}")
+    db.session.commit()
+    clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))
+    board = queries.supervision_board()
+    assert board["overdue"] == {"letters": board["overdue"]["letters"], "total": 21, "capped": True}
+    assert len(board["overdue"]["letters"]) == 20
+    assert queries.supervision_board(cap=23)["overdue"]["capped"] is False  # exactly the cap: not capped
+
+    login(world.admin)
+    page = text(client.get("/mailbox/supervision"))
+    assert "已超期（21+）" in page and "查看全部 21+ 封" in page
+    section = text(client.get("/mailbox/supervision/overdue"))
+    assert "已超期（21+）" in section and "第 1 / 1+ 页" in section and "page=2" in section
+    last = text(client.get("/mailbox/supervision/overdue?page=2"))
+    assert re.findall(r"超期来信(\d\d)", last) == ["20", "21", "22"] and "page=3" not in last
+
+    login(world.office_staff)
+    inbox = text(client.get("/mailbox/inbox"))
+    assert "共 21+ 封，按答复期限排序" in inbox and "page=2" in inbox
+
+
+def test_counts_below_the_cap_are_exact(client, world, login, clock, request_context):
+    for i in range(3):
+        make_letter(world.governor, subject=f"来信{i}")
+    db.session.commit()
+    login(world.office_staff)
+    inbox = text(client.get("/mailbox/inbox"))
+    assert "共 3 封，按答复期限排序" in inbox and "pagination" not in inbox

@@ -1,0 +1,117 @@
+"""Pages of long lists whose total is counted only up to a cap.
+
+Counting every matching row makes a page slower as the archive grows (thousands of open letters
+in a department, tens of thousands on the supervision board at a million letters). A
+:class:`CappedPage` counts at most ``cap + 1`` rows: past the cap the total reads "1000+" and the
+number of pages is unknown; "next page" comes from fetching one row more than the page shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import has_request_context, request
+from sqlalchemy import Select, func, select
+
+from interaction.core.db import MAX_PAGE, db
+
+#: Totals above this show as "1000+".
+COUNT_CAP = 1000
+
+
+def count_label(total: int, capped: bool) -> str:
+    """``"1000+"`` for a capped total, else the number."""
+    return f"{total}+" if capped else str(total)
+
+
+def _cap(cap: int | None) -> int:
+    return COUNT_CAP if cap is None else cap
+
+
+def capped_count(stmt: Select, id_column, cap: int | None = None) -> tuple[int, bool]:
+    """``(n, capped)``: how many rows *stmt* selects, counting at most *cap* + 1 (ORDER BY dropped).
+
+    ``capped`` is True when there are more than *cap* (default :data:`COUNT_CAP`); ``n`` is then *cap*.
+    """
+    cap = _cap(cap)
+    n = db.session.scalar(select(func.count()).select_from(
+        stmt.order_by(None).with_only_columns(id_column).limit(cap + 1).subquery()))
+    return (cap, True) if n > cap else (n, False)
+
+
+def capped_count_column(stmt: Select, id_column, cap: int | None = None):
+    """The count of :func:`capped_count` (at most *cap* + 1) as a scalar subquery labelled ``capped_total``."""
+    cap = _cap(cap)
+    return (select(func.count()).select_from(stmt.order_by(None).with_only_columns(id_column).limit(cap + 1)
+                                             .subquery())
+            .scalar_subquery().label("capped_total"))
+
+
+@dataclass
+class CappedPage:
+    """One page of a list (the attributes ``macros/forms.html``'s ``pagination`` reads)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    capped: bool
+    has_next: bool
+
+    @property
+    def total_label(self) -> str:
+        return count_label(self.total, self.capped)
+
+    @property
+    def pages(self) -> int | None:
+        """The number of pages; None past the cap (unknown)."""
+        if self.capped:
+            return None
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def pages_label(self) -> str:
+        return str(self.pages) if self.pages is not None else f"{self.total // self.per_page}+"
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def paginate_capped(stmt: Select, id_column, *, per_page: int, page: int | None = None,
+                    cap: int | None = None, rows: bool = False, total: int | None = None) -> CappedPage:
+    """The *page*-th page of *stmt* (default: the request's ``?page=``), with a total counted up to *cap*.
+
+    Items are ORM objects, or with *rows* the rows of a statement of columns (which then also carry
+    the capped count, as ``capped_total``: one query for the page and its total). A *total* known
+    otherwise (kept figures) is taken as it is, and nothing is counted.
+    """
+    cap = _cap(cap)
+    if page is None:
+        page = request.args.get("page", 1, type=int) if has_request_context() else 1
+    page = min(max(page or 1, 1), MAX_PAGE)
+    window = stmt.limit(per_page + 1).offset((page - 1) * per_page)
+    if rows and total is None:  # the capped count rides along as a column (computed once): one round trip
+        found = db.session.execute(window.add_columns(capped_count_column(stmt, id_column, cap))).all()
+    else:
+        found = db.session.execute(window).all() if rows else db.session.scalars(window).unique().all()
+    has_next = len(found) > per_page
+    items = found[:per_page]
+    if total is not None:
+        capped = False
+    elif page == 1 and not has_next:
+        total, capped = len(items), False
+    elif rows and items:
+        n = items[0].capped_total
+        total, capped = min(n, cap), n > cap
+    else:
+        total, capped = capped_count(stmt, id_column, cap)
+    return CappedPage(items=items, page=page, per_page=per_page, total=total, capped=capped, has_next=has_next)

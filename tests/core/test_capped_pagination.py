@@ -1,0 +1,45 @@
+"""Pages whose total is counted up to a cap (core.pagination): exact below it, "N+" past it."""
+
+import pytest
+from sqlalchemy import select
+
+from interaction.accounts.models import User
+from interaction.core.db import db
+from interaction.core.pagination import CappedPage, capped_count, count_label, paginate_capped
+from tests.factories import make_user
+
+
+def test_count_label():
+    assert count_label(12, False) == "12" and count_label(1000, True) == "1000+"
+
+
+def test_page_attributes():
+    exact = CappedPage(items=[], page=2, per_page=20, total=41, capped=False, has_next=True)
+    assert (exact.pages, exact.pages_label, exact.total_label) == (3, "3", "41")
+    assert (exact.has_prev, exact.prev_num, exact.next_num) == (True, 1, 3)
+    capped = CappedPage(items=[], page=1, per_page=20, total=1000, capped=True, has_next=True)
+    assert (capped.pages, capped.pages_label, capped.total_label) == (None, "50+", "1000+")
+    assert (capped.has_prev, capped.prev_num) == (False, None)
+
+
+@pytest.mark.parametrize("rows", [False, True])
+def test_paginate_capped(app, rows):
+    with app.test_request_context():
+        for i in range(7):
+            make_user("citizen", email=f"u{i}@example.com")
+        db.session.commit()
+        stmt = select(User).order_by(User.id) if not rows else select(User.id, User.email).order_by(User.id)
+        assert capped_count(stmt, User.id, cap=5) == (5, True)
+        assert capped_count(stmt, User.id, cap=7) == (7, False)
+
+        first = paginate_capped(stmt, User.id, per_page=3, page=1, cap=5, rows=rows)
+        assert len(first.items) == 3 and first.has_next and first.capped and first.total_label == "5+"
+        last = paginate_capped(stmt, User.id, per_page=3, page=3, cap=5, rows=rows)
+        assert len(last.items) == 1 and not last.has_next
+        beyond = paginate_capped(stmt, User.id, per_page=3, page=9, cap=5, rows=rows)
+        assert beyond.items == [] and not beyond.has_next and beyond.total_label == "5+"
+
+        whole = paginate_capped(stmt, User.id, per_page=10, page=1, cap=5, rows=rows)
+        assert len(whole.items) == 7 and (whole.total, whole.capped) == (7, False)  # one page: no count needed
+        exact = paginate_capped(stmt, User.id, per_page=3, page=1, cap=100, rows=rows)
+        assert (exact.total, exact.capped, exact.pages) == (7, False, 3)
