@@ -1,11 +1,11 @@
 """The benchmark's database: schema from the real models, departments, mailboxes, users, and bulk letters.
 
-The schema is made with ``db.create_all()`` in an app context (the project has no migration
-revisions yet). Departments, mailboxes and the two signed-in users (an administrator, a clerk of
-the busiest department) go through the real services; the letters and their timeline events are
-bulk-loaded: ``COPY`` (psycopg) for PostgreSQL, ``executemany`` in large transactions with
-loading PRAGMAs for SQLite. Secondary indexes are dropped during a load and built again after it,
-then the planner statistics are refreshed (``VACUUM ANALYZE`` / ``ANALYZE``).
+The schema is made with ``db.create_all()`` in an app context (the same schema as the migrations:
+``tests/test_migrations.py`` checks it). Departments, mailboxes and the two signed-in users (an
+administrator, a clerk of the busiest department) go through the real services; the letters and
+their timeline events are bulk-loaded: ``COPY`` (psycopg) for PostgreSQL, ``executemany`` in large
+transactions with loading PRAGMAs for SQLite. Secondary indexes are dropped during a load and built
+again after it, then the planner statistics are refreshed (``VACUUM ANALYZE`` / ``ANALYZE``).
 """
 
 from __future__ import annotations

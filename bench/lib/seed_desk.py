@@ -4,7 +4,8 @@ Run with the project's venv and ``DATABASE_URL`` pointing at the bench database:
 
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/lib/seed_desk.py --questions 60 --tag s500
 
-Creates the tables if the database is empty (there are no Alembic revisions yet; ``--create``),
+Creates the tables if the database is empty (``--create``: ``db.create_all()``, the same
+schema as the migrations),
 a department, a moderator, a guest account linked to the interview's guest, one citizen per
 pre-submitted question (citizens may ask once per 30 s), a live interview and *questions*
 pending questions asked through the real service (screened, queued for moderation). Prints
