@@ -28,22 +28,26 @@ def _cap(cap: int | None) -> int:
     return COUNT_CAP if cap is None else cap
 
 
-def capped_count(stmt: Select, id_column, cap: int | None = None) -> tuple[int, bool]:
-    """``(n, capped)``: how many rows *stmt* selects, counting at most *cap* + 1 (ORDER BY dropped).
+def _counted(stmt: Select, id_column, cap: int, keep_order: bool):
+    # Without ORDER BY the planner may pick any index; *keep_order* keeps the statement's, which
+    # steers SQLite to a small partial index matching that order (see the board's flagged section).
+    return (stmt if keep_order else stmt.order_by(None)).with_only_columns(id_column).limit(cap + 1).subquery()
+
+
+def capped_count(stmt: Select, id_column, cap: int | None = None, *, keep_order: bool = False) -> tuple[int, bool]:
+    """``(n, capped)``: how many rows *stmt* selects, counting at most *cap* + 1 (ORDER BY dropped unless *keep_order*).
 
     ``capped`` is True when there are more than *cap* (default :data:`COUNT_CAP`); ``n`` is then *cap*.
     """
     cap = _cap(cap)
-    n = db.session.scalar(select(func.count()).select_from(
-        stmt.order_by(None).with_only_columns(id_column).limit(cap + 1).subquery()))
+    n = db.session.scalar(select(func.count()).select_from(_counted(stmt, id_column, cap, keep_order)))
     return (cap, True) if n > cap else (n, False)
 
 
-def capped_count_column(stmt: Select, id_column, cap: int | None = None):
+def capped_count_column(stmt: Select, id_column, cap: int | None = None, *, keep_order: bool = False):
     """The count of :func:`capped_count` (at most *cap* + 1) as a scalar subquery labelled ``capped_total``."""
     cap = _cap(cap)
-    return (select(func.count()).select_from(stmt.order_by(None).with_only_columns(id_column).limit(cap + 1)
-                                             .subquery())
+    return (select(func.count()).select_from(_counted(stmt, id_column, cap, keep_order))
             .scalar_subquery().label("capped_total"))
 
 
@@ -87,12 +91,14 @@ class CappedPage:
 
 
 def paginate_capped(stmt: Select, id_column, *, per_page: int, page: int | None = None,
-                    cap: int | None = None, rows: bool = False, total: int | None = None) -> CappedPage:
+                    cap: int | None = None, rows: bool = False, total: int | None = None,
+                    count_in_order: bool = False) -> CappedPage:
     """The *page*-th page of *stmt* (default: the request's ``?page=``), with a total counted up to *cap*.
 
     Items are ORM objects, or with *rows* the rows of a statement of columns (which then also carry
     the capped count, as ``capped_total``: one query for the page and its total). A *total* known
-    otherwise (kept figures) is taken as it is, and nothing is counted.
+    otherwise (kept figures) is taken as it is, and nothing is counted. *count_in_order*: see
+    :func:`capped_count`'s *keep_order*.
     """
     cap = _cap(cap)
     if page is None:
@@ -100,7 +106,8 @@ def paginate_capped(stmt: Select, id_column, *, per_page: int, page: int | None 
     page = min(max(page or 1, 1), MAX_PAGE)
     window = stmt.limit(per_page + 1).offset((page - 1) * per_page)
     if rows and total is None:  # the capped count rides along as a column (computed once): one round trip
-        found = db.session.execute(window.add_columns(capped_count_column(stmt, id_column, cap))).all()
+        found = db.session.execute(window.add_columns(capped_count_column(stmt, id_column, cap,
+                                                                                 keep_order=count_in_order))).all()
     else:
         found = db.session.execute(window).all() if rows else db.session.scalars(window).unique().all()
     has_next = len(found) > per_page
@@ -113,5 +120,5 @@ def paginate_capped(stmt: Select, id_column, *, per_page: int, page: int | None 
         n = items[0].capped_total
         total, capped = min(n, cap), n > cap
     else:
-        total, capped = capped_count(stmt, id_column, cap)
+        total, capped = capped_count(stmt, id_column, cap, keep_order=count_in_order)
     return CappedPage(items=items, page=page, per_page=per_page, total=total, capped=capped, has_next=has_next)

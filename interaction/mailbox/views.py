@@ -493,7 +493,7 @@ def supervision_section(section):
     if section not in queries.BOARD_SECTIONS:
         abort(404)
     page = paginate_capped(queries.board_rows(queries.board_section(section)), Letter.id, per_page=PER_PAGE,
-                           rows=True)
+                           rows=True, count_in_order=section in queries.COUNT_IN_ORDER)
     return render_template("mailbox/supervision_section.html", page=page, section=section,
                            title=BOARD_SECTION_TITLES[section])
 

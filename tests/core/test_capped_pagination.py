@@ -43,3 +43,17 @@ def test_paginate_capped(app, rows):
         assert len(whole.items) == 7 and (whole.total, whole.capped) == (7, False)  # one page: no count needed
         exact = paginate_capped(stmt, User.id, per_page=3, page=1, cap=100, rows=rows)
         assert (exact.total, exact.capped, exact.pages) == (7, False, 3)
+
+
+@pytest.mark.parametrize("rows", [False, True])
+def test_counting_in_the_statements_order_counts_the_same(app, rows):
+    with app.test_request_context():
+        for i in range(7):
+            make_user("citizen", email=f"o{i}@example.com")
+        db.session.commit()
+        stmt = select(User).order_by(User.email.desc()) if not rows else \
+            select(User.id, User.email).order_by(User.email.desc())
+        assert capped_count(stmt, User.id, cap=5, keep_order=True) == (5, True)
+        assert capped_count(stmt, User.id, cap=7, keep_order=True) == capped_count(stmt, User.id, cap=7) == (7, False)
+        page = paginate_capped(stmt, User.id, per_page=3, page=2, cap=5, rows=rows, count_in_order=True)
+        assert page.total_label == "5+" and len(page.items) == 3
