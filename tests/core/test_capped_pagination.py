@@ -22,12 +22,16 @@ def test_page_attributes():
     assert (capped.has_prev, capped.prev_num) == (False, None)
 
 
+def seven_users(prefix):
+    for i in range(7):
+        make_user("citizen", email=f"{prefix}{i}@example.com")
+    db.session.commit()
+
+
 @pytest.mark.parametrize("rows", [False, True])
 def test_paginate_capped(app, rows):
     with app.test_request_context():
-        for i in range(7):
-            make_user("citizen", email=f"u{i}@example.com")
-        db.session.commit()
+        seven_users("u")
         stmt = select(User).order_by(User.id) if not rows else select(User.id, User.email).order_by(User.id)
         assert capped_count(stmt, User.id, cap=5) == (5, True)
         assert capped_count(stmt, User.id, cap=7) == (7, False)
@@ -48,9 +52,7 @@ def test_paginate_capped(app, rows):
 @pytest.mark.parametrize("rows", [False, True])
 def test_counting_in_the_statements_order_counts_the_same(app, rows):
     with app.test_request_context():
-        for i in range(7):
-            make_user("citizen", email=f"o{i}@example.com")
-        db.session.commit()
+        seven_users("o")
         stmt = select(User).order_by(User.email.desc()) if not rows else \
             select(User.id, User.email).order_by(User.email.desc())
         assert capped_count(stmt, User.id, cap=5, keep_order=True) == (5, True)

@@ -8,13 +8,18 @@ def entry(interview_id, seq):
     return {"interview": interview_id, "seq": seq, "kind": "host", "body": f"第{seq}条", "at": None}
 
 
-def test_entries_arriving_out_of_order_are_delivered_in_order(people, interview, sio):
+def watched_room(interview, sio):
+    """A viewer in the interview's room; the manager's background tasks are kept, not started."""
     viewer = sio()
     join(viewer, interview.id)
     manager = live.manager()
-    room = delivery.room(interview.id)
     scheduled = []
     manager.server.start_background_task = lambda fn, *args: scheduled.append((fn, args))
+    return viewer, manager, delivery.room(interview.id), scheduled
+
+
+def test_entries_arriving_out_of_order_are_delivered_in_order(people, interview, sio):
+    viewer, manager, room, scheduled = watched_room(interview, sio)
 
     manager.emit("entry", entry(interview.id, 2), NS, room=room)
     assert entries(viewer) == []  # held: 1 is still on its way
@@ -125,12 +130,7 @@ def test_a_join_that_has_everything_reads_no_transcript_and_one_behind_replays(p
 
 
 def test_upvote_counts_reach_a_room_once_per_interval_and_never_go_down(people, interview, sio):
-    viewer = sio()
-    join(viewer, interview.id)
-    manager = live.manager()
-    room = delivery.room(interview.id)
-    scheduled = []
-    manager.server.start_background_task = lambda fn, *args: scheduled.append((fn, args))
+    viewer, manager, room, scheduled = watched_room(interview, sio)
     manager.server.sleep = lambda seconds: None
 
     def votes(question, count):
