@@ -176,3 +176,19 @@ def test_letter_from_writing_to_publication(new_page, page_for, shot):
     assert reply in html
     _fits(citizen, "the public letter")
     shot(citizen, "mailbox-public-phone")
+
+
+@pytest.mark.parametrize(("role", "path", "heading"), [
+    ("staff", "/mailbox/inbox", "来信办理"),
+    ("admin", "/mailbox/supervision", "电子监察"),
+    ("admin", "/mailbox/supervision/overdue", None),
+    (None, "/mailbox/public", "来信选登"),
+])
+def test_letter_lists_fit_a_phone(new_page, page_for, shot, role, path, heading):
+    page = page_for(role, "phone") if role else new_page("phone")
+    response = page.goto(path)
+    assert response.status == 200
+    if heading:
+        expect(page.locator("h1")).to_contain_text(heading)
+    _fits(page, path)
+    shot(page, "mailbox-list-" + path.strip("/").replace("/", "-") + "-phone")
