@@ -2,6 +2,8 @@
 
 import os
 import re
+import socket
+import subprocess
 
 import pytest
 
@@ -19,6 +21,25 @@ def server_unavailable(message: str):
     if REQUIRE_SERVERS:
         pytest.fail(f"{message} (required in this run: INTERACTION_TEST_REQUIRE_SERVERS=1)")
     pytest.skip(f"{message}; start it, or set the URL, to run this test")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop_processes(*processes: subprocess.Popen) -> None:
+    """Stop servers a test started: all asked to end at once, then each waited for (killed after 10 s)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def make_test_app(database_url: str, **overrides):

@@ -16,7 +16,6 @@ Without Chromium or Playwright the tests skip, unless INTERACTION_TEST_REQUIRE_S
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import server_unavailable
+from tests.helpers import free_port, server_unavailable, stop_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -64,11 +63,6 @@ def demo_account():
 
     return _account
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _has_revisions() -> bool:
@@ -112,7 +106,7 @@ def live_server(tmp_path_factory):
         else:  # until the lead generates the first revision
             _run([python, "-c", CREATE_ALL], env, log)
         _run([*flask, "seed-demo"], env, log)
-    port = _free_port()
+    port = free_port()
     log = log_path.open("a")
     process = subprocess.Popen([python, "wsgi.py", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
@@ -134,12 +128,7 @@ def live_server(tmp_path_factory):
             time.sleep(0.2)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_processes(process)
         log.close()
 
 

@@ -1,6 +1,7 @@
 """The delivery manager: entries reach each socket in seq order, exactly once, whatever order they arrive in."""
 
-from interaction.interviews import delivery, live
+from interaction.core.db import db
+from interaction.interviews import delivery, live, services
 from tests.interviews.helpers import NS, entries, join, received
 
 
@@ -54,15 +55,18 @@ def test_a_gap_that_does_not_close_is_filled_from_the_database(people, interview
     assert entries(viewer) == []
 
 
-def test_entries_committed_while_a_client_joins_are_neither_lost_nor_doubled(people, interview, sio):
-    from interaction.core.db import db
-    from interaction.interviews import services
-
+def host_with_remarks(people, interview, sio, n):
+    """The host in the room after saying *n* opening remarks (entries 1..n, committed)."""
     host = sio(people["host"])
     join(host, interview.id)
-    for n in range(3):
-        services.post_remark(interview, f"开场{n}", actor=people["host"])
+    for k in range(n):
+        services.post_remark(interview, f"开场{k}", actor=people["host"])
         db.session.commit()
+    return host
+
+
+def test_entries_committed_while_a_client_joins_are_neither_lost_nor_doubled(people, interview, sio):
+    host = host_with_remarks(people, interview, sio, 3)
     manager = live.manager()
     room = delivery.room(interview.id)
     real_join = manager.join_in_order
@@ -91,14 +95,7 @@ def test_entries_committed_while_a_client_joins_are_neither_lost_nor_doubled(peo
 
 
 def test_a_join_that_has_everything_reads_no_transcript_and_one_behind_replays(people, interview, sio):
-    from interaction.core.db import db
-    from interaction.interviews import services
-
-    host = sio(people["host"])
-    join(host, interview.id)
-    for n in range(2):
-        services.post_remark(interview, f"开场{n}", actor=people["host"])
-        db.session.commit()
+    host_with_remarks(people, interview, sio, 2)
     manager = live.manager()
     real_join = manager.join_in_order
     loads = []

@@ -7,7 +7,6 @@ worker) on its own free port, against one temporary SQLite database and one Redi
 
 import os
 import queue
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import server_unavailable
+from tests.helpers import free_port, server_unavailable, stop_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = "/interviews"
@@ -32,11 +31,6 @@ def _redis_url() -> str:
         server_unavailable(f"Redis at {url} is not reachable ({exc})")
     return url
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _prepare_database(url: str) -> int:
@@ -130,7 +124,7 @@ def test_question_approved_on_one_process_reaches_viewers_on_the_other(tmp_path)
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "INTERACTION_SECRET_KEY": "mp-secret",
            "INTERACTION_RATELIMIT": "0", "INTERACTION_SOCKETIO_CHANNEL": f"test-{uuid.uuid4().hex}"}
     env.pop("INTERACTION_ASYNC_MODE", None)
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes = [_start(port, env) for port in ports]
     clients = []
     try:
@@ -176,10 +170,4 @@ def test_question_approved_on_one_process_reaches_viewers_on_the_other(tmp_path)
                 client.sio.disconnect()
             except Exception:  # noqa: BLE001 - teardown of a client that may already be gone
                 pass
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(*processes)

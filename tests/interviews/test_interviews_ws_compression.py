@@ -15,14 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port, stop_processes
+
 ROOT = Path(__file__).resolve().parents[2]
 OFFER = "permessage-deflate; client_max_window_bits"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _handshake(port: int) -> str:
@@ -42,7 +39,7 @@ def _handshake(port: int) -> str:
 
 
 def _serve_and_handshake(tmp_path, **env_overrides) -> str:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'ws.db'}", "INTERACTION_SECRET_KEY": "ws-secret",
            "INTERACTION_RATELIMIT": "0", **env_overrides}
     for name in ("INTERACTION_ASYNC_MODE", "REDIS_URL", "INTERACTION_WS_COMPRESSION"):
@@ -63,11 +60,7 @@ def _serve_and_handshake(tmp_path, **env_overrides) -> str:
                     raise
                 time.sleep(0.2)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_processes(process)
 
 
 def _extensions(head: str) -> list[str]:
