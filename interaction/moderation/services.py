@@ -86,16 +86,6 @@ def _check_decision(verdict: str, reason: str | None) -> tuple[Verdict, str | No
     return verdict, reason
 
 
-def _lock(case: ModerationCase) -> None:
-    """Reload *case* under a row lock so two moderators cannot both decide it (PostgreSQL).
-
-    One statement, none if this transaction locked it already (:func:`~interaction.core.db.lock_row`):
-    ``FOR UPDATE OF moderation_cases`` locks the case's row alone (PostgreSQL refuses to lock
-    the nullable side of the outer joins that load author and decider).
-    """
-    lock_row(ModerationCase, case.id)
-
-
 def decide_case(case: ModerationCase, verdict: str, *, reason: str | None = None, actor) -> ModerationCase:
     """A person's decision on a pending case: ``"approve"`` or ``"reject"`` (with a *reason*).
 
@@ -103,7 +93,9 @@ def decide_case(case: ModerationCase, verdict: str, *, reason: str | None = None
     reason and ``InvalidTransition`` (409) when the case was already decided.
     """
     verdict, reason = _check_decision(verdict, reason)
-    _lock(case)
+    # Locked so two moderators cannot both decide it: FOR UPDATE OF the case's row alone (PostgreSQL
+    # refuses to lock the nullable side of the author/decider joins); no statement if already locked.
+    lock_row(ModerationCase, case.id)
     if verdict == Verdict.reject:
         case.reject(reason=reason, actor=actor)
     else:
@@ -122,7 +114,7 @@ def decide_cases(cases: Iterable[ModerationCase], verdict: str, reason: str | No
     _check_decision(verdict, reason)
     decided, skipped = [], []
     for case in cases:
-        _lock(case)
+        lock_row(ModerationCase, case.id)
         if case.state != CaseState.pending:
             skipped.append(case)
             continue
