@@ -5,7 +5,7 @@ import hashlib
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defaultload, lazyload
 
 from interaction.accounts.models import ApiToken, User
 from interaction.core.errors import Unauthorized, wants_json
@@ -34,7 +34,9 @@ def load_user_from_bearer(req) -> User | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    token = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(header[7:].strip())))
+    # The user's department loads if used (most API calls never look at it): not joined into every call.
+    token = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(header[7:].strip()))
+                              .options(defaultload(ApiToken.user).lazyload(User.department)))
     if token is None or not token.is_valid:
         return None
     req.environ["interaction.api_token_id"] = token.id

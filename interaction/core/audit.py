@@ -36,23 +36,27 @@ def _refuse_delete(*_args):
 
 
 def record(action: str, *, actor=None, target=None, target_type: str | None = None,
-           target_id=None, **detail) -> AuditEntry:
-    """Append an entry; *target* is a model instance (its table and id are kept).
+           target_id=None, **detail) -> None:
+    """Append an entry in the current transaction; *target* is a model instance (its table and id are kept).
 
+    The row is written at once by one plain ``INSERT`` (no ORM object: nothing ever reads an entry
+    back in the transaction that writes it, and the unit of work cost more than the insert itself
+    on every approval, answer and decision). It commits or rolls back with everything else.
     The address comes from the current request when there is one: the audit log
     is infrastructure, the one place outside views allowed to look at it.
     """
     if target is not None:
         target_type = target_type or target.__tablename__
         target_id = target_id if target_id is not None else getattr(target, "id", None)
-    entry = AuditEntry(
-        at_dt=now_utc(),
-        actor_id=getattr(actor, "id", None),
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        ip=request.remote_addr if has_request_context() else None,
-        detail=detail,
-    )
-    db.session.add(entry)
-    return entry
+    db.session.execute(_INSERT, {
+        "at_dt": now_utc(),
+        "actor_id": getattr(actor, "id", None),
+        "action": action,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "ip": request.remote_addr if has_request_context() else None,
+        "detail": detail,
+    })
+
+
+_INSERT = AuditEntry.__table__.insert()

@@ -9,9 +9,9 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defaultload, lazyload
 
-from interaction.accounts.models import Department
+from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import idempotent, json_body, page_args, paginated
 from interaction.core.db import db
@@ -57,8 +57,10 @@ def _interview(interview_id: int) -> Interview:
 
 
 def _question(question_id: int) -> LiveQuestion:
-    # Its interview loads when used (often it is in the session already): not joined into every read.
-    question = db.session.get(LiveQuestion, question_id, options=[lazyload(LiveQuestion.interview)])
+    # Its interview (often in the session already) and its asker's department load when used: not
+    # joined into every read.
+    question = db.session.get(LiveQuestion, question_id, options=[
+        lazyload(LiveQuestion.interview), defaultload(LiveQuestion.asker).lazyload(User.department)])
     if question is None:
         raise NotFound()
     return question

@@ -122,7 +122,9 @@ class Guest(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
 
     interview: Mapped[Interview] = relationship(back_populates="guests")
-    user: Mapped[User | None] = relationship(lazy="joined")
+    # Loaded when used (only the guest's user_id is needed to know who may speak): loading an
+    # interview's guests joins no accounts.
+    user: Mapped[User | None] = relationship()
 
     @property
     def display_name(self) -> str:

@@ -6,7 +6,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interaction.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_html, plain_text_html
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from interaction.core.sanitize import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    URL_RE,
+    _paragraphs,
+    _plain_text_cleaner,
+    clean_html,
+    plain_text_html,
+)
 
 REL = 'rel="nofollow noopener"'
 
@@ -228,3 +239,33 @@ def test_plain_text_keeps_every_printable_character(text):
     for char in text:
         if not char.isspace():
             assert char in html
+
+
+# Text without a URL skips bleach (see plain_text_html): the result must be what cleaning gives.
+_PLAIN_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("<>&\"'=/!-;#\n\r\t \u3000\x00\x0b\x0c\x7f\u00a0\u200b\ufeff")),
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(list("领导您好小区路灯坏了")),
+    ),
+    max_size=200,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_PLAIN_TEXT)
+def test_plain_text_without_urls_matches_the_cleaned_markup(text):
+    # "&" is left out: bleach reads an escaped "&amp;lt;" back as "&lt;" (see the test below).
+    assume(URL_RE.search(text) is None and "&" not in text)
+    fast = plain_text_html(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    assert fast == (_plain_text_cleaner.clean(_paragraphs(text)) if text else "")
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "<p>x</p>", "x\x0cy", "x\x1by", "<!-- c -->", "]]>", "a\ufffeb"])
+def test_plain_text_edge_cases_match_the_cleaned_markup(text):
+    assert plain_text_html(text) == _plain_text_cleaner.clean(_paragraphs(text))
+
+
+def test_plain_text_shows_typed_entities_as_typed():
+    assert plain_text_html("&amp; &#60; &lt;") == "<p>&amp;amp; &amp;#60; &amp;lt;</p>"
