@@ -4,7 +4,7 @@ import hashlib
 
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defaultload, lazyload
 
 from interaction.accounts.models import ApiToken, User
@@ -29,14 +29,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Built once; the user's department loads if used (most API calls never look at it): not joined into
+# every call.
+_TOKEN_BY_HASH = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+                  .options(defaultload(ApiToken.user).lazyload(User.department)))
+
+
 def load_user_from_bearer(req) -> User | None:
     """Authenticate ``Authorization: Bearer <token>`` requests (the API's clients)."""
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    # The user's department loads if used (most API calls never look at it): not joined into every call.
-    token = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(header[7:].strip()))
-                              .options(defaultload(ApiToken.user).lazyload(User.department)))
+    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(header[7:].strip())})
     if token is None or not token.is_valid:
         return None
     req.environ["interaction.api_token_id"] = token.id

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, event, select
+from sqlalchemy import DateTime, Engine, MetaData, bindparam, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, lazyload, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -136,11 +136,23 @@ def lock_row(model, ident):
         if row is not None:
             return row
     db.session.flush()
-    row = db.session.scalar(select(model).where(model.id == ident).with_for_update(of=model)
-                            .options(lazyload("*")).execution_options(populate_existing=True))
+    row = db.session.scalar(_locking_select(model), {"ident": ident})
     if row is not None:
         locked.add((model, ident))
     return row
+
+
+_LOCKING_SELECTS: dict[type, object] = {}
+
+
+def _locking_select(model):
+    """The locking statement of *model*, built once (SQLAlchemy then finds its compiled form at once)."""
+    statement = _LOCKING_SELECTS.get(model)
+    if statement is None:
+        statement = _LOCKING_SELECTS[model] = (
+            select(model).where(model.id == bindparam("ident")).with_for_update(of=model)
+            .options(lazyload("*")).execution_options(populate_existing=True))
+    return statement
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -27,6 +27,7 @@ and benchmark set-up); other async modes keep the library's path unchanged.
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import struct
 
@@ -59,10 +60,14 @@ class FrameWriter:
     #: Seconds the background flush waits for a full socket to take anything at all.
     flush_timeout = 60.0
 
-    __slots__ = ("_pending", "_pending_bytes", "_spawn", "broken", "max_pending", "sock")
+    __slots__ = ("_pending", "_pending_bytes", "_spawn", "broken", "max_pending", "send_now", "sock")
 
     def __init__(self, sock, spawn, max_pending: int = 1 << 20):
         self.sock = sock
+        # A send that never waits: the OS socket's own (gevent keeps it non-blocking) when there is one,
+        # which skips gevent's wrapper on the hot path of :func:`broadcast`.
+        raw = getattr(sock, "_sock", None)
+        self.send_now = raw.send if raw is not None else functools.partial(sock.send, flags=0, timeout=0.0)
         #: Bytes a viewer may fall behind before it is disconnected (it reconnects with ``since``).
         self.max_pending = max_pending
         self._spawn = spawn  # starts the background flush (gevent.spawn, or the server's task starter)
@@ -89,8 +94,12 @@ class FrameWriter:
             self.broken = True
             raise
         if sent < len(data):
-            self._keep(memoryview(data)[sent:])
-            self._spawn(self._flush)
+            self.keep_rest(data, sent)
+
+    def keep_rest(self, data: bytes, sent: int) -> None:
+        """Keep what the socket did not take of *data* and flush it in the background."""
+        self._keep(memoryview(data)[sent:])
+        self._spawn(self._flush)
 
     def _keep(self, data: memoryview) -> None:
         self._pending.append(data)
@@ -139,6 +148,36 @@ def write_direct(eio_socket, data: bytes) -> bool:
     except OSError:
         pass  # a broken socket: engine.io's reader closes the session; the client replays with since
     return True
+
+
+def broadcast(targets, data: bytes, queue_it) -> None:
+    """Write one pre-framed broadcast to many engine.io sockets: what :func:`write_direct` does for each.
+
+    *targets* yields ``(key, eio_socket)`` (``eio_socket`` may be None); ``queue_it(key)`` is called
+    for each socket that has to get the packet the library's way. The common case (an upgraded
+    WebSocket of ours, nothing waiting) is inlined here: one non-blocking ``send`` per viewer and no
+    function call around it, the part of a broadcast's cost that grows with the audience.
+    """
+    size = len(data)
+    for key, eio_socket in targets:
+        writer = getattr(eio_socket, "frame_writer", None)
+        if writer is not None and not writer._pending and not writer.broken and eio_socket.upgraded \
+                and not (eio_socket.upgrading or eio_socket.closing or eio_socket.closed) and eio_socket.queue.empty():
+            try:
+                sent = writer.send_now(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                writer.broken = True  # engine.io's reader closes the session; the client replays with since
+                continue
+            if sent < size:
+                try:
+                    writer.keep_rest(data, sent)
+                except OSError:
+                    pass  # too far behind: disconnected
+            continue
+        if eio_socket is None or not write_direct(eio_socket, data):
+            queue_it(key)
 
 
 def install(eio_server) -> bool:

@@ -8,7 +8,7 @@ broadcasts are the same because both call the same services.
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defaultload, lazyload
 
 from interaction.accounts.models import Department, User
@@ -56,11 +56,15 @@ def _interview(interview_id: int) -> Interview:
     return interview
 
 
+# Built once. A question's interview (often in the session already) and its asker's department load
+# when used: not joined into every read.
+_QUESTION_BY_ID = (select(LiveQuestion).where(LiveQuestion.id == bindparam("id"))
+                   .options(lazyload(LiveQuestion.interview),
+                            defaultload(LiveQuestion.asker).lazyload(User.department)))
+
+
 def _question(question_id: int) -> LiveQuestion:
-    # Its interview (often in the session already) and its asker's department load when used: not
-    # joined into every read.
-    question = db.session.get(LiveQuestion, question_id, options=[
-        lazyload(LiveQuestion.interview), defaultload(LiveQuestion.asker).lazyload(User.department)])
+    question = db.session.scalar(_QUESTION_BY_ID, {"id": question_id})
     if question is None:
         raise NotFound()
     return question

@@ -167,12 +167,8 @@ class LiveManager(socketio.Manager):
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
         sockets = self.server.eio.sockets
         send_queued = self.server._send_eio_packet
-        for sid, eio_sid in self.get_participants(NAMESPACE, room):
-            if sid in skip:
-                continue
-            eio_socket = sockets.get(eio_sid)
-            if eio_socket is None or not websocket.write_direct(eio_socket, frame):
-                send_queued(eio_sid, packet)
+        websocket.broadcast(((eio_sid, sockets.get(eio_sid)) for sid, eio_sid in self.get_participants(NAMESPACE, room)
+                             if sid not in skip), frame, lambda eio_sid: send_queued(eio_sid, packet))
 
     def _deliver_entry(self, room_name: str, data: dict) -> None:
         try:

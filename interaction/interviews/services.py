@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from interaction.accounts.models import Department, User, normalize_email
@@ -371,6 +371,10 @@ def vote_question(question: LiveQuestion, *, actor: User | None) -> LiveQuestion
 
 # -- the transcript -----------------------------------------------------------------------------------------------
 
+_TAKE_SEQ = (update(Interview).where(Interview.id == bindparam("interview_id"))
+             .values(next_seq=Interview.next_seq + 1).returning(Interview.next_seq))
+
+
 def append_entry(interview_id: int, kind: EntryKind, body: str, *, question: LiveQuestion | None = None,
                  guest: Guest | None = None, author_name: str = "", author: User | None = None) -> TranscriptEntry:
     """Add a transcript entry with the interview's next seq.
@@ -378,8 +382,7 @@ def append_entry(interview_id: int, kind: EntryKind, body: str, *, question: Liv
     Taking the seq (``UPDATE interviews SET next_seq = next_seq + 1 ... RETURNING``) locks the
     interview's row until the commit, so entries commit in seq order without a separate lock.
     """
-    taken = db.session.execute(update(Interview).where(Interview.id == interview_id)
-                               .values(next_seq=Interview.next_seq + 1).returning(Interview.next_seq)).scalar_one()
+    taken = db.session.execute(_TAKE_SEQ, {"interview_id": interview_id}).scalar_one()
     entry = TranscriptEntry(interview_id=interview_id, seq=taken - 1, kind=kind.value, body=body,
                             body_html=plain_text_html(body), at_dt=now_utc(),
                             question_id=question.id if question is not None else None,

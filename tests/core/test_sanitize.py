@@ -3,9 +3,6 @@
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 

@@ -126,6 +126,70 @@ def test_sockets_not_on_an_open_websocket_of_ours_take_the_queue(state):
     assert websocket.write_direct(sock, websocket.text_frame("x")) is False
 
 
+# --- broadcast: write_direct for a whole room, its common case inlined ----------------------------------
+
+
+def _room(n: int, **state):
+    """*n* viewers on real socket pairs; returns (eio sockets by key, client ends by key)."""
+    sockets, clients = {}, {}
+    for key in range(n):
+        server, client = _pair()
+        sockets[key] = _EioSocket(websocket.FrameWriter(server, gevent.spawn), **state)
+        clients[key] = client
+    return sockets, clients
+
+
+def test_broadcast_gives_every_clean_viewer_the_frame_at_once():
+    sockets, clients = _room(50)
+    queued = []
+    data = websocket.text_frame("批准的问题")
+    websocket.broadcast(sockets.items(), data, queued.append)
+    assert queued == []
+    for key, client in clients.items():
+        assert _decode(_read_all(client, len(data))) == [(Opcode.TEXT, "批准的问题")], key
+        assert sockets[key].frame_writer.pending_bytes == 0
+
+
+def test_broadcast_queues_what_write_direct_would_queue_and_keeps_each_viewers_order():
+    sockets, clients = _room(6)
+    sockets[0].queue.put("an earlier packet")  # must not be overtaken
+    sockets[1].upgraded = False
+    sockets[2].closing = True
+    sockets[3].frame_writer = None
+    waiting = sockets[4].frame_writer
+    waiting._keep(memoryview(websocket.text_frame("earlier")))  # something pending: the new frame goes behind it
+    queued = []
+    data = websocket.text_frame("later")
+    websocket.broadcast([*sockets.items(), ("gone", None)], data, queued.append)
+    assert queued == [0, 1, 2, 3, "gone"]
+    assert waiting.pending_bytes == len(websocket.text_frame("earlier")) + len(data)
+    assert _decode(_read_all(clients[5], len(data))) == [(Opcode.TEXT, "later")]
+
+
+def test_broadcast_keeps_what_a_full_socket_did_not_take_and_delivers_it_in_order():
+    sockets, clients = _room(1)
+    writer = sockets[0].frame_writer
+    frames = [websocket.text_frame(f"{i:05d}" + "答" * 2000) for i in range(300)]
+    writer.max_pending = 10 * sum(map(len, frames))
+    for f in frames:
+        websocket.broadcast(sockets.items(), f, pytest.fail)
+    assert writer.pending_bytes > 0
+    received = _read_all(clients[0], sum(map(len, frames)))
+    assert [p[:5] for _o, p in _decode(received)] == [f"{i:05d}" for i in range(300)]
+
+
+def test_broadcast_to_a_closed_peer_breaks_its_writer_and_goes_on_to_the_others():
+    sockets, clients = _room(2)
+    clients[0].close()
+    data = websocket.text_frame("x")
+    for _ in range(3):  # the first send may still land in the kernel buffer; later ones see the reset
+        websocket.broadcast(sockets.items(), data, pytest.fail)
+        gevent.sleep(0.01)
+    assert sockets[0].frame_writer.broken
+    assert not sockets[1].frame_writer.broken
+    assert _read_all(clients[1], 3 * len(data)) == 3 * data
+
+
 def test_install_only_changes_gevent_servers():
     class Threading:
         async_mode = "threading"
