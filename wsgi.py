@@ -3,6 +3,12 @@
 Socket.IO runs on gevent (chosen by measurement, see deploy/README.md), which needs the standard
 library monkey-patched before anything else is imported. gunicorn's gevent worker patches by itself;
 ``python wsgi.py`` does it here. ``INTERACTION_ASYNC_MODE=threading`` serves with threads instead.
+
+Once the app is built, everything that exists so far (modules, the app, its mappers and compiled
+templates: ~150,000 objects that live as long as the process) is frozen out of the cyclic garbage
+collector (``gc.freeze``), so that its collections scan only what requests and sockets create. The
+collector's CPU in a live interview with 500 viewers fell from 0.33 s to 0.20 s per process and the
+server's CPU per delivery by 6 % (bench/interviews.py).
 """
 
 import os
@@ -13,11 +19,13 @@ if __name__ == "__main__" and os.environ.get("INTERACTION_ASYNC_MODE", "gevent")
     monkey.patch_all()
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 
 from interaction import create_app  # noqa: E402
 from interaction.core.extensions import socketio  # noqa: E402
 
 app = create_app()
+gc.freeze()
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve the interaction desk (pages, API, Socket.IO).")
