@@ -6,15 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from interaction.core.sanitize import (
-    ALLOWED_ATTRIBUTES,
-    ALLOWED_TAGS,
-    URL_RE,
-    _paragraphs,
-    _plain_text_cleaner,
-    clean_html,
-    plain_text_html,
-)
+from interaction.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_RE, clean_html, plain_text_html
 
 REL = 'rel="nofollow noopener"'
 
@@ -238,31 +230,54 @@ def test_plain_text_keeps_every_printable_character(text):
             assert char in html
 
 
-# Text without a URL skips bleach (see plain_text_html): the result must be what cleaning gives.
-_PLAIN_TEXT = st.text(
-    alphabet=st.one_of(
-        st.sampled_from(list("<>&\"'=/!-;#\n\r\t \u3000\x00\x0b\x0c\x7f\u00a0\u200b\ufeff")),
-        st.characters(codec="utf-8", exclude_categories=("Cs",)),
-        st.sampled_from(list("领导您好小区路灯坏了")),
+# plain_text_html escapes and links by itself; the oracle is what cleaning its escaped text with
+# bleach's linkifier (the way it was once written) gives.
+def _cleaned_by_bleach(text: str) -> str:
+    import html as html_module
+    from functools import partial
+
+    import bleach
+    from bleach.linkifier import LinkifyFilter
+
+    from interaction.core.sanitize import _PARAGRAPH_BREAK, _set_rel
+
+    cleaner = bleach.Cleaner(tags={"p", "br"}, attributes={}, strip=True,
+                             filters=[partial(LinkifyFilter, callbacks=[_set_rel], url_re=URL_RE, parse_email=False)])
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return ""
+    return cleaner.clean("".join(
+        "<p>" + "<br>\n".join(html_module.escape(line, quote=False) for line in paragraph.split("\n")) + "</p>"
+        for paragraph in _PARAGRAPH_BREAK.split(text)))
+
+
+_PLAIN_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["<", ">", '"', "'", "=", "/", "!", "-", ";", "#", "\n", "\r", "\t", " ", "\u3000", "\n\n",
+                         "\u00a0", "\u200b", "\ufeff", "http://x.cn/a?b=1", "https://www.gov.cn/", "见https://a.cn。",
+                         "(http://example.cn/x).", "HTTPS://EXAMPLE.CN", "www.example.cn", "a@example.cn",
+                         "领导您好", "小区路灯坏了", "，", "。"]),
+        st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn")), max_size=5),
     ),
-    max_size=200,
-)
+    max_size=40,
+).map("".join)
 
 
 @settings(max_examples=500, deadline=None)
 @given(_PLAIN_TEXT)
-def test_plain_text_without_urls_matches_the_cleaned_markup(text):
+def test_plain_text_html_is_what_cleaning_with_bleach_gives(text):
     # "&" is left out: bleach reads an escaped "&amp;lt;" back as "&lt;" (see the test below).
-    assume(URL_RE.search(text) is None and "&" not in text)
-    fast = plain_text_html(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    assert fast == (_plain_text_cleaner.clean(_paragraphs(text)) if text else "")
+    assume("&" not in text)
+    assert plain_text_html(text) == _cleaned_by_bleach(text)
 
 
-@pytest.mark.parametrize("text", ["a\x00b", "<p>x</p>", "x\x0cy", "x\x1by", "<!-- c -->", "]]>", "a\ufffeb"])
-def test_plain_text_edge_cases_match_the_cleaned_markup(text):
-    assert plain_text_html(text) == _plain_text_cleaner.clean(_paragraphs(text))
-
-
-def test_plain_text_shows_typed_entities_as_typed():
+def test_plain_text_shows_typed_entities_as_typed_with_or_without_links():
     assert plain_text_html("&amp; &#60; &lt;") == "<p>&amp;amp; &amp;#60; &amp;lt;</p>"
+    assert plain_text_html("详见https://a.cn/?x=1&y=2 &lt;") == (
+        f'<p>详见<a href="https://a.cn/?x=1&amp;y=2" {REL}>https://a.cn/?x=1&amp;y=2</a> &amp;lt;</p>')
+
+
+@pytest.mark.parametrize(("text", "html"), [("a\x00b", "<p>a\ufffdb</p>"), ("x\x1by\x7f", "<p>x\ufffdy\ufffd</p>"),
+                                            ("a\ufffeb\U0001ffff", "<p>a\ufffdb\ufffd</p>"), ("a\tb", "<p>a\tb</p>")])
+def test_plain_text_replaces_characters_html_does_not_keep(text, html):
+    assert plain_text_html(text) == html
