@@ -35,6 +35,9 @@ def _refuse_delete(*_args):
     raise RuntimeError("the audit log is append-only")
 
 
+_INSERT = AuditEntry.__table__.insert()
+
+
 def record(action: str, *, actor=None, target=None, target_type: str | None = None,
            target_id=None, **detail) -> None:
     """Append an entry in the current transaction; *target* is a model instance (its table and id are kept).
@@ -58,5 +61,3 @@ def record(action: str, *, actor=None, target=None, target_type: str | None = No
         "detail": detail,
     })
 
-
-_INSERT = AuditEntry.__table__.insert()

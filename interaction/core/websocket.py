@@ -27,7 +27,6 @@ and benchmark set-up); other async modes keep the library's path unchanged.
 from __future__ import annotations
 
 import collections
-import functools
 import logging
 import struct
 
@@ -65,9 +64,9 @@ class FrameWriter:
     def __init__(self, sock, spawn, max_pending: int = 1 << 20):
         self.sock = sock
         # A send that never waits: the OS socket's own (gevent keeps it non-blocking) when there is one,
-        # which skips gevent's wrapper on the hot path of :func:`broadcast`.
+        # which skips gevent's wrapper on the hot path of a broadcast.
         raw = getattr(sock, "_sock", None)
-        self.send_now = raw.send if raw is not None else functools.partial(sock.send, flags=0, timeout=0.0)
+        self.send_now = raw.send if raw is not None else (lambda data: sock.send(data, 0, 0.0))
         #: Bytes a viewer may fall behind before it is disconnected (it reconnects with ``since``).
         self.max_pending = max_pending
         self._spawn = spawn  # starts the background flush (gevent.spawn, or the server's task starter)
@@ -87,19 +86,15 @@ class FrameWriter:
             self._keep(memoryview(data))
             return
         try:
-            sent = self.sock.send(data, 0, 0.0)  # gevent: a timeout of 0 means "do not wait"
+            sent = self.send_now(data)
         except BlockingIOError:
             sent = 0
         except OSError:
             self.broken = True
             raise
         if sent < len(data):
-            self.keep_rest(data, sent)
-
-    def keep_rest(self, data: bytes, sent: int) -> None:
-        """Keep what the socket did not take of *data* and flush it in the background."""
-        self._keep(memoryview(data)[sent:])
-        self._spawn(self._flush)
+            self._keep(memoryview(data)[sent:])
+            self._spawn(self._flush)
 
     def _keep(self, data: memoryview) -> None:
         self._pending.append(data)
@@ -139,45 +134,28 @@ def write_direct(eio_socket, data: bytes) -> bool:
     nothing sent earlier can be overtaken). A False answer leaves it to the caller to queue the
     packet the library's way.
     """
-    writer = getattr(eio_socket, "frame_writer", None)
-    if writer is None or not eio_socket.upgraded or eio_socket.upgrading or eio_socket.closing \
-            or eio_socket.closed or not eio_socket.queue.empty():
-        return False
-    try:
-        writer.write(data)
-    except OSError:
-        pass  # a broken socket: engine.io's reader closes the session; the client replays with since
-    return True
+    refused = []
+    broadcast(((None, eio_socket),), data, refused.append)
+    return not refused
 
 
 def broadcast(targets, data: bytes, queue_it) -> None:
-    """Write one pre-framed broadcast to many engine.io sockets: what :func:`write_direct` does for each.
+    """Write one pre-framed broadcast to many engine.io sockets, each the way :func:`write_direct` says.
 
     *targets* yields ``(key, eio_socket)`` (``eio_socket`` may be None); ``queue_it(key)`` is called
-    for each socket that has to get the packet the library's way. The common case (an upgraded
-    WebSocket of ours, nothing waiting) is inlined here: one non-blocking ``send`` per viewer and no
-    function call around it, the part of a broadcast's cost that grows with the audience.
+    for each socket that has to get the packet the library's way. The others get it from their
+    :class:`FrameWriter` at once (behind what it still holds for them, if anything).
     """
-    size = len(data)
     for key, eio_socket in targets:
         writer = getattr(eio_socket, "frame_writer", None)
-        if writer is not None and not writer._pending and not writer.broken and eio_socket.upgraded \
-                and not (eio_socket.upgrading or eio_socket.closing or eio_socket.closed) and eio_socket.queue.empty():
-            try:
-                sent = writer.send_now(data)
-            except BlockingIOError:
-                sent = 0
-            except OSError:
-                writer.broken = True  # engine.io's reader closes the session; the client replays with since
-                continue
-            if sent < size:
-                try:
-                    writer.keep_rest(data, sent)
-                except OSError:
-                    pass  # too far behind: disconnected
-            continue
-        if eio_socket is None or not write_direct(eio_socket, data):
+        if writer is None or not eio_socket.upgraded or eio_socket.upgrading or eio_socket.closing \
+                or eio_socket.closed or not eio_socket.queue.empty():
             queue_it(key)
+            continue
+        try:
+            writer.write(data)
+        except OSError:
+            pass  # a broken socket: engine.io's reader closes the session; the client replays with since
 
 
 def install(eio_server) -> bool:

@@ -25,7 +25,6 @@ from sqlalchemy.orm import aliased
 from interaction.accounts.models import Department
 from interaction.core.db import db
 from interaction.core import pagination
-from interaction.core.pagination import capped_count_column
 from interaction.core.time import now_utc, to_local
 from interaction.mailbox.models import (TRANSFER_FLAG, Letter, LetterEvent, LetterState, Mailbox, MailboxSnapshot,
                                         due_soon_limit, long_unanswered_limit, open_clause, start_of_local_day)
@@ -124,9 +123,13 @@ def list_rows(stmt: Select) -> Select:
     The rows (with ``department_name``) have the attributes of the same names as ``Letter``'s; a list
     page does not need ``Letter`` objects with their texts, mailbox and departments.
     """
-    return (stmt.with_only_columns(Letter.id, Letter.number, Letter.subject, Letter.category, Letter.status,
-                                   Letter.department_id, Letter.received_dt, Letter.due_dt, Letter.transfer_count,
-                                   Department.name.label("department_name"))
+    return _with_department_name(stmt, Letter.id, Letter.number, Letter.subject, Letter.category, Letter.status,
+                                 Letter.department_id, Letter.received_dt, Letter.due_dt, Letter.transfer_count)
+
+
+def _with_department_name(stmt: Select, *columns) -> Select:
+    """*stmt* selecting only *columns* and its letters' department name (``department_name``)."""
+    return (stmt.with_only_columns(*columns, Department.name.label("department_name"))
             .join(Department, Department.id == Letter.department_id))
 
 
@@ -141,10 +144,9 @@ def board_rows(stmt: Select) -> Select:
     A board lists a hundred letters: rows of a few columns (with ``department_name``) cost a
     fraction of loading ``Letter`` objects. The rows have the attributes of the same names.
     """
-    return (stmt.with_only_columns(Letter.id, Letter.number, Letter.subject, Letter.status, Letter.department_id,
-                                   Letter.received_dt, Letter.due_dt, Letter.accept_due_dt, Letter.supervised_dt,
-                                   Letter.transfer_count, Department.name.label("department_name"))
-            .join(Department, Department.id == Letter.department_id))
+    return _with_department_name(stmt, Letter.id, Letter.number, Letter.subject, Letter.status, Letter.department_id,
+                                 Letter.received_dt, Letter.due_dt, Letter.accept_due_dt, Letter.supervised_dt,
+                                 Letter.transfer_count)
 
 
 #: Sections whose capped count keeps the section's order: without it SQLite counts the 86 flagged
@@ -170,7 +172,7 @@ def _board_statement(limit: int, cap: int):
         branches = []
         for section in BOARD_SECTIONS:
             rows = _section(section, now, long_limit, soon_limit)
-            count = capped_count_column(rows, Letter.id, cap, keep_order=section in COUNT_IN_ORDER)
+            count = pagination.capped_count_column(rows, Letter.id, cap, keep_order=section in COUNT_IN_ORDER)
             branches.append(board_rows(rows).add_columns(literal(section).label("section"), count)
                             .limit(limit).subquery().select())
         stmt = _BOARD_STATEMENTS[(limit, cap)] = union_all(*branches)
