@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from interaction.accounts.models import Department, User, normalize_email
 from interaction.accounts.permissions import Permission
@@ -269,14 +271,11 @@ def ask_question(interview: Interview, body, *, actor: User | None) -> LiveQuest
     return question
 
 
-def _case_of(question: LiveQuestion):
-    """The question's moderation case, locked (the decision locks it anyway: one statement for both)."""
-    from interaction.moderation.models import ModerationCase
-
-    case = lock_row(ModerationCase, question.moderation_case_id) if question.moderation_case_id else None
-    if case is None:
+def _case_id(question: LiveQuestion) -> int:
+    """The question's moderation case (the decision itself checks, in one statement, that it is pending)."""
+    if not question.moderation_case_id:
         raise Conflict(code="no_moderation_case")
-    return case
+    return question.moderation_case_id
 
 
 def approve_question(question: LiveQuestion, *, actor: User | None, body=None) -> LiveQuestion:
@@ -293,7 +292,7 @@ def approve_question(question: LiveQuestion, *, actor: User | None, body=None) -
             audit.record("interviews.correct_question", actor=actor, target=question, before=question.body)
             question.body = corrected
             db.session.flush()
-    decide_case(_case_of(question), "approve", actor=actor)
+    decide_case(_case_id(question), "approve", actor=actor)
     return question
 
 
@@ -306,7 +305,7 @@ def reject_question(question: LiveQuestion, *, actor: User | None, reason=None) 
         raise InvalidTransition(code="already_decided")
     reason = _text(reason, "reason", MAX_REASON, required=False) or _default_locale_text(
         _l("问题与本期访谈主题无关或不符合提问规范。"))
-    decide_case(_case_of(question), "reject", reason=reason, actor=actor)
+    decide_case(_case_id(question), "reject", reason=reason, actor=actor)
     return question
 
 
@@ -371,8 +370,11 @@ def vote_question(question: LiveQuestion, *, actor: User | None) -> LiveQuestion
 
 # -- the transcript -----------------------------------------------------------------------------------------------
 
-_TAKE_SEQ = (update(Interview).where(Interview.id == bindparam("interview_id"))
-             .values(next_seq=Interview.next_seq + 1).returning(Interview.next_seq))
+# On the table, not the mapped class: the ORM-enabled UPDATE evaluated its criteria against the
+# session's objects on every call (a third of its cost); append_entry updates the one object itself.
+_interviews = Interview.__table__
+_TAKE_SEQ = (update(_interviews).where(_interviews.c.id == bindparam("interview_id"))
+             .values(next_seq=_interviews.c.next_seq + 1).returning(_interviews.c.next_seq))
 
 
 def append_entry(interview_id: int, kind: EntryKind, body: str, *, question: LiveQuestion | None = None,
@@ -383,6 +385,9 @@ def append_entry(interview_id: int, kind: EntryKind, body: str, *, question: Liv
     interview's row until the commit, so entries commit in seq order without a separate lock.
     """
     taken = db.session.execute(_TAKE_SEQ, {"interview_id": interview_id}).scalar_one()
+    loaded = db.session.identity_map.get(identity_key(Interview, interview_id))
+    if loaded is not None:  # keep the session's interview in step without reading it again
+        set_committed_value(loaded, "next_seq", taken)
     entry = TranscriptEntry(interview_id=interview_id, seq=taken - 1, kind=kind.value, body=body,
                             body_html=plain_text_html(body), at_dt=now_utc(),
                             question_id=question.id if question is not None else None,

@@ -7,7 +7,6 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interaction.core.db import db
-from interaction.core.errors import InvalidTransition
 from interaction.core.time import now_utc
 
 
@@ -54,23 +53,6 @@ class ModerationCase(db.Model):
     @property
     def is_pending(self) -> bool:
         return self.state == CaseState.pending
-
-    def _decide(self, state: CaseState, *, actor, reason: str | None, automatic: bool) -> None:
-        if self.state != CaseState.pending:
-            raise InvalidTransition(code="already_decided")
-        self.state = state.value
-        self.reason = reason
-        self.decided_dt = now_utc()
-        self.decided_by_id = getattr(actor, "id", None)
-        self.is_automatic = automatic
-
-    def approve(self, *, actor=None, reason: str | None = None, automatic: bool = False) -> None:
-        """Approve: pending → approved; anything else raises :class:`InvalidTransition` (409)."""
-        self._decide(CaseState.approved, actor=actor, reason=reason, automatic=automatic)
-
-    def reject(self, *, reason: str, actor=None, automatic: bool = False) -> None:
-        """Reject: pending → rejected with the *reason* the author will see; else :class:`InvalidTransition`."""
-        self._decide(CaseState.rejected, actor=actor, reason=reason, automatic=automatic)
 
 
 class WordList(StrEnum):

@@ -13,12 +13,13 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from interaction.core import audit, words
-from interaction.core.db import db, lock_row
-from interaction.core.errors import Conflict, NotFound, ValidationFailed
+from interaction.core.db import db
+from interaction.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from interaction.core.signals import moderation_decided
+from interaction.core.time import now_utc
 from interaction.moderation import screening
 from interaction.moderation.models import CaseState, ModerationCase, SensitiveWord, Verdict, WordList
 from interaction.moderation.registry import get_kind
@@ -61,15 +62,34 @@ def submit_for_moderation(kind: str, target_id, *, text: str, author=None) -> Mo
 
 
 def _decide_automatically(case: ModerationCase, verdict: Verdict, reason: str | None) -> None:
-    if verdict == Verdict.reject:
-        case.reject(reason=reason, automatic=True)
-    else:
-        case.approve(automatic=True)
-    db.session.flush()
+    _write_decision(case.id, verdict, reason=reason, actor=None, automatic=True)
     audit.record("moderation.auto_decide", actor=None, target=case, kind=case.kind, target_ref=case.target_id,
                  verdict=verdict.value, reason=reason, screening=case.screening.get("verdict"))
     log.info("moderation case %s %s automatically", case.id, case.state)
     moderation_decided.send(case.kind, case=case, actor=None)
+
+
+_cases = ModerationCase.__table__
+# A decision is one conditional UPDATE: it locks the row and checks that the case is still pending in
+# the same statement, so of two moderators deciding at once the second finds it decided (409), and
+# nothing is read first. RETURNING refreshes the case object (loaded or not) in the session.
+_DECIDE_PENDING = select(ModerationCase).from_statement(
+    update(_cases).where(_cases.c.id == bindparam("case_id"), _cases.c.state == CaseState.pending.value)
+    .values(state=bindparam("to_state"), reason=bindparam("to_reason"), decided_dt=bindparam("at"),
+            decided_by_id=bindparam("by"), is_automatic=bindparam("automatic"))
+    .returning(*_cases.c)).execution_options(populate_existing=True)
+
+_STATE_OF = {Verdict.approve: CaseState.approved, Verdict.reject: CaseState.rejected}
+
+
+def _write_decision(case_id: int, verdict: Verdict, *, reason: str | None, actor, automatic: bool) -> ModerationCase:
+    """Write the decision: pending → approved/rejected, or :class:`InvalidTransition` (409) and nothing written."""
+    case = db.session.scalar(_DECIDE_PENDING, {
+        "case_id": case_id, "to_state": _STATE_OF[verdict].value, "to_reason": reason, "at": now_utc(),
+        "by": getattr(actor, "id", None), "automatic": automatic})
+    if case is None:
+        raise InvalidTransition(code="already_decided")
+    return case
 
 
 def _check_decision(verdict: str, reason: str | None) -> tuple[Verdict, str | None]:
@@ -86,21 +106,15 @@ def _check_decision(verdict: str, reason: str | None) -> tuple[Verdict, str | No
     return verdict, reason
 
 
-def decide_case(case: ModerationCase, verdict: str, *, reason: str | None = None, actor) -> ModerationCase:
+def decide_case(case: ModerationCase | int, verdict: str, *, reason: str | None = None, actor) -> ModerationCase:
     """A person's decision on a pending case: ``"approve"`` or ``"reject"`` (with a *reason*).
 
-    Raises ``ValidationFailed`` (422) for an unknown verdict or a rejection without a
-    reason and ``InvalidTransition`` (409) when the case was already decided.
+    *case* is the case or, when the caller has not loaded it, its id (nothing is read before the
+    decision). Raises ``ValidationFailed`` (422) for an unknown verdict or a rejection without a
+    reason and ``InvalidTransition`` (409) when the case was already decided, by anyone, at any time.
     """
     verdict, reason = _check_decision(verdict, reason)
-    # Locked so two moderators cannot both decide it: FOR UPDATE OF the case's row alone (PostgreSQL
-    # refuses to lock the nullable side of the author/decider joins); no statement if already locked.
-    lock_row(ModerationCase, case.id)
-    if verdict == Verdict.reject:
-        case.reject(reason=reason, actor=actor)
-    else:
-        case.approve(reason=reason, actor=actor)
-    db.session.flush()
+    case = _write_decision(getattr(case, "id", case), verdict, reason=reason, actor=actor, automatic=False)
     audit.record("moderation.decide", actor=actor, target=case, kind=case.kind, target_ref=case.target_id,
                  verdict=verdict.value, reason=reason)
     log.info("moderation case %s %s by user %s", case.id, case.state, getattr(actor, "id", None))
@@ -114,11 +128,10 @@ def decide_cases(cases: Iterable[ModerationCase], verdict: str, reason: str | No
     _check_decision(verdict, reason)
     decided, skipped = [], []
     for case in cases:
-        lock_row(ModerationCase, case.id)
-        if case.state != CaseState.pending:
+        try:
+            decided.append(decide_case(case, verdict, reason=reason, actor=actor))
+        except InvalidTransition:  # raised before anything about this case was written
             skipped.append(case)
-            continue
-        decided.append(decide_case(case, verdict, reason=reason, actor=actor))
     return decided, skipped
 
 

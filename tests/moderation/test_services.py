@@ -1,8 +1,12 @@
 """Human decisions, bulk decisions and the word-list services."""
 
-import pytest
-from sqlalchemy import func, select
+import threading
+import time
 
+import pytest
+from sqlalchemy import func, select, update
+
+from interaction.accounts.models import User
 from interaction.core.audit import AuditEntry
 from interaction.core.db import db
 from interaction.core.errors import Conflict, InvalidTransition, ValidationFailed
@@ -61,10 +65,58 @@ def test_deciding_twice_is_a_conflict(app, test_kinds, moderator, decisions):
     assert case.state == CaseState.approved and len(decisions) == 1
 
 
-def test_model_transitions_refuse_decided_cases(app, test_kinds):
-    case = ModerationCase(kind=NOTE, target_id="1", state="rejected")
+def test_a_case_decided_elsewhere_is_a_conflict_with_nothing_written(app, test_kinds, moderator, decisions):
+    """The object in hand still says pending; the row says approved (another moderator, another process)."""
+    (case,) = _pending()
+    db.session.execute(update(ModerationCase.__table__).where(ModerationCase.__table__.c.id == case.id)
+                       .values(state=CaseState.approved.value))
+    assert case.state == CaseState.pending
     with pytest.raises(InvalidTransition):
-        case.approve()
+        services.decide_case(case, "reject", reason="晚了", actor=moderator)
+    assert decisions == []
+    assert db.session.scalar(select(AuditEntry).filter_by(action="moderation.decide")) is None
+    db.session.refresh(case)
+    assert case.state == CaseState.approved and case.reason is None
+
+
+def test_two_moderators_deciding_at_once_make_one_decision(app, test_kinds, moderator, decisions):
+    """Real concurrency: the second decision waits for the first's row lock, then finds the case decided."""
+    (case,) = _pending()
+    other_id = make_user(role="moderator").id
+    db.session.commit()
+    case_id, first_wrote, outcome = case.id, threading.Event(), {}
+
+    def second_moderator():
+        with app.app_context():
+            first_wrote.wait(10)
+            try:
+                services.decide_case(case_id, "reject", reason="晚了", actor=db.session.get(User, other_id))
+                db.session.commit()
+                outcome["second"] = "decided"
+            except InvalidTransition:
+                db.session.rollback()
+                outcome["second"] = "conflict"
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=second_moderator)
+    thread.start()
+    services.decide_case(case_id, "approve", actor=moderator)
+    first_wrote.set()
+    time.sleep(0.3)  # the second is now waiting on the row (PostgreSQL) or the write lock (SQLite)
+    db.session.commit()
+    thread.join(10)
+    assert outcome == {"second": "conflict"}
+    assert db.session.scalar(select(ModerationCase.state).where(ModerationCase.id == case_id)) == "approved"
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).filter_by(action="moderation.decide")) == 1
+    assert [d[2] for d in decisions] == ["approved"]
+
+
+def test_a_case_may_be_decided_by_its_id_alone(app, test_kinds, moderator, decisions):
+    (case,) = _pending()
+    decided = services.decide_case(case.id, "approve", actor=moderator)
+    assert decided is case and case.state == CaseState.approved and case.decided_by_id == moderator.id
+    assert decisions == [(NOTE, case.id, "approved", moderator)]
 
 
 def test_bulk_decision_skips_cases_decided_already(app, test_kinds, moderator, decisions):
