@@ -1,6 +1,6 @@
 """Instructions per request of the desk's hot write paths, counted by valgrind (callgrind).
 
-Run from the project root: ``.venv/bin/python bench/instructions.py [interviews|submit ...]``.
+Run from the project root: ``.venv/bin/python bench/instructions.py [path ...]``.
 Needs valgrind (``apt-get install -y valgrind``) and PostgreSQL on 127.0.0.1:5432 (user ``postgres``,
 trust; a database ``interaction_instr_<path>`` is created and dropped).
 
@@ -14,6 +14,12 @@ measured requests and one with none, divided by *n* (so start-up and warm-up can
 - ``interviews``: a moderator approves a question and a guest answers it over the API with bearer
   tokens (the requests of ``bench/interviews.py``); the figure is the mean of the two.
 - ``submit``: an anonymous ``POST /api/v1/letters`` (the submissions of ``bench/mailbox.py``).
+- ``inbox``, ``board``, ``public``: the pages of ``bench/mailbox.py`` (``wsgi``'s configuration) on
+  its generated letters (:data:`LETTERS` of them, ``bench/lib/load.py``): the staff inbox with a
+  clerk's session cookie, the supervision board with an administrator's (both signed in once through
+  the sign-in form, outside the count), the public list anonymous, without a cookie.
+- ``bare``, ``bare_insert``: the bare reference of ``bench/mailbox.py`` (``bench/lib/bare_app.py``) on
+  the same data: its list of 20 letters and its one-row insert; desk / bare is the ratio to read.
 
 What it does not show: time spent waiting for the database, the kernel's share, and costs that
 depend on load (the garbage collector with thousands of sockets): use the scenario benchmarks for
@@ -33,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WARM_UP = 20
+LETTERS = 3000  # letters loaded for the page paths (bench/lib/load.py)
 ANSWER = "关于公交站点恢复的问题，我们已经请交通运输部门实地查看，下个月起恢复停靠。" * 2
 LETTER = {"category": "consultation", "subject": "小区门口公交站撤销的问题", "name": "张三",
           "phone": "13800138000", "public_consent": True,
@@ -84,7 +91,83 @@ def _drive_submit(measured: int) -> None:
         assert response.status_code == 201, response.data
 
 
-DRIVERS = {"interviews": (_drive_interviews, 2), "submit": (_drive_submit, 1)}
+#: Page paths: (URL, who is signed in: "staff", "admin" or None).
+PAGES = {"inbox": ("/mailbox/inbox", "staff"), "board": ("/mailbox/supervision", "admin"),
+         "public": ("/mailbox/public", None)}
+COOKIE_ENV = "BENCH_SESSION_{}"
+
+
+def _drive_page(path: str, measured: int) -> None:
+    from wsgi import app
+
+    url, who = PAGES[path]
+    client = app.test_client(use_cookies=False)  # the same cookie on every request, as wrk sends it
+    headers = {"Cookie": f"session={os.environ[COOKIE_ENV.format(who)]}"} if who else {}
+    for _ in range(WARM_UP + measured):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (response.status_code, response.data[:300])
+
+
+def _drive_bare(measured: int) -> None:
+    from bench.lib.bare_app import app
+
+    client = app.test_client()
+    for _ in range(WARM_UP + measured):
+        response = client.get("/letters")
+        assert response.status_code == 200, response.data[:300]
+
+
+def _drive_bare_insert(measured: int) -> None:
+    from sqlalchemy import text
+
+    from bench.lib.bare_app import app, db
+
+    with app.app_context():
+        mailbox_id, department_id = db.session.execute(text("SELECT id, department_id FROM mailboxes LIMIT 1")).one()
+    client = app.test_client()
+    body = {"mailbox_id": mailbox_id, "department_id": department_id, **LETTER}
+    for _ in range(WARM_UP + measured):
+        response = client.post("/letters", json=body)
+        assert response.status_code == 201, response.data[:300]
+
+
+def _letters_database(url: str, name: str) -> None:
+    """The data of ``bench/mailbox.py`` (departments, mailboxes, admin, clerk, :data:`LETTERS` letters)."""
+    from datetime import UTC, datetime
+
+    from bench.lib import load
+
+    app = load.make_app(url)
+    load.create_schema_and_seed(app)
+    load.Loader("postgres", name, app, datetime.now(UTC).replace(microsecond=0), log=lambda _m: None).load(LETTERS)
+
+
+def _sign_in(url: str, email: str) -> str:
+    """The session cookie of *email* signed in through the form, after one page view (see bench/mailbox.py)."""
+    from bench.lib import load
+
+    client = load.make_app(url).test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"email": email, "password": load.PASSWORD, "next": "",
+                                           "csrf_token": token})
+    assert response.status_code in (200, 302), response.status_code
+    client.get("/mailbox/inbox")
+    return client.get_cookie("session").value
+
+
+def _prepare_letters(url: str, name: str) -> None:
+    from bench.lib import load
+
+    _letters_database(url, name)
+    os.environ[COOKIE_ENV.format("staff")] = _sign_in(url, load.STAFF_EMAIL)
+    os.environ[COOKIE_ENV.format("admin")] = _sign_in(url, load.ADMIN_EMAIL)
+
+
+#: path: (driver, requests per measured unit, preparation of its database or None: an empty one).
+DRIVERS = {"interviews": (_drive_interviews, 2, None), "submit": (_drive_submit, 1, None),
+           **{page: (lambda n, page=page: _drive_page(page, n), 1, _prepare_letters) for page in PAGES},
+           "bare": (_drive_bare, 1, _prepare_letters), "bare_insert": (_drive_bare_insert, 1, _prepare_letters)}
 
 
 def _count(path: str, measured: int) -> int:
@@ -111,10 +194,14 @@ def main() -> None:
         parser.error(f"unknown path {', '.join(sorted(unknown))}: choose from {', '.join(DRIVERS)}")
     for path in args.paths or list(DRIVERS):
         database = f"interaction_instr_{path}"
+        prepare = DRIVERS[path][2]
         try:
             os.environ["DATABASE_URL"] = _fresh_database(database)
+            if prepare is not None:  # its data, the same for both runs
+                prepare(os.environ["DATABASE_URL"], database)
             with_requests = _count(path, args.measured)
-            os.environ["DATABASE_URL"] = _fresh_database(database)
+            if prepare is None:  # from an empty database again
+                os.environ["DATABASE_URL"] = _fresh_database(database)
             without = _count(path, 0)
         finally:
             _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
