@@ -57,11 +57,18 @@ def make_test_app(database_url: str, **overrides):
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client, path: str = "/") -> str:
-    """The CSRF token a page would give the browser of this client's session."""
-    response = client.get(path)
-    match = CSRF_META.search(response.get_data(as_text=True))
-    assert match, f"no csrf-token meta on {path}"
-    return match.group(1)
+def csrf_token(client, path: str | None = None) -> str:
+    """The CSRF token a page would give the browser of this client's session.
+
+    Signed in, every page's layout holds it (``<meta name="csrf-token">``); anonymous pages carry it
+    only in their forms: by default the home page's meta, else the sign-in form's field.
+    """
+    for page in [path] if path else ["/", "/login"]:
+        html = client.get(page).get_data(as_text=True)
+        match = CSRF_META.search(html) or CSRF_INPUT.search(html)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no CSRF token on {path or '/ or /login'}")

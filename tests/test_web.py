@@ -64,14 +64,13 @@ def test_production_cookies_are_secure(production_app):
     assert config["PREFERRED_URL_SCHEME"] == "https"
 
     client = production_app.test_client()
-    response = client.get("/", base_url="https://localhost")
+    response = client.get("/login", base_url="https://localhost")  # a form: its CSRF token opens a session
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     for flag in ("Secure", "HttpOnly", "SameSite=Lax"):
         assert flag in session_cookie, session_cookie
 
-    token = re.search(r'name="csrf-token" content="([^"]+)"', response.get_data(as_text=True)).group(1)
-    switched = client.post("/preferences/language", data={"csrf_token": token, "lang": "en"},
+    switched = client.post("/preferences/language", data={"lang": "en"},
                            base_url="https://localhost", headers={"Referer": "https://localhost/"})
     assert switched.status_code == 302
     lang_cookie = next(c for c in switched.headers.getlist("Set-Cookie") if c.startswith("lang="))
@@ -84,20 +83,71 @@ def test_development_cookies_are_not_marked_secure(app):
 
 # CSRF ---------------------------------------------------------------------------------------------
 
+def _session_cookies(response) -> list[str]:
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+
+
 @pytest.mark.parametrize("url, data", [
-    ("/preferences/language", {"lang": "en"}),
-    ("/preferences/large-text", {}),
+    ("/login", {"email": "someone@example.com", "password": factories.PASSWORD}),
+    ("/register", {"email": "new@example.com", "name": "新用户", "phone": "13800138000",
+                   "password": factories.PASSWORD, "password_confirm": factories.PASSWORD}),
 ])
 def test_page_post_without_csrf_token_is_refused(client, url, data):
+    factories.make_user(email="someone@example.com")
+    db.session.commit()
     response = client.post(url, data=data)
     assert response.status_code == 400
-    assert "lang" not in str(response.headers.getlist("Set-Cookie"))
     assert "页面已过期" in response.get_data(as_text=True)
+    assert not _session_cookies(response), "refused: nobody signed in"
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1, "nobody registered"
 
 
 def test_page_post_with_a_wrong_csrf_token_is_refused(client):
     csrf_token(client)
-    assert client.post("/preferences/large-text", data={"csrf_token": "forged"}).status_code == 400
+    assert client.post("/login", data={"email": "a@example.com", "password": "x", "csrf_token": "forged"}
+                       ).status_code == 400
+
+
+def test_signed_in_post_without_csrf_token_is_refused(client, login):
+    login(factories.make_user(email="signed-in@example.com"))
+    db.session.commit()
+    assert client.post("/logout").status_code == 400
+    assert "signed-in@example.com" in client.get("/account").get_data(as_text=True), "still signed in"
+
+
+@pytest.mark.parametrize("url", ["/", "/no-such-page"])
+def test_anonymous_pages_open_no_session(client, url):
+    """A page without a form needing a token sets no cookie: no session, no CSRF token, no Set-Cookie."""
+    response = client.get(url)
+    assert not response.headers.getlist("Set-Cookie")
+    html = response.get_data(as_text=True)
+    assert 'name="csrf-token"' not in html and 'name="csrf_token"' not in html
+    assert 'action="/preferences/language"' in html, "the preference forms are still offered"
+
+
+def test_pages_with_a_form_and_signed_in_pages_carry_the_token(client, login):
+    response = client.get("/login")
+    assert _session_cookies(response), "the sign-in form's token lives in the session"
+    assert 'name="csrf_token"' in response.get_data(as_text=True)
+
+    login(factories.make_user(email="member@example.com"))
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+    assert re.search(rf'action="/logout".*?name="csrf_token" value="{re.escape(token)}"', html, re.S)
+
+
+@pytest.mark.parametrize("url, data", [
+    ("/preferences/language", {"lang": "en"}),
+    ("/preferences/large-text", {}),
+])
+def test_preferences_need_no_csrf_token_nor_session(client, url, data):
+    """A display preference changes no data and acts for no account (core.web.PREFERENCE_ENDPOINTS)."""
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith(("lang=", "large_text=")) for c in cookies)
+    assert not _session_cookies(response)
 
 
 def test_cookie_session_api_post_needs_csrf_but_bearer_does_not(app, client, login, api_token):

@@ -204,14 +204,20 @@ def _mark_read_only_requests():
     g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
 
 
+#: Posts that only set a display preference cookie (language, large text) for whoever sends them: they
+#: change no data and act for no account, so a forged one could only switch a page's language. They need
+#: no CSRF token, and the layout offering them on every page then needs no session for anonymous visitors.
+PREFERENCE_ENDPOINTS = frozenset({"web.set_language", "web.toggle_large_text"})
+
+
 @bp.before_app_request
 def _csrf_protect():
-    """One place decides CSRF: every unsafe request, except API calls without a cookie session.
+    """One place decides CSRF: every unsafe request, except API calls without a cookie session and preferences.
 
     A bearer token or an anonymous API call carries no ambient credential a
     forged cross-site request could borrow; a signed-in browser session does.
     """
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.endpoint in PREFERENCE_ENDPOINTS:
         return
     if request.path.startswith("/api/") and (
         request.headers.get("Authorization", "").startswith("Bearer ") or "_user_id" not in session

@@ -84,3 +84,15 @@ def test_no_consent_no_moderation_case(client, world, headers, letter_payload):
     letter_payload["public_consent"] = False
     handled_letter(client, headers, world, letter_payload)
     assert db.session.scalar(select(ModerationCase).filter_by(kind="mailbox.letter")) is None
+
+
+def test_public_pages_open_no_session_for_anonymous_visitors(app, client, world, headers, letter_payload):
+    """What anyone may read costs no session: no CSRF token, no Set-Cookie (the search is a GET form)."""
+    data = handled_letter(client, headers, world, letter_payload)
+    decide(client, headers, world)
+    visitor = app.test_client()
+    for url in ("/mailbox/", "/mailbox/public", "/mailbox/public?q=噪音", f"/mailbox/public/{data['number']}"):
+        response = visitor.get(url)
+        assert response.status_code == 200, url
+        assert not response.headers.getlist("Set-Cookie"), url
+        assert "csrf" not in response.get_data(as_text=True), url
