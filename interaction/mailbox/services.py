@@ -27,7 +27,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, Role
@@ -156,9 +156,11 @@ def _token_hash(token: str) -> str:
 def add_event(letter: Letter, action: EventAction, *, actor=None, note: str | None = None,
               department_id: int | None = None, internal: bool = False, data: dict | None = None,
               at: datetime | None = None) -> LetterEvent:
-    event = LetterEvent(at_dt=at or now_utc(), action=action.value, note=note, department_id=department_id,
-                        actor_id=getattr(actor, "id", None), is_internal=internal, data=data)
-    letter.events.append(event)
+    # Set from the event's side: a timeline not loaded yet is not loaded just to add to it.
+    event = LetterEvent(letter=letter, at_dt=at or now_utc(), action=action.value, note=note,
+                        department_id=department_id, actor_id=getattr(actor, "id", None), is_internal=internal,
+                        data=data)
+    db.session.add(event)
     return event
 
 
@@ -261,7 +263,7 @@ def submit_letter(mailbox: Mailbox | None, data: dict, *, actor=None, submission
     code = _random_chars(CODE_LENGTH)
     registered = channel != LetterChannel.web or received_dt is not None
     is_citizen = actor is not None and getattr(actor, "is_authenticated", False) and not registered
-    letter = Letter(
+    letter = _insert_letter(dict(
         query_code_hash=hash_code(code),
         mailbox_id=mailbox.id, department_id=mailbox.department_id,
         category=data["category"], subject=_clean(data["subject"])[:200], body=_clean(data["body"]),
@@ -274,13 +276,12 @@ def submit_letter(mailbox: Mailbox | None, data: dict, *, actor=None, submission
         due_dt=calendar.due_at(received, mailbox.reply_days),
         submission_token=_token_hash(submission_token) if submission_token else None,
         sealed_code=_seal(code, submission_token) if submission_token else None,
-    )
+    ), received)
+    if letter is None:  # another request with the same token won the race: answer as for a repeat
+        return _letter_for_token(submission_token, now)
     add_event(letter, EventAction.registered if registered else EventAction.submitted, at=received,
               department_id=mailbox.department_id, actor=actor if registered else None,
               data={"channel": channel})
-    if not _insert_with_unique_number(letter, received):
-        # Another request with the same token won the race: answer as for a repeat.
-        return _letter_for_token(submission_token, now)
     audit.record("mailbox.submit", actor=actor if getattr(actor, "is_authenticated", False) else None,
                  target=letter, number=letter.number, channel=channel, mailbox=mailbox.code)
     log.info("letter %s submitted to %s", letter.number, mailbox.code)
@@ -303,20 +304,28 @@ def _letter_for_token(token: str, now: datetime) -> tuple[Letter, str | None, bo
     return letter, code, False
 
 
-def _insert_with_unique_number(letter: Letter, received: datetime) -> bool:
-    """Give *letter* a fresh number and insert it; False if its submission token was taken meanwhile."""
+def _insert_letter(values: dict, received: datetime) -> Letter | None:
+    """Insert a letter of column *values* under a fresh number; None if its submission token was taken meanwhile.
+
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL and SQLite): a number or token already
+    taken inserts nothing and leaves the transaction usable, so trying the next number needs no
+    savepoint (a third of a submission's work). A taken token is told apart from a taken number by
+    looking the token up; on PostgreSQL the insert waits for a concurrent holder of the token to
+    commit or roll back, so the look-up sees its letter.
+    """
+    insert = _DIALECT_INSERTS[db.session.get_bind().dialect.name]
     for _attempt in range(10):
-        letter.number = new_number(received)
-        try:
-            with db.session.begin_nested():
-                db.session.add(letter)
-                db.session.flush()
-            return True
-        except IntegrityError:
-            if letter.submission_token and db.session.scalar(
-                    select(Letter.id).where(Letter.submission_token == letter.submission_token)):
-                return False
+        letter = db.session.scalar(insert(Letter).values({**values, "number": new_number(received)})
+                                   .on_conflict_do_nothing().returning(Letter))
+        if letter is not None:
+            return letter
+        token = values.get("submission_token")
+        if token and db.session.scalar(select(Letter.id).where(Letter.submission_token == token)):
+            return None
     raise RuntimeError("could not find a free letter number")
+
+
+_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 # -- questions handed over by other channels -------------------------------------------------------------
@@ -347,7 +356,7 @@ def hand_over_question(mailbox: Mailbox, author: User, *, subject: str, body: st
                  subject=_clean(subject), ref=source_ref)
         note = _("在线访谈中未当场答复的网民提问，转交本部门办理。")
         fallback_name = _("网民")
-    letter = Letter(
+    letter = _insert_letter(dict(
         query_code_hash=hash_code(_random_chars(CODE_LENGTH)),
         mailbox_id=mailbox.id, department_id=mailbox.department_id,
         category=Category.consultation.value, subject=_clean(subject)[:200] or note, body=text,
@@ -355,10 +364,9 @@ def hand_over_question(mailbox: Mailbox, author: User, *, subject: str, body: st
         channel=LetterChannel.live.value, status=LetterState.submitted.value, author_id=author.id,
         received_dt=now, created_dt=now,
         accept_due_dt=calendar.due_at(now, ACCEPT_WORKDAYS), due_dt=calendar.due_at(now, workdays),
-    )
+    ), now)
     add_event(letter, EventAction.handed_over, at=now, department_id=mailbox.department_id, note=note,
               data={"channel": LetterChannel.live.value, "source": source, "source_ref": source_ref})
-    _insert_with_unique_number(letter, now)
     audit.record("mailbox.hand_over", actor=None, target=letter, number=letter.number, mailbox=mailbox.code,
                  source=source, source_ref=source_ref, workdays=workdays)
     log.info("question %s %s handed over as letter %s to %s", source, source_ref, letter.number, mailbox.code)
