@@ -239,6 +239,25 @@ def test_large_text_toggle_persists_and_marks_html(client, post_form):
     assert 'aria-pressed="false"' in page
 
 
+def test_navigation_follows_the_user_and_the_language(client, login):
+    """The navigation is built once per locale and set of visible links: each user still gets their own."""
+    admin_link = '<a href="/admin/">'
+    assert admin_link not in client.get("/").get_data(as_text=True)
+    login(factories.make_user(role="admin", email="nav-admin@example.com"))
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert f'{admin_link}管理</a>' in page
+    client.set_cookie("lang", "en")
+    assert f'{admin_link}Administration</a>' in client.get("/").get_data(as_text=True)
+    login(factories.make_user(role="citizen", email="nav-citizen@example.com"))
+    db.session.commit()
+    assert "/admin/" not in client.get("/").get_data(as_text=True)
+    client.delete_cookie("lang")
+    login(factories.make_user(role="admin", email="nav-admin2@example.com"))
+    db.session.commit()
+    assert f'{admin_link}管理</a>' in client.get("/").get_data(as_text=True)
+
+
 # Home page and health ------------------------------------------------------------------------------
 
 def test_home_page_lists_the_channels_and_is_accessible(client, app):
@@ -341,3 +360,61 @@ def test_form_fields_carry_only_attributes_that_apply(client, post_form):
     email = re.search(r'<input[^>]*name="email"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in email
     assert 'aria-describedby="email-hint email-error"' in email
+
+
+# How a request's transaction ends -------------------------------------------------------------------
+
+@pytest.fixture
+def transaction_ends(app):
+    """``commit`` / ``rollback`` for each transaction the app's engine ends, in order."""
+    from sqlalchemy import event
+
+    ends = []
+
+    def on_commit(_conn):
+        ends.append("commit")
+
+    def on_rollback(_conn):
+        ends.append("rollback")
+
+    event.listen(db.engine, "commit", on_commit)
+    event.listen(db.engine, "rollback", on_rollback)
+    yield ends
+    event.remove(db.engine, "commit", on_commit)
+    event.remove(db.engine, "rollback", on_rollback)
+
+
+def test_a_page_that_only_read_ends_with_commit(client, transaction_ends):
+    """PostgreSQL keeps psycopg's prepared statements only across a COMMIT (core.web._end_reading_transaction)."""
+    db.session.commit()
+    assert client.get("/healthz").status_code == 200
+    assert transaction_ends == ["commit"]
+
+
+def test_a_read_request_that_wrote_is_never_committed(app, client, transaction_ends):
+    from interaction.accounts.models import Department
+
+    @app.get("/test-writes-on-get")
+    def writes_on_get():
+        db.session.add(Department(code="written-on-get", name="不应保存", kind="department"))
+        db.session.flush()
+        return "flushed"
+
+    db.session.commit()
+    assert client.get("/test-writes-on-get").status_code == 200
+    assert "commit" not in transaction_ends
+    db.session.rollback()
+    assert db.session.scalar(db.select(Department).filter_by(code="written-on-get")) is None
+
+
+def test_a_failed_read_request_is_not_committed(app, client, transaction_ends):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/test-fails")
+    def fails():
+        db.session.execute(db.text("SELECT 1"))
+        raise RuntimeError("broken page")
+
+    db.session.commit()
+    assert client.get("/test-fails").status_code == 500
+    assert "commit" not in transaction_ends
