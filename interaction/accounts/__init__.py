@@ -12,12 +12,15 @@ from interaction.core.errors import Unauthorized, wants_json
 from interaction.core.extensions import db, login_manager
 
 
+# Every signed-in request runs this, built once: the user row alone (the department loads if a page asks).
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id")).options(lazyload(User.department))
+
+
 def load_user(user_id: str) -> User | None:
     """Load the user of a cookie session; a stale session version means signed out."""
     try:
         raw_id, version = user_id.split(":")
-        # Every signed-in request runs this: the user row alone (the department loads if a page asks).
-        user = db.session.get(User, int(raw_id), options=[lazyload(User.department)])
+        user = db.session.scalar(_USER_BY_ID, {"user_id": int(raw_id)})
     except ValueError:
         return None
     if user is None or not user.is_enabled or str(user.session_version) != version:
