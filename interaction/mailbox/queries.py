@@ -206,19 +206,22 @@ def supervision_board(limit: int = BOARD_ROWS, cap: int | None = None) -> dict[s
     return board
 
 
+#: The replying department of a public row (made once: an alias is costly to make and adapt per request).
+_REPLY_DEPARTMENT = aliased(Department, name="reply_department")
+
+
 def public_rows(stmt: Select) -> Select:
     """*stmt* (a :func:`query_published`) as plain rows of what the public list shows.
 
     The masked texts (for :func:`search_snippet`), dates, category, and ``department_name``: the
     replying department's, else the handling one's.
     """
-    reply_department = aliased(Department)
     return (stmt.with_only_columns(Letter.id, Letter.number, Letter.category, Letter.received_dt, Letter.accepted_dt,
                                    Letter.replied_dt, Letter.published_subject, Letter.published_body,
                                    Letter.published_reply,
-                                   func.coalesce(reply_department.name, Department.name).label("department_name"))
+                                   func.coalesce(_REPLY_DEPARTMENT.name, Department.name).label("department_name"))
             .join(Department, Department.id == Letter.department_id)
-            .outerjoin(reply_department, reply_department.id == Letter.reply_department_id))
+            .outerjoin(_REPLY_DEPARTMENT, _REPLY_DEPARTMENT.id == Letter.reply_department_id))
 
 
 def _escape_like(text: str) -> str:
