@@ -4,6 +4,7 @@ Features add themselves to the home page with :func:`register_channel`; core
 never imports a feature.
 """
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -181,6 +182,35 @@ def template_url_for(endpoint: str, **values) -> str:
         if len(cache) < URL_CACHE_MAX:
             cache[key] = url
     return url
+
+
+PAGE_MEMO_KEY = "interaction.page_memo"
+PAGE_MEMO_MAX = 64
+
+
+def render_for_anyone(template: str, shown, **context) -> str:
+    """``render_template(template, **context)``, memoized for visitors without a session.
+
+    *shown*: a hashable value holding everything the page shows from the database (its rows,
+    totals, figures): the memo's key is that, the template, and what the layout takes from the
+    request (locale, large-text preference, script root, path and query string), so a change to
+    any of them renders anew and nothing goes stale. A visitor with a session (signed in, or with
+    a flashed message or a form's token) always gets a fresh rendering: their page is their own.
+    Each process keeps the last :data:`PAGE_MEMO_MAX` pages.
+    """
+    if session:
+        return render_template(template, **context)
+    key = (template, shown, str(get_locale()), request.cookies.get("large_text") == "1", request.script_root,
+           request.full_path)
+    memo = current_app.extensions.setdefault(PAGE_MEMO_KEY, OrderedDict())
+    html = memo.get(key)
+    if html is None:
+        html = memo[key] = render_template(template, **context)
+        if len(memo) > PAGE_MEMO_MAX:
+            memo.popitem(last=False)
+    else:
+        memo.move_to_end(key)
+    return html
 
 
 def _has_nul(value) -> bool:
@@ -386,6 +416,9 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # ``_`` straight to that gettext: Jinja's alias looks "gettext" up again in the context on each of a
+    # page's dozens of calls (no template or context processor replaces it).
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"]
     limiter.init_app(app)
     login_manager.init_app(app)
     errors.init_app(app)

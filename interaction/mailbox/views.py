@@ -25,7 +25,7 @@ from interaction.core.forms import show_errors
 from interaction.core.pagination import paginate_capped
 from interaction.core.errors import DomainError, NotFound, ValidationFailed
 from interaction.core.time import now_utc, to_local
-from interaction.core.web import request_translations
+from interaction.core.web import render_for_anyone, request_translations
 from interaction.core.workdays import YearSchedule
 from interaction.mailbox import queries, services
 from interaction.mailbox.api import lookup_limited, perform_action
@@ -318,8 +318,14 @@ def public_letters():
     else:  # the plain list: the total from the snapshot, so the list stays as fast with a large archive
         page = paginate_capped(stmt, Letter.id, per_page=PER_PAGE, rows=True, total=figures["published"])
     snippets = {letter.id: queries.search_snippet(letter, q) for letter in page.items}
-    return render_template("mailbox/letter_public_list.html", page=page, q=q, category=category,
-                           snippets=snippets, stats=figures["strip"])
+    return render_for_anyone("mailbox/letter_public_list.html", _public_list_shown(page, figures["strip"]),
+                             page=page, q=q, category=category, snippets=snippets, stats=figures["strip"])
+
+
+def _public_list_shown(page, strip: dict) -> tuple:
+    """Everything a public list page shows from the database, as the key of its memo (see render_for_anyone)."""
+    figures = tuple((period, tuple(sorted(values.items()))) for period, values in strip.items())
+    return tuple(page.items), page.total, page.capped, page.has_next, figures
 
 
 @bp.get("/public/<number>")

@@ -96,3 +96,48 @@ def test_public_pages_open_no_session_for_anonymous_visitors(app, client, world,
         assert response.status_code == 200, url
         assert not response.headers.getlist("Set-Cookie"), url
         assert "csrf" not in response.get_data(as_text=True), url
+
+
+def test_the_public_list_follows_every_publication_change(app, client, world, headers, letter_payload):
+    """Anonymous renderings are memoized (core.web.render_for_anyone): never one that is out of date."""
+    visitor = app.test_client()
+    assert "小区噪音问题" not in visitor.get("/mailbox/public").get_data(as_text=True)
+    data = handled_letter(client, headers, world, letter_payload)
+    decide(client, headers, world)
+    assert "小区噪音问题" in visitor.get("/mailbox/public").get_data(as_text=True), "published: shown"
+
+    letter = db.session.scalar(select(Letter).filter_by(number=data["number"]))
+    letter.published_subject = "小区**问题"  # masked further
+    db.session.commit()
+    page = visitor.get("/mailbox/public").get_data(as_text=True)
+    assert "小区**问题" in page and "小区噪音问题" not in page
+
+    world.edu.name = "省教育厅"  # the replying department's name is on the list
+    db.session.commit()
+    assert "省教育厅" in visitor.get("/mailbox/public").get_data(as_text=True)
+
+    letter.is_published = False  # withdrawn (a rehandled letter waits for moderation again)
+    db.session.commit()
+    assert "小区**问题" not in visitor.get("/mailbox/public").get_data(as_text=True), "withdrawn: gone"
+
+
+def test_the_public_list_is_rendered_per_language_text_size_query_and_visitor(app, client, world, headers,
+                                                                              letter_payload, login):
+    handled_letter(client, headers, world, letter_payload)
+    decide(client, headers, world)
+    visitor = app.test_client()
+    chinese = visitor.get("/mailbox/public").get_data(as_text=True)
+    assert 'lang="zh-CN"' in chinese and "large-text" not in chinese.split(">", 2)[1]
+    visitor.set_cookie("lang", "en")
+    assert 'lang="en"' in visitor.get("/mailbox/public").get_data(as_text=True)
+    visitor.set_cookie("large_text", "1")
+    assert 'class="large-text"' in visitor.get("/mailbox/public").get_data(as_text=True)
+    assert "小区噪音问题" not in visitor.get("/mailbox/public?q=不存在的词").get_data(as_text=True)
+    found = visitor.get("/mailbox/public?q=噪音").get_data(as_text=True)
+    assert "小区噪音问题" in found and 'name="next" value="/mailbox/public?q=噪音"' in found
+
+    login(world.citizen)  # a signed-in visitor gets their own page, and it goes to nobody else
+    assert "李四" in client.get("/mailbox/public").get_data(as_text=True)
+    stranger = app.test_client()
+    page = stranger.get("/mailbox/public").get_data(as_text=True)
+    assert "李四" not in page and "csrf" not in page
