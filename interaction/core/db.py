@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, bindparam, event, select
-from sqlalchemy.orm import DeclarativeBase, Session, lazyload, registry
+from sqlalchemy.orm import DeclarativeBase, Session, joinedload, lazyload, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -121,13 +121,14 @@ def _drop_after_commit(session):
     session.info.pop("after_commit", None)
 
 
-def lock_row(model, ident):
+def lock_row(model, ident, *, joined=None):
     """The row *ident* of *model* under a row lock (``SELECT ... FOR UPDATE OF`` its table), or None.
 
     Read once per transaction: a row this transaction already locked cannot have changed under
     it, so asking again (a service locking what its caller locked) costs no statement. The
     object is refreshed from the database when it is first locked (``populate_existing``); its
-    relationships are not joined into the locking statement (they load if used).
+    relationships are not joined into the locking statement (they load if used), except the one
+    collection named by *joined* (its rows are read in the same statement, not locked).
     SQLite has no row locks; its writing requests hold the database (``BEGIN IMMEDIATE``).
     """
     locked = db.session.info.setdefault("locked_rows", set())
@@ -136,22 +137,24 @@ def lock_row(model, ident):
         if row is not None:
             return row
     db.session.flush()
-    row = db.session.scalar(_locking_select(model), {"ident": ident})
+    result = db.session.execute(_locking_select(model, joined), {"ident": ident})
+    row = (result.unique() if joined is not None else result).scalar_one_or_none()
     if row is not None:
         locked.add((model, ident))
     return row
 
 
-_LOCKING_SELECTS: dict[type, object] = {}
+_LOCKING_SELECTS: dict[tuple, object] = {}
 
 
-def _locking_select(model):
-    """The locking statement of *model*, built once (SQLAlchemy then finds its compiled form at once)."""
-    statement = _LOCKING_SELECTS.get(model)
+def _locking_select(model, joined):
+    """The locking statement of *model* (and *joined*), built once (SQLAlchemy then finds its compiled form at once)."""
+    statement = _LOCKING_SELECTS.get((model, joined))
     if statement is None:
-        statement = _LOCKING_SELECTS[model] = (
+        options = [lazyload("*")] if joined is None else [joinedload(joined), lazyload("*")]
+        statement = _LOCKING_SELECTS[(model, joined)] = (
             select(model).where(model.id == bindparam("ident")).with_for_update(of=model)
-            .options(lazyload("*")).execution_options(populate_existing=True))
+            .options(*options).execution_options(populate_existing=True))
     return statement
 
 

@@ -164,8 +164,11 @@ def create_interview(*, title: str, department: Department | None, scheduled_dt:
 
 
 def lock_interview(interview_id: int) -> Interview:
-    """Load the interview under a row lock, once per transaction (:func:`~interaction.core.db.lock_row`)."""
-    interview = lock_row(Interview, interview_id)
+    """Load the interview and its guests under a row lock, once per transaction (:func:`~interaction.core.db.lock_row`).
+
+    Every caller reads the guests (who may speak, the interview's JSON): one statement for both.
+    """
+    interview = lock_row(Interview, interview_id, joined=Interview.guests)
     if interview is None:
         raise NotFound()
     return interview

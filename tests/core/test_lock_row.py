@@ -65,3 +65,17 @@ def test_a_savepoint_ending_keeps_the_outer_transactions_locks(app):
 
 def test_a_missing_row_is_none(app):
     assert lock_row(Department, 987654) is None
+
+
+def test_a_joined_collection_comes_in_the_locking_statement(app):
+    parent = make_department(code="lock-parent")
+    children = [make_department(code=f"lock-child-{n}", parent=parent) for n in range(3)]
+    db.session.commit()
+    parent_id, child_ids = parent.id, sorted(c.id for c in children)
+    db.session.expire_all()
+    with statements() as seen:
+        locked = lock_row(Department, parent_id, joined=Department.children)
+        assert sorted(c.id for c in locked.children) == child_ids
+    assert len(selects(seen)) == 1
+    if db.engine.dialect.name == "postgresql":
+        assert "FOR UPDATE OF departments" in selects(seen)[0]
