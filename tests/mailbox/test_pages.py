@@ -189,6 +189,9 @@ def test_supervision_board_and_supervise(client, world, login, post_form, clock,
     board = text(client.get("/mailbox/supervision"))
     assert "超过三个月未答复" in board and "三个月前的信" in board
     assert board.index("三个月前的信") < board.index("已超期（")
+    assert f'<a href="/mailbox/staff/letters/{old.number}">{old.number}</a>' in board
+    section = text(client.get("/mailbox/supervision/long_unanswered"))
+    assert f'<a href="/mailbox/staff/letters/{old.number}">{old.number}</a>' in section
     response = post_form(f"/mailbox/staff/letters/{old.number}/supervise", {"supervise-note": "请尽快答复"})
     assert response.status_code == 302
     db.session.expire_all()
