@@ -13,6 +13,8 @@ from flask import (Blueprint, Flask, current_app, g, has_app_context, has_reques
                    render_template, request, session, url_for)
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
@@ -325,13 +327,34 @@ def _security_headers(response):
 def _template_globals():
     # `Permission` is a template global too, registered by the factory: core knows no feature.
     locale = str(get_locale())
+    translate = _rendering_gettext(request_translations().ugettext)
     return {
         "html_lang": _html_lang(locale),
         "large_text": request.cookies.get("large_text") == "1",
         "languages": current_app.config["LANGUAGES"],
         "current_locale": locale,
         "navigation": _navigation(),
+        "gettext": translate,
+        "_": translate,
     }
+
+
+def _rendering_gettext(ugettext):
+    """Jinja's new-style ``gettext`` (autoescaped, always %-formatted) over the translations of one rendering.
+
+    A page calls ``_()`` dozens of times; the installed callable (``init_app``) looks the
+    translations up again on each call, this one once per rendering. Imported macros, which do not
+    see the rendering's context, still use the installed one.
+    """
+
+    @pass_context
+    def gettext(context, string, **variables):
+        translated = ugettext(string)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        return translated % variables
+
+    return gettext
 
 
 @bp.get("/")
