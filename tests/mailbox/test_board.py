@@ -76,6 +76,10 @@ def test_inbox_rows_show_deadline_badges(client, world, login, clock, request_co
 
     clock.set(datetime(2026, 11, 20, 10, tzinfo=SHANGHAI))  # Friday: Friday and Monday left
     assert "即将到期" in row() and "1 个工作日" in row() and "row-danger" not in row()
+    assert "已转办" not in row()
+    letter.transfer_count = 3
+    db.session.commit()
+    assert "已转办 3 次" in row()
     clock.set(datetime(2026, 11, 23, 10, tzinfo=SHANGHAI))
     assert "今天到期" in row()
     clock.set(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI))
