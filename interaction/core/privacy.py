@@ -304,7 +304,8 @@ def _mask_names(text: str, names: Iterable[str]) -> str:
 
     Occurrences are marked first and rendered once, so overlapping names (老张 and 张三丰 in
     老张三丰) are both hidden, and a character starred for one name stays starred even where it
-    begins another.
+    begins another. A name overlapping itself (王王 in 王王王) is found at every start, not only
+    after the end of the previous occurrence.
     """
     patterns = _name_patterns(names)
     if not patterns:
@@ -313,10 +314,12 @@ def _mask_names(text: str, names: Iterable[str]) -> str:
     starred: set[int] = set()
     dropped: set[int] = set()
     for pattern in patterns:
-        for match in pattern.finditer(halfwidth):
+        match = pattern.search(halfwidth)
+        while match is not None:
             inside = range(match.start() + 1, match.end())
             dropped.update(i for i in inside if halfwidth[i] in _GAP_CHARS)
             starred.update(i for i in inside if halfwidth[i] not in _GAP_CHARS)
+            match = pattern.search(halfwidth, match.start() + 1)
     if not starred:
         return text
     return "".join("*" if i in starred else char for i, char in enumerate(text) if i not in dropped)
