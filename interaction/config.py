@@ -74,5 +74,8 @@ def load(instance_path: Path) -> dict:
         "SOCKETIO_WS_COMPRESSION": _flag("INTERACTION_WS_COMPRESSION"),
         # Broadcast frames written once and straight to each WebSocket under gevent (core.websocket).
         "SOCKETIO_DIRECT_WRITES": _flag("INTERACTION_WS_DIRECT_WRITES", True),
+        # engine.io's heartbeat, as Node's socket.io: a ping every 25 s, a socket closed if no pong in 20 s.
+        "SOCKETIO_PING_INTERVAL": int(os.environ.get("INTERACTION_PING_INTERVAL", "25")),
+        "SOCKETIO_PING_TIMEOUT": int(os.environ.get("INTERACTION_PING_TIMEOUT", "20")),
         "SEED_DEMO": _flag("INTERACTION_SEED_DEMO"),
     }

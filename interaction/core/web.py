@@ -493,6 +493,8 @@ def init_socketio(app: Flask) -> None:
         cors_allowed_origins=app.config.get("SOCKETIO_ALLOWED_ORIGINS"),
         json=Utf8Json,
         max_http_buffer_size=app.config.get("SOCKETIO_MAX_MESSAGE_BYTES", 64 * 1024),
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
         logger=False,
         engineio_logger=False,
         **options,

@@ -197,3 +197,102 @@ def test_install_only_changes_gevent_servers():
 
     assert websocket.install(Threading) is False
     assert Threading._async["websocket"] is object
+
+
+# -- the heartbeat: engine.io's pings from one loop ---------------------------------------------------------
+
+
+class _Server:
+    """What Heartbeat uses of engine.io's server: the interval and a way to start its loop."""
+
+    ping_interval = 25
+
+    def __init__(self):
+        self.started = []
+
+    def start_background_task(self, target, *args):
+        self.started.append(target)
+
+
+class _PingedSocket(_EioSocket):
+    """An upgraded engine.io socket whose last ping was answered (engine.io's state before schedule_ping)."""
+
+    def __init__(self, writer, **state):
+        self.last_ping, self.sent = 1.0, []
+        super().__init__(writer, **state)
+
+    def send(self, pkt):  # engine.io's Socket.send: into the queue
+        self.sent.append(pkt)
+        self.queue.put(pkt)
+
+
+def _adopted(**state):
+    server, client = _pair()
+    heartbeat = websocket.Heartbeat(_Server())
+    sock = _PingedSocket(websocket.FrameWriter(server, gevent.spawn), **state)
+    heartbeat.adopt(sock)
+    return heartbeat, sock, client
+
+
+def test_a_pong_schedules_one_ping_an_interval_later_written_as_the_engineio_ping_frame(monkeypatch):
+    heartbeat, sock, client = _adopted()
+    monkeypatch.setattr(websocket.time, "monotonic", lambda: 1000.0)
+    sock.schedule_ping()  # the pong arrived (engine.io calls its socket's schedule_ping)
+    sock.schedule_ping()  # a second call before the ping went out schedules nothing more
+    assert sock.last_ping is None and len(heartbeat.server.started) == 1
+    assert heartbeat.ping_due(1024.9) == 0
+    before = websocket.time.time()
+    assert heartbeat.ping_due(1025.0) == 1
+    assert sock.last_ping >= before  # engine.io's service task measures the pong's lateness from here
+    assert _decode(_read_all(client, 3)) == [(Opcode.TEXT, "2")]
+    assert heartbeat.ping_due(2000.0) == 0  # pinged once; the next ping waits for the next pong
+    assert sock.sent == []
+
+
+def test_pings_fall_due_in_the_order_the_pongs_came(monkeypatch):
+    server, _client = _pair()
+    heartbeat = websocket.Heartbeat(_Server())
+    sockets = [_PingedSocket(websocket.FrameWriter(server, gevent.spawn)) for _ in range(3)]
+    for n, sock in enumerate(sockets):
+        heartbeat.adopt(sock)
+        monkeypatch.setattr(websocket.time, "monotonic", lambda n=n: 100.0 + n)
+        sock.schedule_ping()
+    assert heartbeat.ping_due(126.5) == 2
+    assert [s.last_ping is not None for s in sockets] == [True, True, False]
+
+
+def test_a_socket_that_closed_meanwhile_is_not_pinged(monkeypatch):
+    heartbeat, sock, _client = _adopted()
+    monkeypatch.setattr(websocket.time, "monotonic", lambda: 0.0)
+    sock.schedule_ping()
+    sock.closing = True
+    assert heartbeat.ping_due(30.0) == 0 and sock.sent == []
+
+
+def test_a_ping_behind_queued_packets_takes_the_queue(monkeypatch):
+    heartbeat, sock, _client = _adopted()
+    monkeypatch.setattr(websocket.time, "monotonic", lambda: 0.0)
+    sock.schedule_ping()
+    sock.queue.put("an earlier packet")
+    assert heartbeat.ping_due(30.0) == 1
+    [ping] = sock.sent
+    assert ping.packet_type == websocket.eio_packet.PING
+
+
+def test_the_writer_of_an_adopted_socket_waits_without_timing_out():
+    """engine.io's own poll gives up after ping_interval + ping_timeout with nothing queued; this one waits."""
+    _heartbeat, sock, _client = _adopted()
+    waiting = gevent.spawn(sock.poll)
+    gevent.sleep(0.05)
+    assert not waiting.ready()
+    sock.queue.put("a")
+    sock.queue.put("b")
+    assert waiting.get(timeout=1) == ["a", "b"]
+
+
+def test_the_writer_of_an_adopted_socket_stops_at_the_end_of_the_queue():
+    _heartbeat, sock, _client = _adopted()
+    for item in ("a", None):
+        sock.queue.put(item)
+    assert sock.poll() == ["a"]
+    assert sock.poll() == []  # the None it saw is there again for the next poll: the writer ends
