@@ -4,6 +4,9 @@ import os
 import re
 import socket
 import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +43,32 @@ def stop_processes(*processes: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_desk(port: int, env: dict) -> subprocess.Popen:
+    """The production command of deploy/ (gunicorn, one gevent worker) on 127.0.0.1:*port*."""
+    command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "2000",
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_ready(port: int, process: subprocess.Popen, deadline: float) -> None:
+    """Wait until the server on *port* answers /healthz (by the monotonic *deadline*)."""
+    import requests
+
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server on {port} exited: {process.stderr.read().decode(errors='replace')}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"server on {port} did not start in time")
 
 
 def make_test_app(database_url: str, **overrides):

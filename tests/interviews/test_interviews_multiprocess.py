@@ -7,17 +7,13 @@ worker) on its own free port, against one temporary SQLite database and one Redi
 
 import os
 import queue
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, server_unavailable, stop_processes
+from tests.helpers import free_port, server_unavailable, start_desk, stop_processes, wait_ready
 
-ROOT = Path(__file__).resolve().parents[2]
 NS = "/interviews"
 
 
@@ -52,27 +48,6 @@ def _prepare_database(url: str) -> int:
         interview_id = interview.id
         db.session.remove()
     return interview_id
-
-
-def _start(port: int, env: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "2000",
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def _wait_ready(port: int, process: subprocess.Popen, deadline: float) -> None:
-    import requests
-
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server on {port} exited: {process.stderr.read().decode(errors='replace')}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"server on {port} did not start in time")
 
 
 class Client:
@@ -125,12 +100,12 @@ def test_question_approved_on_one_process_reaches_viewers_on_the_other(tmp_path)
            "INTERACTION_RATELIMIT": "0", "INTERACTION_SOCKETIO_CHANNEL": f"test-{uuid.uuid4().hex}"}
     env.pop("INTERACTION_ASYNC_MODE", None)
     ports = [free_port(), free_port()]
-    processes = [_start(port, env) for port in ports]
+    processes = [start_desk(port, env) for port in ports]
     clients = []
     try:
         deadline = time.monotonic() + 60
         for port, process in zip(ports, processes):
-            _wait_ready(port, process, deadline)
+            wait_ready(port, process, deadline)
         a, b = ports
 
         def token(email):
