@@ -317,7 +317,7 @@ def public_letters():
     category = request.args.get("category") if request.args.get("category") in CATEGORY_LABELS else ""
     filtered = bool(q or category)
     figures = queries.public_figures()
-    stmt = queries.public_rows(queries.query_published(q, category or None))
+    stmt = queries.public_list_rows(q, category or None)
     if filtered:  # a search: its total counted up to the cap
         page = paginate_capped(stmt, Letter.id, per_page=PER_PAGE, rows=True)
     else:  # the plain list: the total from the snapshot, so the list stays as fast with a large archive
