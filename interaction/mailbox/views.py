@@ -357,10 +357,10 @@ def _inbox_filters() -> dict:
 @permission_required(Permission.HANDLE)
 def inbox():
     filters = _inbox_filters()
-    stmt = queries.query_inbox(current_user, status=filters["status"] if filters["status"] in STATUS_LABELS else None,
-                               category=filters["category"] or None, due=filters["due"] or None,
-                               open_only=filters["status"] == "open")
-    page = paginate_capped(queries.list_rows(stmt), Letter.id, per_page=PER_PAGE, rows=True)
+    stmt = queries.inbox_rows(current_user, status=filters["status"] if filters["status"] in STATUS_LABELS else None,
+                              category=filters["category"] or None, due=filters["due"] or None,
+                              open_only=filters["status"] == "open")
+    page = paginate_capped(stmt, Letter.id, per_page=PER_PAGE, rows=True)
     return render_template("mailbox/letter_inbox.html", page=page, filters=filters, rows=LetterRows())
 
 
