@@ -21,7 +21,8 @@ joins the queue behind what is waiting (see :func:`write_direct`), so a socket a
 packets in the order they were sent.
 
 engine.io's pings of upgraded WebSockets come from one :class:`Heartbeat` loop per process instead
-of a greenlet per ping (same interval, packet and timeout; see the class).
+of a greenlet per ping (same interval, packet and timeout; see the class), and its watch for silent
+clients makes one pass every few seconds instead of a wake-up per socket (:func:`monitor_clients`).
 
 Installed by :func:`install` when Socket.IO runs on gevent with simple-websocket (the deployment
 and benchmark set-up); other async modes keep the library's path unchanged.
@@ -228,6 +229,38 @@ class Heartbeat:
                 log.exception("heartbeat round failed")
 
 
+#: Seconds between two passes over the sockets of :func:`monitor_clients` (at most half the pong timeout).
+MONITOR_SECONDS = 5.0
+
+
+def monitor_clients(eio_server) -> None:
+    """engine.io's service task, one pass over every socket every few seconds.
+
+    The library's task wakes once per socket, ``len(sockets) / ping_timeout`` times a second (12 a
+    second at 250 sockets, 125 at 2,500), each time on a gevent timeout that expires by raising into
+    the task. This one looks at every socket every :data:`MONITOR_SECONDS` (or half the pong timeout,
+    if shorter) and does what the library does to each: a closed socket is forgotten, a socket whose
+    pong is late is closed (``check_ping_timeout``). It stops the library's way, when
+    ``service_task_event`` is set (``shutdown``).
+    """
+    interval = min(MONITOR_SECONDS, eio_server.ping_timeout / 2)
+    eio_server.service_task_event = eio_server.create_event()
+    while not eio_server.service_task_event.wait(timeout=interval):
+        try:
+            sweep(eio_server.sockets)
+        except Exception:  # noqa: BLE001 - the task watches every client of the process: it must survive
+            log.exception("engine.io client monitor pass failed")
+
+
+def sweep(sockets: dict) -> None:
+    """One pass of :func:`monitor_clients` over engine.io's ``{sid: socket}``."""
+    for sid, eio_socket in list(sockets.items()):
+        if eio_socket.closed:
+            sockets.pop(sid, None)
+        elif not eio_socket.closing:
+            eio_socket.check_ping_timeout()
+
+
 def poll_without_timeout(eio_socket) -> list:
     """engine.io's ``Socket.poll`` for a socket the :class:`Heartbeat` pings: it waits without a timeout.
 
@@ -264,6 +297,8 @@ def install(eio_server) -> bool:
     import gevent
 
     heartbeat = Heartbeat(eio_server)
+    # engine.io starts its service task at the first connection; this replaces what it starts.
+    eio_server._service_task = functools.partial(monitor_clients, eio_server)
 
     class DirectWebSocket(base):
         """engine.io's gevent WebSocket (simple-websocket) with frames written by :class:`FrameWriter`."""

@@ -5,6 +5,7 @@ writer runs on real gevent sockets (a socket pair), the way it runs under gunico
 """
 
 import gevent
+import gevent.event
 import gevent.queue
 import gevent.socket
 import pytest
@@ -296,3 +297,54 @@ def test_the_writer_of_an_adopted_socket_stops_at_the_end_of_the_queue():
         sock.queue.put(item)
     assert sock.poll() == ["a"]
     assert sock.poll() == []  # the None it saw is there again for the next poll: the writer ends
+
+
+# -- the client monitor: engine.io's service task in passes -------------------------------------------------
+
+
+class _Watched:
+    def __init__(self, *, closed=False, closing=False, late=False):
+        self.closed, self.closing, self.late, self.checked = closed, closing, late, 0
+
+    def check_ping_timeout(self):  # engine.io's: closes the socket if its pong is late
+        self.checked += 1
+        if self.late:
+            self.closing = True
+        return not self.late
+
+
+def test_a_pass_forgets_closed_sockets_checks_open_ones_and_leaves_closing_ones_alone():
+    sockets = {"open": _Watched(), "late": _Watched(late=True), "closed": _Watched(closed=True),
+               "closing": _Watched(closing=True)}
+    watched = dict(sockets)
+    websocket.sweep(sockets)
+    assert set(sockets) == {"open", "late", "closing"}
+    assert watched["open"].checked == watched["late"].checked == 1 and watched["late"].closing
+    assert watched["closing"].checked == 0
+
+
+def test_the_monitor_makes_a_pass_per_interval_and_stops_when_told():
+    class Server:
+        ping_timeout = 0.04  # half of it, 0.02 s, is the interval
+
+        def __init__(self):
+            self.sockets = {"a": _Watched()}
+
+        def create_event(self):
+            return gevent.event.Event()
+
+    server = Server()
+    task = gevent.spawn(websocket.monitor_clients, server)
+    gevent.sleep(0.11)
+    server.service_task_event.set()  # engine.io's shutdown()
+    task.join(timeout=1)
+    assert task.dead
+    assert 3 <= server.sockets["a"].checked <= 6
+
+
+def test_install_replaces_the_service_task_engineio_starts():
+    import socketio
+
+    server = socketio.Server(async_mode="gevent")
+    assert websocket.install(server.eio) is True
+    assert server.eio._service_task.func is websocket.monitor_clients
