@@ -6,6 +6,7 @@ WAL, and ``BEGIN IMMEDIATE`` for requests that write so that two writers queue
 instead of failing with "database is locked" half-way through a transaction.
 """
 
+import functools
 import sqlite3
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -144,18 +145,12 @@ def lock_row(model, ident, *, joined=None):
     return row
 
 
-_LOCKING_SELECTS: dict[tuple, object] = {}
-
-
+@functools.cache
 def _locking_select(model, joined):
     """The locking statement of *model* (and *joined*), built once (SQLAlchemy then finds its compiled form at once)."""
-    statement = _LOCKING_SELECTS.get((model, joined))
-    if statement is None:
-        options = [lazyload("*")] if joined is None else [joinedload(joined), lazyload("*")]
-        statement = _LOCKING_SELECTS[(model, joined)] = (
-            select(model).where(model.id == bindparam("ident")).with_for_update(of=model)
+    options = [lazyload("*")] if joined is None else [joinedload(joined), lazyload("*")]
+    return (select(model).where(model.id == bindparam("ident")).with_for_update(of=model)
             .options(*options).execution_options(populate_existing=True))
-    return statement
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -15,6 +15,7 @@ Every list is shaped for an index (see ``Letter.__table_args__``) so that it cos
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import datetime
 
@@ -61,15 +62,26 @@ def query_letters(*, department_id: int | None = None, status: str | None = None
     return stmt.order_by(Letter.due_dt, Letter.id)
 
 
+_NO_DEPARTMENT = object()
+
+
+def _inbox_scope(user):
+    """The department whose letters *user* handles.
+
+    None for administrators (every department), else their department, or ``_NO_DEPARTMENT`` for
+    staff without one (they see nothing).
+    """
+    if user.is_admin:
+        return None
+    return user.department_id if user.department_id is not None else _NO_DEPARTMENT
+
+
 def query_inbox(user, **filters) -> Select:
     """The letters *user* handles: their department's (administrators: every department's)."""
-    department_id = None if user.is_admin else user.department_id
-    if department_id is None and not user.is_admin:
+    scope = _inbox_scope(user)
+    if scope is _NO_DEPARTMENT:
         return select(Letter).where(Letter.id.is_(None))
-    return query_letters(department_id=department_id, **filters)
-
-
-_OPEN_INBOX_ROWS: dict[int | None, Select] = {}
+    return query_letters(department_id=scope, **filters)
 
 
 def inbox_rows(user, *, status: str | None = None, category: str | None = None, due: str | None = None,
@@ -80,14 +92,15 @@ def inbox_rows(user, *, status: str | None = None, category: str | None = None, 
     statement again cost ~0.15 ms a request. The other views are built when asked (those with a
     deadline filter depend on the moment).
     """
-    filtered = bool(status or category or due) or not open_only
-    department_id = None if user.is_admin else user.department_id
-    if filtered or (department_id is None and not user.is_admin):
+    scope = _inbox_scope(user)
+    if status or category or due or not open_only or scope is _NO_DEPARTMENT:
         return list_rows(query_inbox(user, status=status, category=category, due=due, open_only=open_only))
-    stmt = _OPEN_INBOX_ROWS.get(department_id)
-    if stmt is None:
-        stmt = _OPEN_INBOX_ROWS[department_id] = list_rows(query_letters(department_id=department_id, open_only=True))
-    return stmt
+    return _open_inbox_rows(scope)
+
+
+@functools.cache
+def _open_inbox_rows(department_id: int | None) -> Select:
+    return list_rows(query_letters(department_id=department_id, open_only=True))
 
 
 def query_author_letters(user_id: int) -> Select:
@@ -176,28 +189,23 @@ def board_rows(stmt: Select) -> Select:
 #: them slower (bench/mailbox.py; EXPLAIN on both databases).
 COUNT_IN_ORDER = frozenset({"flagged"})
 
-_BOARD_STATEMENTS: dict[tuple[int, int], Select] = {}
-
-
+@functools.cache
 def _board_statement(limit: int, cap: int):
     """The board's one query, built once per process with its moments as bound parameters.
 
     Building this ``UNION ALL`` of ten selects costs more than running it; one statement object
     also keeps SQLAlchemy's cache key and the driver's prepared statement.
     """
-    stmt = _BOARD_STATEMENTS.get((limit, cap))
-    if stmt is None:
-        moment = Letter.due_dt.type
-        now, long_limit, soon_limit = (bindparam("board_now", type_=moment), bindparam("board_long", type_=moment),
-                                       bindparam("board_soon", type_=moment))
-        branches = []
-        for section in BOARD_SECTIONS:
-            rows = _section(section, now, long_limit, soon_limit)
-            count = pagination.capped_count_column(rows, Letter.id, cap, keep_order=section in COUNT_IN_ORDER)
-            branches.append(board_rows(rows).add_columns(literal(section).label("section"), count)
-                            .limit(limit).subquery().select())
-        stmt = _BOARD_STATEMENTS[(limit, cap)] = union_all(*branches)
-    return stmt
+    moment = Letter.due_dt.type
+    now, long_limit, soon_limit = (bindparam("board_now", type_=moment), bindparam("board_long", type_=moment),
+                                   bindparam("board_soon", type_=moment))
+    branches = []
+    for section in BOARD_SECTIONS:
+        rows = _section(section, now, long_limit, soon_limit)
+        count = pagination.capped_count_column(rows, Letter.id, cap, keep_order=section in COUNT_IN_ORDER)
+        branches.append(board_rows(rows).add_columns(literal(section).label("section"), count)
+                        .limit(limit).subquery().select())
+    return union_all(*branches)
 
 
 def supervision_board(limit: int = BOARD_ROWS, cap: int | None = None) -> dict[str, dict]:
@@ -245,9 +253,6 @@ def public_rows(stmt: Select) -> Select:
             .outerjoin(_REPLY_DEPARTMENT, _REPLY_DEPARTMENT.id == Letter.reply_department_id))
 
 
-_PLAIN_PUBLIC_ROWS: list[Select] = []
-
-
 def public_list_rows(q: str | None = None, category: str | None = None) -> Select:
     """:func:`public_rows` of :func:`query_published`; the plain list's (no search, no category) built once.
 
@@ -256,9 +261,12 @@ def public_list_rows(q: str | None = None, category: str | None = None) -> Selec
     """
     if q or category:
         return public_rows(query_published(q, category))
-    if not _PLAIN_PUBLIC_ROWS:
-        _PLAIN_PUBLIC_ROWS.append(public_rows(query_published()))
-    return _PLAIN_PUBLIC_ROWS[0]
+    return _plain_public_rows()
+
+
+@functools.cache
+def _plain_public_rows() -> Select:
+    return public_rows(query_published())
 
 
 def _escape_like(text: str) -> str:

@@ -17,6 +17,7 @@ code looks exactly like the answer for an unknown number.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -332,9 +333,7 @@ def _insert_letter(values: dict, received: datetime) -> Letter | None:
 
 
 _COMPILERS = {"postgresql": (postgresql.insert, PGDialect), "sqlite": (sqlite.insert, SQLiteDialect)}
-_LETTER_INSERTS: dict[str, TextualSelect] = {}
-
-
+@functools.cache
 def _letter_insert(dialect_name: str) -> TextualSelect:
     """The insert of :func:`_insert_letter` for one database, compiled once.
 
@@ -343,17 +342,12 @@ def _letter_insert(dialect_name: str) -> TextualSelect:
     replaces. Its SQL is compiled here once, with every column a typed parameter (see
     :func:`_insert_params`).
     """
-    stmt = _LETTER_INSERTS.get(dialect_name)
-    if stmt is None:
-        insert, dialect = _COMPILERS[dialect_name]
-        table = Letter.__table__
-        columns = [column for column in table.columns if column.key != "id"]
-        sql = str(insert(table).values({column.key: bindparam(column.key) for column in columns})
-                  .on_conflict_do_nothing().returning(table.c.id).compile(dialect=dialect(paramstyle="named")))
-        stmt = _LETTER_INSERTS[dialect_name] = (
-            text(sql).bindparams(*(bindparam(column.key, type_=column.type) for column in columns))
-            .columns(table.c.id))
-    return stmt
+    insert, dialect = _COMPILERS[dialect_name]
+    table = Letter.__table__
+    columns = [column for column in table.columns if column.key != "id"]
+    sql = str(insert(table).values({column.key: bindparam(column.key) for column in columns})
+              .on_conflict_do_nothing().returning(table.c.id).compile(dialect=dialect(paramstyle="named")))
+    return text(sql).bindparams(*(bindparam(column.key, type_=column.type) for column in columns)).columns(table.c.id)
 
 
 def _insert_params(values: dict) -> dict:
