@@ -5,27 +5,28 @@ import hashlib
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defaultload, lazyload
+from sqlalchemy.orm import defaultload
 
 from interaction.accounts.models import ApiToken, User
 from interaction.core.errors import Unauthorized, wants_json
+from interaction.core.prepared import PreparedSelect, as_loaded
 from interaction.core.extensions import db, login_manager
 
 
-# Every signed-in request runs this, built once: the user row alone (the department loads if a page asks).
-_USER_BY_ID = select(User).where(User.id == bindparam("user_id")).options(lazyload(User.department))
+# Every signed-in request runs this: the user row alone (the department loads if a page asks), at the driver.
+_USER_ROW = PreparedSelect(select(*User.__table__.columns).where(User.id == bindparam("user_id")))
 
 
 def load_user(user_id: str) -> User | None:
     """Load the user of a cookie session; a stale session version means signed out."""
     try:
         raw_id, version = user_id.split(":")
-        user = db.session.scalar(_USER_BY_ID, {"user_id": int(raw_id)})
+        row = _USER_ROW.first(user_id=int(raw_id))
     except ValueError:
         return None
-    if user is None or not user.is_enabled or str(user.session_version) != version:
+    if row is None or not row.is_enabled or str(row.session_version) != version:
         return None
-    return user
+    return as_loaded(User, row)
 
 
 def hash_token(token: str) -> str:

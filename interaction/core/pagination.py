@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import has_request_context, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from interaction.core.db import MAX_PAGE, db
+from interaction.core.prepared import PreparedSelect
 
 #: Totals above this show as "1000+".
 COUNT_CAP = 1000
@@ -28,10 +29,14 @@ def _cap(cap: int | None) -> int:
     return COUNT_CAP if cap is None else cap
 
 
-def _counted(stmt: Select, id_column, cap: int, keep_order: bool):
+def _counted(stmt: Select, id_column, limit, keep_order: bool):
     # Without ORDER BY the planner may pick any index; *keep_order* keeps the statement's, which
     # steers SQLite to a small partial index matching that order (see the board's flagged section).
-    return (stmt if keep_order else stmt.order_by(None)).with_only_columns(id_column).limit(cap + 1).subquery()
+    return (stmt if keep_order else stmt.order_by(None)).with_only_columns(id_column).limit(limit).subquery()
+
+
+def _count_of(counted):
+    return select(func.count()).select_from(counted)
 
 
 def capped_count(stmt: Select, id_column, cap: int | None = None, *, keep_order: bool = False) -> tuple[int, bool]:
@@ -40,15 +45,13 @@ def capped_count(stmt: Select, id_column, cap: int | None = None, *, keep_order:
     ``capped`` is True when there are more than *cap* (default :data:`COUNT_CAP`); ``n`` is then *cap*.
     """
     cap = _cap(cap)
-    n = db.session.scalar(select(func.count()).select_from(_counted(stmt, id_column, cap, keep_order)))
+    n = db.session.scalar(_count_of(_counted(stmt, id_column, cap + 1, keep_order)))
     return (cap, True) if n > cap else (n, False)
 
 
 def capped_count_column(stmt: Select, id_column, cap: int | None = None, *, keep_order: bool = False):
     """The count of :func:`capped_count` (at most *cap* + 1) as a scalar subquery labelled ``capped_total``."""
-    cap = _cap(cap)
-    return (select(func.count()).select_from(_counted(stmt, id_column, cap, keep_order))
-            .scalar_subquery().label("capped_total"))
+    return _count_of(_counted(stmt, id_column, _cap(cap) + 1, keep_order)).scalar_subquery().label("capped_total")
 
 
 @dataclass
@@ -90,6 +93,12 @@ class CappedPage:
         return self.page + 1 if self.has_next else None
 
 
+def _page_number(page: int | None) -> int:
+    if page is None:
+        page = request.args.get("page", 1, type=int) if has_request_context() else 1
+    return min(max(page or 1, 1), MAX_PAGE)
+
+
 def paginate_capped(stmt: Select, id_column, *, per_page: int, page: int | None = None,
                     cap: int | None = None, rows: bool = False, total: int | None = None,
                     count_in_order: bool = False) -> CappedPage:
@@ -98,27 +107,67 @@ def paginate_capped(stmt: Select, id_column, *, per_page: int, page: int | None 
     Items are ORM objects, or with *rows* the rows of a statement of columns (which then also carry
     the capped count, as ``capped_total``: one query for the page and its total). A *total* known
     otherwise (kept figures) is taken as it is, and nothing is counted. *count_in_order*: see
-    :func:`capped_count`'s *keep_order*.
+    :func:`capped_count`'s *keep_order*. A list opened on every request has a :class:`PageWindow`.
     """
     cap = _cap(cap)
-    if page is None:
-        page = request.args.get("page", 1, type=int) if has_request_context() else 1
-    page = min(max(page or 1, 1), MAX_PAGE)
+    page = _page_number(page)
     window = stmt.limit(per_page + 1).offset((page - 1) * per_page)
     if rows and total is None:  # the capped count rides along as a column (computed once): one round trip
         found = db.session.execute(window.add_columns(capped_count_column(stmt, id_column, cap,
                                                                                  keep_order=count_in_order))).all()
     else:
         found = db.session.execute(window).all() if rows else db.session.scalars(window).unique().all()
+    return _capped_page(found, page, per_page, cap, total, counted=rows,
+                        count=lambda: capped_count(stmt, id_column, cap, keep_order=count_in_order))
+
+
+def _capped_page(found: list, page: int, per_page: int, cap: int, total: int | None, *, counted: bool,
+                 count) -> CappedPage:
+    """The page of *found* (up to *per_page* + 1 rows); its total: given, seen, carried by the rows or *count()*."""
     has_next = len(found) > per_page
     items = found[:per_page]
     if total is not None:
         capped = False
     elif page == 1 and not has_next:
         total, capped = len(items), False
-    elif rows and items:
+    elif counted and items:
         n = items[0].capped_total
         total, capped = min(n, cap), n > cap
     else:
-        total, capped = capped_count(stmt, id_column, cap, keep_order=count_in_order)
+        total, capped = count()
     return CappedPage(items=items, page=page, per_page=per_page, total=total, capped=capped, has_next=has_next)
+
+
+class PageWindow:
+    """The pages of a list that is opened on every request, as one :class:`PreparedSelect` built once.
+
+    :func:`paginate_capped` builds the page's statement (``LIMIT``, ``OFFSET``, the capped count)
+    on every call and runs it through the ORM; here the window is built once with ``LIMIT`` and
+    ``OFFSET`` as parameters and runs at the driver (``core.prepared``). Rows carry ``capped_total``
+    unless *counted* is False (a list whose total is known otherwise: pass ``total``); the cap is a
+    parameter too, read at each call (:data:`COUNT_CAP` unless given).
+    """
+
+    def __init__(self, stmt: Select, id_column, *, count_in_order: bool = False, counted: bool = True) -> None:
+        self.statement, self.id_column = stmt, id_column
+        self.count_in_order, self.counted = count_in_order, counted
+        window = (stmt.limit(bindparam("page_limit", type_=Integer))
+                  .offset(bindparam("page_offset", type_=Integer)))
+        if counted:
+            counted_rows = _counted(stmt, id_column, bindparam("count_limit", type_=Integer), count_in_order)
+            window = window.add_columns(_count_of(counted_rows).scalar_subquery().label("capped_total"))
+        self.window = PreparedSelect(window)
+
+    def page(self, *, per_page: int, page: int | None = None, cap: int | None = None, total: int | None = None,
+             **params) -> CappedPage:
+        """Like :func:`paginate_capped` with ``rows=True``; *params*: the statement's own bound parameters."""
+        if total is None and not self.counted:
+            raise ValueError("this window counts nothing: give the total")
+        cap, page = _cap(cap), _page_number(page)
+        limits = {"page_limit": per_page + 1, "page_offset": (page - 1) * per_page}
+        if self.counted:
+            limits["count_limit"] = cap + 1
+        found = self.window.all(**limits, **params)
+        return _capped_page(found, page, per_page, cap, total, counted=self.counted,
+                            count=lambda: capped_count(self.statement.params(**params), self.id_column, cap,
+                                                       keep_order=self.count_in_order))

@@ -315,13 +315,8 @@ def my_letters():
 def public_letters():
     q = (request.args.get("q") or "").strip()[:100]
     category = request.args.get("category") if request.args.get("category") in CATEGORY_LABELS else ""
-    filtered = bool(q or category)
     figures = queries.public_figures()
-    stmt = queries.public_list_rows(q, category or None)
-    if filtered:  # a search: its total counted up to the cap
-        page = paginate_capped(stmt, Letter.id, per_page=PER_PAGE, rows=True)
-    else:  # the plain list: the total from the snapshot, so the list stays as fast with a large archive
-        page = paginate_capped(stmt, Letter.id, per_page=PER_PAGE, rows=True, total=figures["published"])
+    page = queries.public_page(q, category or None, per_page=PER_PAGE, total=figures["published"])
     snippets = {letter.id: queries.search_snippet(letter, q) for letter in page.items}
     return render_for_anyone("mailbox/letter_public_list.html", _public_list_shown(page, figures["strip"]),
                              page=page, q=q, category=category, snippets=snippets, stats=figures["strip"])
@@ -357,10 +352,10 @@ def _inbox_filters() -> dict:
 @permission_required(Permission.HANDLE)
 def inbox():
     filters = _inbox_filters()
-    stmt = queries.inbox_rows(current_user, status=filters["status"] if filters["status"] in STATUS_LABELS else None,
+    page = queries.inbox_page(current_user, per_page=PER_PAGE,
+                              status=filters["status"] if filters["status"] in STATUS_LABELS else None,
                               category=filters["category"] or None, due=filters["due"] or None,
                               open_only=filters["status"] == "open")
-    page = paginate_capped(stmt, Letter.id, per_page=PER_PAGE, rows=True)
     return render_template("mailbox/letter_inbox.html", page=page, filters=filters, rows=LetterRows())
 
 
