@@ -1,11 +1,11 @@
 """Pages whose total is counted up to a cap (core.pagination): exact below it, "N+" past it."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from interaction.accounts.models import User
 from interaction.core.db import db
-from interaction.core.pagination import CappedPage, capped_count, count_label, paginate_capped
+from interaction.core.pagination import CappedPage, PageWindow, capped_count, count_label, paginate_capped
 from tests.factories import make_user
 
 
@@ -59,3 +59,27 @@ def test_counting_in_the_statements_order_counts_the_same(app, rows):
         assert capped_count(stmt, User.id, cap=7, keep_order=True) == capped_count(stmt, User.id, cap=7) == (7, False)
         page = paginate_capped(stmt, User.id, per_page=3, page=2, cap=5, rows=rows, count_in_order=True)
         assert page.total_label == "5+" and len(page.items) == 3
+
+
+def test_page_window_equals_paginate_capped(app):
+    """A PageWindow (built once, run at the driver) gives the pages paginate_capped gives, the cap read per call."""
+    with app.test_request_context():
+        seven_users("w")
+        stmt = select(User.id, User.email).where(User.email.like(bindparam("pattern"))).order_by(User.id)
+        window = PageWindow(stmt, User.id)
+        for page, cap in [(1, 5), (3, 5), (9, 5), (1, 100), (2, 7)]:
+            expected = paginate_capped(stmt.params(pattern="w%"), User.id, per_page=3, page=page, cap=cap, rows=True)
+            got = window.page(per_page=3, page=page, cap=cap, pattern="w%")
+            assert ([tuple(row)[:2] for row in got.items], got.total, got.capped, got.has_next) == (
+                [tuple(row)[:2] for row in expected.items], expected.total, expected.capped, expected.has_next)
+        assert window.page(per_page=3, pattern="nobody%").items == []
+
+
+def test_page_window_with_a_known_total(app):
+    with app.test_request_context():
+        seven_users("k")
+        window = PageWindow(select(User.id).order_by(User.id), User.id, counted=False)
+        page = window.page(per_page=5, page=2, total=7)
+        assert (len(page.items), page.total, page.capped, page.has_next) == (2, 7, False, False)
+        with pytest.raises(ValueError, match="total"):
+            window.page(per_page=5)

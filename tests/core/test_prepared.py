@@ -1,0 +1,83 @@
+"""Hot reads at the driver (core.prepared): the rows SQLAlchemy would give, in the session's transaction."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import bindparam, func, inspect, select
+
+from interaction.accounts.models import Department, User
+from interaction.core.db import db
+from interaction.core.prepared import PreparedSelect, as_loaded
+from tests.factories import make_department, make_user
+
+SHANGHAI, HONOLULU = ZoneInfo("Asia/Shanghai"), ZoneInfo("Pacific/Honolulu")
+
+
+def _people():
+    office = make_department(code="office", name="省政府办公厅")
+    make_user("staff", department=office, email="clerk@example.com", name="李办事")
+    make_user("citizen", email="citizen@example.com", name="王市民", phone=None)
+    db.session.commit()
+
+
+STATEMENT = (select(User.id, User.email, User.phone, User.is_enabled, User.created_dt, User.last_login_dt,
+                    Department.name.label("department_name"))
+             .outerjoin(Department, Department.id == User.department_id)
+             .where(User.created_dt < bindparam("before", type_=User.created_dt.type))
+             .order_by(User.id))
+
+
+def test_rows_equal_what_the_session_gives(app):
+    _people()
+    # Aware moments in other zones: the parameter is converted as the column's type does (SQLite keeps naive
+    # UTC text: compared as given, an hour later in Honolulu reads earlier and an hour ago in Shanghai later).
+    before = datetime.now(HONOLULU) + timedelta(hours=1)
+    expected = db.session.execute(STATEMENT, {"before": before}).all()
+    rows = PreparedSelect(STATEMENT).all(before=before)
+    assert len(rows) == 2
+    assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
+    assert rows[1].phone is None and rows[0].department_name == "省政府办公厅" and rows[1].department_name is None
+    assert rows[0].created_dt.tzinfo is not None and rows[0].created_dt.utcoffset() == timedelta(0)
+    assert rows[0].is_enabled is True
+    assert PreparedSelect(STATEMENT).all(before=datetime.now(SHANGHAI) - timedelta(hours=1)) == []
+    assert PreparedSelect(STATEMENT).all(before=datetime(2000, 1, 1, tzinfo=UTC)) == []
+
+
+def test_values_built_into_the_statement_are_passed(app):
+    _people()
+    count = PreparedSelect(select(func.count()).select_from(User).where(User.email.like("%@example.com")))
+    assert count.first()[0] == 2
+    limited = PreparedSelect(select(User.email).order_by(User.email).limit(1))
+    assert [row.email for row in limited.all()] == ["citizen@example.com"]
+
+
+def test_runs_in_the_session_transaction(app):
+    """A row flushed and not committed is seen; after a rollback it is gone."""
+    emails = PreparedSelect(select(User.email).order_by(User.email))
+    db.session.add(User(email="new@example.com", name="新用户", password_hash="-"))
+    db.session.flush()
+    assert [row.email for row in emails.all()] == ["new@example.com"]
+    db.session.rollback()
+    assert emails.all() == []
+
+
+def test_refuses_what_needs_sqlalchemy_at_execution(app):
+    with pytest.raises(ValueError, match="expand"):
+        PreparedSelect(select(User.id).where(User.id.in_(bindparam("ids", expanding=True)))).all(ids=[1])
+
+
+def test_as_loaded_is_a_clean_persistent_object(app):
+    _people()
+    clerk_id = db.session.scalar(select(User.id).where(User.email == "clerk@example.com"))
+    db.session.expunge_all()
+    row = PreparedSelect(select(*User.__table__.columns).where(User.id == clerk_id)).first()
+    clerk = as_loaded(User, row)
+    state = inspect(clerk)
+    assert state.persistent and not db.session.dirty and not db.session.new
+    assert clerk.department.name == "省政府办公厅"  # a relationship loads when used
+    assert as_loaded(User, row) is clerk  # one object per row in a session
+    assert db.session.get(User, clerk_id) is clerk
+    clerk.name = "李明"
+    db.session.commit()
+    assert db.session.scalar(select(User.name).where(User.id == clerk_id)) == "李明"
