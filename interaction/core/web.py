@@ -188,6 +188,21 @@ def template_url_for(endpoint: str, **values) -> str:
 
 PAGE_MEMO_KEY = "interaction.page_memo"
 PAGE_MEMO_MAX = 64
+FRAGMENT_MEMO_KEY = "interaction.fragment_memo"
+FRAGMENT_MEMO_MAX = 256
+
+
+def _memoized(name: str, size: int, key, render):
+    """``render()``, kept in the process's memo *name* under *key* (the last *size* keys used)."""
+    memo = current_app.extensions.setdefault(name, OrderedDict())
+    value = memo.get(key)
+    if value is None:
+        value = memo[key] = render()
+        if len(memo) > size:
+            memo.popitem(last=False)
+    else:
+        memo.move_to_end(key)
+    return value
 
 
 def render_for_anyone(template: str, shown, **context) -> str:
@@ -204,15 +219,24 @@ def render_for_anyone(template: str, shown, **context) -> str:
         return render_template(template, **context)
     key = (template, shown, str(get_locale()), request.cookies.get("large_text") == "1", request.script_root,
            request.full_path)
-    memo = current_app.extensions.setdefault(PAGE_MEMO_KEY, OrderedDict())
-    html = memo.get(key)
-    if html is None:
-        html = memo[key] = render_template(template, **context)
-        if len(memo) > PAGE_MEMO_MAX:
-            memo.popitem(last=False)
-    else:
-        memo.move_to_end(key)
-    return html
+    return _memoized(PAGE_MEMO_KEY, PAGE_MEMO_MAX, key, lambda: render_template(template, **context))
+
+
+@pass_context
+def memo(context, shown, caller) -> Markup:
+    """A template's block rendered once for the same *shown*, as a call block (``{% call %}``, see below).
+
+    ``{% call memo(shown) %}...{% endcall %}`` is for the part of a page that many requests render
+    alike (a department's inbox table, the supervision board), whoever asks: rendering a hundred
+    rows costs more than fetching them. *shown* is a hashable value that must hold everything the
+    block reads that can differ between two renderings (its rows, badges, totals, filters, page
+    number); the key adds the template, the locale and the script root (the block's links and
+    labels), so nothing goes stale. Nothing of the signed-in user belongs in such a block (the
+    layout around it is rendered for each request). Each process keeps the last
+    :data:`FRAGMENT_MEMO_MAX` blocks.
+    """
+    key = (context.name, shown, str(get_locale()), request.script_root)
+    return _memoized(FRAGMENT_MEMO_KEY, FRAGMENT_MEMO_MAX, key, lambda: Markup(caller()))
 
 
 def _has_nul(value) -> bool:
@@ -448,6 +472,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.add_extension("jinja2.ext.do")  # templates/macros/forms.html builds attribute dicts
     app.jinja_env.globals["url_for"] = template_url_for
+    app.jinja_env.globals["memo"] = memo
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_request)
 
 

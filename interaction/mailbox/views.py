@@ -111,6 +111,10 @@ class LetterRows:
     def badges(self, letter: Letter) -> tuple[str | None, tuple[str, str] | None, bool]:
         return self.deadline(letter), self.left(letter), self.flagged(letter)
 
+    def listed(self, letters) -> tuple:
+        """``(letter, badges)`` for each of *letters*: what a table shows of them, as one hashable value."""
+        return tuple((letter, self.badges(letter)) for letter in letters)
+
     @staticmethod
     def flagged(letter: Letter) -> bool:
         """Transferred three times or more (``Letter.is_flagged``, for plain rows too)."""
@@ -356,7 +360,9 @@ def inbox():
                               status=filters["status"] if filters["status"] in STATUS_LABELS else None,
                               category=filters["category"] or None, due=filters["due"] or None,
                               open_only=filters["status"] == "open")
-    return render_template("mailbox/letter_inbox.html", page=page, filters=filters, rows=LetterRows())
+    listed = LetterRows().listed(page.items)
+    shown = (listed, page.total, page.capped, page.page, page.has_next, tuple(filters.items()))
+    return render_template("mailbox/letter_inbox.html", page=page, filters=filters, listed=listed, shown=shown)
 
 
 def _action_forms(letter: Letter, bound: dict | None = None) -> dict:
@@ -483,7 +489,9 @@ def register_letter():
 def supervision():
     year = to_local(now_utc()).year
     missing = core_calendar.years_without_schedule([year, year + 1] if to_local(now_utc()).month >= 10 else [year])
-    return render_template("mailbox/supervision_board.html", board=queries.supervision_board(),
+    board = queries.supervision_board()
+    shown = tuple((key, entry["total"], entry["capped"], tuple(entry["letters"])) for key, entry in board.items())
+    return render_template("mailbox/supervision_board.html", board=board, shown=shown,
                            sections=BOARD_SECTION_TITLES, missing_years=missing)
 
 

@@ -37,3 +37,37 @@ def test_wtforms_messages_stay_translated(app):
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         refresh()
         assert _WTFORMS_CATALOG.ugettext(message) == message
+
+
+MEMO_TEMPLATE = "{% call memo(shown) %}{{ _('首页') }} {{ count() }} {{ url_for('web.index') }}{% endcall %}"
+
+
+def test_memo_renders_a_block_once_per_shown_locale_and_script_root(app):
+    calls = []
+
+    def count():
+        calls.append(1)
+        return len(calls)
+
+    def render(shown, **request):
+        with app.test_request_context(**request):
+            refresh()
+            return render_template_string(MEMO_TEMPLATE, shown=shown, count=count)
+
+    first = render(("rows", 1))
+    assert first == "首页 1 /" and render(("rows", 1)) == first  # the same rows: rendered once
+    assert render(("rows", 2)) == "首页 2 /"  # anything shown differs: rendered anew
+    assert render(("rows", 1), headers={"Cookie": "lang=en"}).startswith("Home 3")  # another language
+    assert render(("rows", 1), base_url="http://localhost/desk/") == "首页 4 /desk/"  # links under another root
+    assert render(("rows", 1)) == first and len(calls) == 4
+
+
+def test_memo_keeps_the_last_blocks_used(app, monkeypatch):
+    from interaction.core import web
+
+    monkeypatch.setattr(web, "FRAGMENT_MEMO_MAX", 2)
+    with app.test_request_context():
+        for shown in [1, 2, 1, 3]:  # 1 was used after 2: 2 is the one dropped
+            render_template_string(MEMO_TEMPLATE, shown=shown, count=lambda: 0)
+        kept = [key[1] for key in app.extensions[web.FRAGMENT_MEMO_KEY]]
+    assert kept == [1, 3]

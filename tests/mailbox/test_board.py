@@ -123,3 +123,31 @@ def test_counts_below_the_cap_are_exact(client, world, login, clock, request_con
     login(world.office_staff)
     inbox = text(client.get("/mailbox/inbox"))
     assert "共 3 封，按答复期限排序" in inbox and "pagination" not in inbox
+
+
+def test_memoized_tables_follow_every_change(client, world, login, clock, request_context):
+    """The inbox's table and the board's sections are memoized by what they show (core.web.memo): never stale."""
+    letter, _ = make_letter(world.governor, subject="原来的标题")
+    db.session.commit()
+    clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))
+    login(world.admin)
+    assert "原来的标题" in text(client.get("/mailbox/supervision"))
+    login(world.office_staff)
+    assert "原来的标题" in text(client.get("/mailbox/inbox"))
+
+    letter.subject = "改过的标题"
+    db.session.commit()
+    assert "改过的标题" in text(client.get("/mailbox/inbox"))
+    make_letter(world.governor, subject="又一封来信")
+    db.session.commit()
+    inbox = text(client.get("/mailbox/inbox"))
+    assert "又一封来信" in inbox and "共 2 封" in inbox
+    assert "原来的标题" not in text(client.get("/mailbox/inbox?status=all&category=complaint"))
+    login(world.admin)
+    board = text(client.get("/mailbox/supervision"))
+    assert "改过的标题" in board and "原来的标题" not in board
+    assert "又一封来信" not in board  # received today: not late for anything yet
+    clock.set(datetime(2026, 12, 16, 10, tzinfo=SHANGHAI))  # the board's moment moved: it is now
+    assert "又一封来信" in text(client.get("/mailbox/supervision"))
+    client.set_cookie("lang", "en")
+    assert "Overdue" in text(client.get("/mailbox/supervision"))
