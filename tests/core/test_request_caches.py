@@ -1,8 +1,13 @@
 """What core.web looks up once (per request or per process) gives what the uncached lookups give."""
 
+import re
+import time
+
 from flask import render_template_string, url_for
 from flask_babel import force_locale, get_translations, refresh
 
+from interaction.core.db import db
+from tests.factories import make_user
 from interaction.core.web import _WTFORMS_CATALOG, request_translations, template_url_for
 
 
@@ -71,3 +76,66 @@ def test_memo_keeps_the_last_blocks_used(app, monkeypatch):
             render_template_string(MEMO_TEMPLATE, shown=shown, count=lambda: 0)
         kept = [key[1] for key in app.extensions[web.FRAGMENT_MEMO_KEY]]
     assert kept == [1, 3]
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def test_the_layout_token_is_signed_once_per_session_and_stays_valid(app, client, login, monkeypatch):
+    """core.web.csrf_token: the same signed token on every page of a session; it passes the check; others differ."""
+    from interaction.core import web
+
+    citizen, staff = make_user("citizen", email="c@example.com"), make_user("staff", email="s@example.com")
+    db.session.commit()
+    login(citizen)
+    first = CSRF_META.search(client.get("/").get_data(as_text=True)).group(1)
+    assert CSRF_META.search(client.get("/mailbox/").get_data(as_text=True)).group(1) == first
+    page = client.get("/mailbox/write").get_data(as_text=True)
+    assert f'name="csrf_token" type="hidden" value="{first}"' in page  # the forms' token is the same one
+
+    other = app.test_client()
+    with other.session_transaction() as session:
+        session["_user_id"] = staff.get_id()
+    assert CSRF_META.search(other.get("/").get_data(as_text=True)).group(1) != first
+
+    response = client.post("/logout", data={"csrf_token": first})  # the reused token passes the check
+    assert response.status_code == 302
+    assert "登录" in client.get("/").get_data(as_text=True)
+
+    # With a time limit, a token is reused only while younger than a tenth of it.
+    login(citizen)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    now = [1000.0]
+    monkeypatch.setattr(web.time, "monotonic", lambda: now[0])
+    start = time.time()  # the signatures' clock (cookies, tokens) moves with it
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: start + now[0] - 1000)
+    fresh = CSRF_META.search(client.get("/").get_data(as_text=True)).group(1)
+    now[0] += 300
+    assert CSRF_META.search(client.get("/").get_data(as_text=True)).group(1) == fresh
+    now[0] += 100
+    newer = CSRF_META.search(client.get("/").get_data(as_text=True)).group(1)
+    assert newer != fresh
+    assert client.post("/logout", data={"csrf_token": newer}).status_code == 302
+
+
+def test_the_header_follows_user_page_language_and_text_size(app, client, login):
+    """core.web.header_memo: the header is memoized by everything it shows, so every change shows."""
+    citizen = make_user("citizen", email="c@example.com", name="李四")
+    db.session.commit()
+    login(citizen)
+    home = client.get("/").get_data(as_text=True)
+    assert "我的（李四）" in home
+    assert 'href="/mailbox/" aria-current="page"' in client.get("/mailbox/").get_data(as_text=True)
+    citizen.name = "改名的市民"
+    db.session.commit()
+    assert "我的（改名的市民）" in client.get("/").get_data(as_text=True)
+    public = client.get("/mailbox/public?q=路").get_data(as_text=True)
+    assert 'name="next" value="/mailbox/public?q=路"' in public
+    client.set_cookie("large_text", "1")
+    assert "标准字号" in client.get("/").get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    assert "Sign out" in client.get("/").get_data(as_text=True)
+    client.delete_cookie("lang")
+    client.post("/logout", data={"csrf_token": CSRF_META.search(client.get("/").get_data(as_text=True)).group(1)})
+    home = client.get("/").get_data(as_text=True)
+    assert "改名的市民" not in home and "登录" in home
