@@ -4,6 +4,7 @@ Features add themselves to the home page with :func:`register_channel`; core
 never imports a feature.
 """
 
+import functools
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Flask, current_app, g, has_app_context, has_request_context, jsonify, redirect,
                    render_template, request, session, url_for)
 from flask.json.provider import DefaultJSONProvider
+from babel import Locale
 from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
@@ -62,29 +64,40 @@ NAVIGATION_KEY = "interaction.navigation"
 def _navigation() -> tuple[tuple[str, str, str], ...]:
     """The main navigation as ``(endpoint, url, title)``: the channels, then the working links the user may see.
 
-    Built once per locale and set of visible links, not on every page: its URLs and translated
-    titles cost more to make than the rest of the layout (the cache holds a handful of entries).
+    Built once per locale and role (what a user may see follows from their role: a disabled account
+    is signed out), not on every page: its URLs and translated titles cost more to make than the
+    rest of the layout (the cache holds a handful of entries). Looked up once per request.
     """
     from flask_login import current_user
 
-    links = current_app.extensions.get("interaction.nav_links", [])
-    visible = tuple(link.permission is None or (current_user.is_authenticated and current_user.can(link.permission))
-                    for link in links)
-    key = (str(get_locale()), request.script_root, visible)
+    if "interaction_navigation" in g:
+        return g.interaction_navigation
+    user = current_user._get_current_object()
+    role = user.role if user.is_authenticated else None
+    key = (str(get_locale()), request.script_root, role)
     cache = current_app.extensions.setdefault(NAVIGATION_KEY, {})
     navigation = cache.get(key)
     if navigation is None:
+        links = current_app.extensions.get("interaction.nav_links", [])
         chosen = [NavLink(c.endpoint, c.title) for c in current_app.extensions.get("interaction.channels", [])]
-        chosen += [link for link, shown in zip(links, visible, strict=True) if shown]
+        chosen += [link for link in links
+                   if link.permission is None or (user.is_authenticated and user.can(link.permission))]
         navigation = cache[key] = tuple((link.endpoint, url_for(link.endpoint), str(link.title)) for link in chosen)
+    g.interaction_navigation = navigation
     return navigation
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     if not has_request_context():  # CLI, background work: the site's language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     lang = request.cookies.get("lang")
-    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _locale(lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    """The ``Locale`` of *code*, parsed once per process (Flask-Babel parses a string on every request)."""
+    return Locale.parse(code)
 
 
 def _html_lang(locale: str) -> str:
@@ -122,6 +135,7 @@ def _forget_previous_request():
     """
     g.pop("_flask_babel", None)
     g.pop("_login_user", None)
+    g.pop("interaction_navigation", None)
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
