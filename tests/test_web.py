@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import request
 
 from interaction.accounts.models import User
-from interaction.core.db import db
+from interaction.core.db import db, declare_writes, write_intent
 from tests import factories
 from tests.helpers import csrf_token, make_test_app
 
@@ -384,15 +385,60 @@ def transaction_ends(app):
     event.remove(db.engine, "rollback", on_rollback)
 
 
-def test_a_page_that_only_read_ends_with_commit(client, transaction_ends):
-    """PostgreSQL keeps psycopg's prepared statements only across a COMMIT (core.web._end_reading_transaction)."""
+def _connection_state():
+    """psycopg's mode and transaction status of the session's connection (PostgreSQL), else None."""
+    dbapi_connection = db.session.connection().connection.dbapi_connection
+    if db.engine.dialect.name != "postgresql":
+        return None
+    return dbapi_connection.autocommit, dbapi_connection.info.transaction_status.name
+
+
+def test_reads_run_without_a_transaction_on_postgresql_and_writes_in_one(app, client):
+    """core.db: no BEGIN or COMMIT for a request that only reads (PostgreSQL); writers keep their transaction."""
+    seen = {}
+
+    @app.route("/test-states", methods=["GET", "POST"])
+    def states():
+        db.session.execute(db.text("SELECT 1"))
+        seen[request.method] = _connection_state()
+        return "ok"
+
+    db.session.commit()  # the test's connection goes back to the pool: the requests take their own
+    assert client.get("/test-states").status_code == 200
+    assert client.post("/test-states", data={"csrf_token": "-"}).status_code in (200, 400)
+    client.get("/test-states")
+    if db.engine.dialect.name == "postgresql":
+        assert seen["GET"] == (True, "IDLE")  # the query ran and nothing is open: no transaction to end
+    with app.test_request_context("/", method="POST"):
+        token = declare_writes()
+        try:
+            db.session.commit()
+            db.session.execute(db.text("SELECT 1"))
+            if db.engine.dialect.name == "postgresql":
+                assert _connection_state() == (False, "INTRANS")
+        finally:
+            write_intent.reset(token)
+            db.session.rollback()
+
+
+def test_psycopg_keeps_its_prepared_statements_across_read_requests(app, client, login):
+    """A read ends with no ROLLBACK, which would make psycopg forget its prepared statements (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements: PostgreSQL only (this suite also runs on PostgreSQL)")
+    login(factories.make_user("citizen", email="prepared@example.com"))
     db.session.commit()
-    assert client.get("/healthz").status_code == 200
-    assert transaction_ends == ["commit"]
+    for _ in range(3):  # the user's row: a PreparedSelect, prepared on the server from its first run
+        assert client.get("/").status_code == 200
+        db.session.remove()  # as a server ends a request: the session closes (a ROLLBACK, were a transaction open)
+    statements = db.session.scalars(db.text("SELECT statement FROM pg_prepared_statements")).all()
+    assert any("FROM users" in statement for statement in statements), statements
 
 
-def test_a_read_request_that_wrote_is_never_committed(app, client, transaction_ends):
+def test_a_read_request_that_writes_is_refused_and_stores_nothing(app, client):
+    """A request that declared it only reads cannot write (on PostgreSQL it has no transaction to roll back)."""
     from interaction.accounts.models import Department
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.get("/test-writes-on-get")
     def writes_on_get():
@@ -400,11 +446,27 @@ def test_a_read_request_that_wrote_is_never_committed(app, client, transaction_e
         db.session.flush()
         return "flushed"
 
+    @app.get("/test-inserts-on-get")
+    def inserts_on_get():
+        db.session.execute(db.insert(Department).values(code="inserted-on-get", name="不应保存", kind="department"))
+        return "inserted"
+
+    @app.get("/test-declared-write-on-get")
+    def declared_write_on_get():
+        declare_writes()
+        db.session.add(Department(code="declared-on-get", name="应保存", kind="department"))
+        db.session.commit()
+        return "written"
+
     db.session.commit()
-    assert client.get("/test-writes-on-get").status_code == 200
-    assert "commit" not in transaction_ends
+    assert client.get("/test-writes-on-get").status_code == 500
+    db.session.rollback()  # as a server does: this test's session outlives the request
+    assert client.get("/test-inserts-on-get").status_code == 500
     db.session.rollback()
-    assert db.session.scalar(db.select(Department).filter_by(code="written-on-get")) is None
+    assert client.get("/test-declared-write-on-get").status_code == 200
+    db.session.rollback()
+    codes = db.session.scalars(db.select(Department.code).where(Department.code.like("%-on-get"))).all()
+    assert codes == ["declared-on-get"]
 
 
 def test_a_failed_read_request_is_not_committed(app, client, transaction_ends):

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+import psycopg
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, bindparam, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, joinedload, lazyload, registry
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -77,8 +79,90 @@ class Database(SQLAlchemy):
 
 db = Database(model_class=Base)
 
-#: False while a request is only reading: its SQLite transaction may then be deferred.
+#: False while a request is only reading: its SQLite transaction may then be deferred, and on PostgreSQL it
+#: runs without one (below). A request that reads must not write: see :func:`_refuse_writes_when_reading`.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
+
+
+def _is_psycopg(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("psycopg")
+
+
+@event.listens_for(Pool, "connect")
+@event.listens_for(Pool, "checkin")
+def _rest_without_transaction(dbapi_connection, _record):
+    """PostgreSQL connections wait in the pool in psycopg's autocommit mode (see :func:`_begin_when_writing`)."""
+    if dbapi_connection is not None and _is_psycopg(dbapi_connection) and not dbapi_connection.autocommit:
+        if dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            dbapi_connection.autocommit = True
+
+
+@event.listens_for(Engine, "begin")
+def _begin_when_writing(conn):
+    """A request that only reads runs on PostgreSQL without a transaction: no BEGIN, no COMMIT.
+
+    Each is a round trip (psycopg sends BEGIN on its own before the first statement), two of the
+    four or five a page makes, and a ROLLBACK would drop psycopg's prepared statements. Under
+    PostgreSQL's READ COMMITTED every statement sees the rows committed when it starts, inside a
+    transaction or not, so a page reads the same. Writers (``write_intent``: unsafe methods, views
+    that declare it, CLI and background work) get psycopg's transactions as before. Decided when
+    SQLAlchemy begins (the driver has sent nothing yet); connections wait in the pool without a
+    transaction, so the pool's ping needs none either.
+    """
+    dbapi_connection = conn.connection.dbapi_connection
+    if _is_psycopg(dbapi_connection):
+        reading = not write_intent.get()
+        if dbapi_connection.autocommit != reading:
+            dbapi_connection.autocommit = reading
+        if reading:
+            conn.info[READING_KEY] = True
+        else:
+            conn.info.pop(READING_KEY, None)
+
+
+READING_KEY = "interaction.reading"
+
+
+@event.listens_for(Session, "after_begin")
+def _note_reading(session, _transaction, connection):
+    if connection.info.get(READING_KEY):
+        session.info[READING_KEY] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_reading(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(READING_KEY, None)
+
+
+def declare_writes(writes: bool = True):
+    """Set ``write_intent`` to *writes* for what follows; returns the token to reset it with.
+
+    Writing needs a transaction: a session still on a connection that a read began without one (a
+    session kept over several requests: tests, CLI) ends that read first (nothing to commit there).
+    """
+    session = db.session()
+    if writes and session.info.get(READING_KEY):
+        session.commit()
+    return write_intent.set(writes)
+
+
+class ReadOnlyRequestWrote(RuntimeError):
+    """A request that declared it only reads (``write_intent`` False) tried to write."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_when_reading(session, _flush_context, _instances):
+    """Writes need ``write_intent``: a read-only request has no transaction on PostgreSQL to roll them back."""
+    if not write_intent.get() and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyRequestWrote("a read-only request (write_intent False) tried to write; declare it first")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statements_when_reading(orm_execute_state):
+    if not write_intent.get() and (orm_execute_state.is_insert or orm_execute_state.is_update
+                                   or orm_execute_state.is_delete):
+        raise ReadOnlyRequestWrote("a read-only request (write_intent False) tried to write; declare it first")
 
 
 @event.listens_for(Engine, "connect")

@@ -19,12 +19,11 @@ from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
-from sqlalchemy import event, text
-from sqlalchemy.orm import Session
+from sqlalchemy import text
 from werkzeug.exceptions import BadRequest
 
 from interaction.core import errors, websocket
-from interaction.core.db import db, write_intent
+from interaction.core.db import db, declare_writes, write_intent
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
 
 bp = Blueprint("web", __name__)
@@ -343,7 +342,7 @@ def _refuse_nul_characters():
 @bp.before_app_request
 def _mark_read_only_requests():
     # Reads may run in a deferred SQLite transaction; writes take the write lock up front.
-    g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
+    g.write_intent_token = declare_writes(request.method not in SAFE_METHODS)
 
 
 #: Posts that only set a display preference cookie (language, large text) for whoever sends them: they
@@ -373,32 +372,6 @@ def _reset_write_intent(_exc):
     token = g.pop("write_intent_token", None)
     if token is not None:
         write_intent.reset(token)
-
-
-FLUSHED_KEY = "interaction.flushed"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flush(session, _flush_context):
-    session.info[FLUSHED_KEY] = True
-
-
-@bp.teardown_app_request
-def _end_reading_transaction(exc):
-    """End the transaction of a request that wrote nothing with COMMIT, not the ROLLBACK of closing the session.
-
-    Why: psycopg forgets its prepared statements at every ROLLBACK, so PostgreSQL planned every
-    query of every page again (the supervision board's query: ~1.5 ms of the server's CPU, more
-    than running it); after a COMMIT they stay prepared on the pooled connection. A transaction
-    that wrote nothing ends the same either way: a safe method, no error, nothing pending and
-    nothing flushed (a request that wrote keeps the rollback it always had).
-    """
-    if exc is not None or request.method not in SAFE_METHODS:
-        return
-    session = db.session()
-    if (session.in_transaction() and not session.info.get(FLUSHED_KEY)
-            and not (session.new or session.dirty or session.deleted)):
-        session.commit()
 
 
 @bp.after_app_request

@@ -16,7 +16,7 @@ from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import idempotent, json_body, page_args, paginated, validate
 from interaction.core.calendar import set_year_schedule, year_schedule
-from interaction.core.db import db, write_intent
+from interaction.core.db import db, declare_writes
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.extensions import limiter
 from interaction.core.time import isoformat
@@ -184,7 +184,7 @@ def get_letter(number):
     if "Authorization" in request.headers or "_user_id" in session:
         # A staff read writes the audit log: on SQLite take the write lock up front (core.db) rather
         # than upgrading a read transaction, which fails at once when another writer got there first.
-        write_intent.set(True)
+        declare_writes()
     letter, staff = _load_for_reader(number, request.args.get("query_code"))
     if staff:
         services.view_personal_data(letter, actor=current_user)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core import calendar as core_calendar
-from interaction.core.db import db, write_intent
+from interaction.core.db import db, declare_writes
 from interaction.core.forms import show_errors
 from interaction.core.pagination import paginate_capped
 from interaction.core.errors import DomainError, NotFound, ValidationFailed
@@ -414,7 +414,7 @@ def _writes(view):
     """
     @wraps(view)
     def wrapped(*args, **kwargs):
-        write_intent.set(True)
+        declare_writes()
         return view(*args, **kwargs)
 
     return wrapped
