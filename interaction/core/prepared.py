@@ -108,16 +108,18 @@ class PreparedSelect:
 
 
 def as_loaded(model, row, session: Session | None = None):
-    """The *model* object of *row* (a :class:`PreparedSelect` row of all its table's columns), in the session.
+    """The *model* object of *row*, in the session as if a query had loaded it.
 
-    As if a query had loaded it: nothing to flush, relationships load when used. The object the
-    session already holds for that key, if any, is returned instead (one object per row).
+    *row*: a :class:`PreparedSelect` row of all of *model*'s table's columns, or a dict of them.
+    Nothing to flush; relationships load when used. The object the session already holds for
+    that key, if any, is returned instead (one object per row).
     """
     session = session or db.session
-    existing = session.identity_map.get(identity_key(model, row.id))
+    values = row if isinstance(row, dict) else row._asdict()
+    existing = session.identity_map.get(identity_key(model, values["id"]))
     if existing is not None:
         return existing
-    obj = model(**row._asdict())
+    obj = model(**values)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj

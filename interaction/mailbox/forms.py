@@ -19,6 +19,7 @@ from interaction.accounts.models import Department
 from interaction.core.db import db
 from interaction.core.time import SHANGHAI, now_utc, to_local
 from interaction.mailbox.models import MAX_EXTENSION_WORKDAYS, Category, LetterChannel, Mailbox
+from interaction.mailbox import queries
 
 MAX_BODY = 5000
 MAX_SUBJECT = 100
@@ -148,9 +149,7 @@ class LetterForm(FlaskForm):
             self._active_mailboxes = {m.code: m for m in active_mailboxes()}
             self.mailbox.choices = mailbox_choices(list(self._active_mailboxes.values()))
         else:
-            code = self.mailbox.data
-            found = db.session.scalar(select(Mailbox).where(Mailbox.code == code, Mailbox.is_active.is_(True))) \
-                if code else None
+            found = queries.active_mailbox(self.mailbox.data) if self.mailbox.data else None
             self._active_mailboxes = {found.code: found} if found is not None else {}
 
     def validate_mailbox(self, field):

@@ -22,11 +22,12 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, case, func, literal, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from interaction.accounts.models import Department
 from interaction.core.db import db
 from interaction.core import pagination
-from interaction.core.prepared import PreparedSelect
+from interaction.core.prepared import PreparedSelect, as_loaded
 from interaction.core.time import now_utc, to_local
 from interaction.mailbox.models import (TRANSFER_FLAG, Letter, LetterEvent, LetterState, Mailbox, MailboxSnapshot,
                                         due_soon_limit, long_unanswered_limit, open_clause, start_of_local_day)
@@ -37,6 +38,35 @@ SEARCH_MAX_LENGTH = 50
 
 def active_mailboxes() -> Select:
     return select(Mailbox).where(Mailbox.is_active.is_(True)).order_by(Mailbox.sort_order, Mailbox.id)
+
+
+_DEPARTMENT_PREFIX = "department__"
+_ACTIVE_MAILBOX = PreparedSelect(
+    select(*Mailbox.__table__.columns,
+           *(column.label(_DEPARTMENT_PREFIX + column.key) for column in Department.__table__.columns))
+    .join(Department, Department.id == Mailbox.department_id)
+    .where(Mailbox.code == bindparam("code"), Mailbox.is_active.is_(True)))
+
+
+def active_mailbox(code: str) -> Mailbox | None:
+    """The active mailbox *code* with its department, in one statement at the driver (``core.prepared``).
+
+    Every letter sent through the API names its mailbox: the ORM's look-up (with the department
+    joined) was a quarter of a submission's own work.
+    """
+    row = _ACTIVE_MAILBOX.first(code=code)
+    if row is None:
+        return None
+    mailbox_values, department_values = {}, {}
+    for key, value in row._asdict().items():
+        if key.startswith(_DEPARTMENT_PREFIX):
+            department_values[key.removeprefix(_DEPARTMENT_PREFIX)] = value
+        else:
+            mailbox_values[key] = value
+    department = as_loaded(Department, department_values)
+    mailbox = as_loaded(Mailbox, mailbox_values)
+    set_committed_value(mailbox, "department", department)
+    return mailbox
 
 
 def query_letters(*, department_id: int | None = None, status: str | None = None, category: str | None = None,
