@@ -25,6 +25,7 @@ from werkzeug.exceptions import BadRequest
 from interaction.core import errors, websocket
 from interaction.core.db import db, declare_writes, write_intent
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
+from interaction.core.sessions import MemoizedCookieSessionInterface
 
 bp = Blueprint("web", __name__)
 
@@ -491,6 +492,7 @@ class JSONProvider(DefaultJSONProvider):
 
 def init_app(app: Flask) -> None:
     app.json = JSONProvider(app)
+    app.session_interface = MemoizedCookieSessionInterface()
     # Core's own tables (audit log, idempotency records) are part of the schema whichever features
     # happen to import them: create_all and `flask db migrate` must always see the same metadata.
     from interaction.core import api as _core_api, audit as _core_audit  # noqa: F401

@@ -90,10 +90,11 @@ def test_inbox_rows_show_deadline_badges(client, world, login, clock, request_co
 
 
 def test_counts_past_the_cap_read_as_a_floor(client, world, login, clock, monkeypatch, request_context):
-    """Totals are counted up to COUNT_CAP: past it the board, the section and the inbox show "N+"."""
+    """Totals are counted up to their cap: past it the board, the section and the inbox show "N+"."""
     from interaction.core import pagination
 
-    monkeypatch.setattr(pagination, "COUNT_CAP", 21)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 21)  # a section's page
+    monkeypatch.setattr(queries, "STAFF_COUNT_CAP", 21)  # the board and the inbox
     for i in range(23):
         make_letter(world.governor, subject=f"超期来信{i:02d}")
     db.session.commit()
