@@ -145,10 +145,12 @@ class PageWindow:
     on every call and runs it through the ORM; here the window is built once with ``LIMIT`` and
     ``OFFSET`` as parameters and runs at the driver (``core.prepared``). Rows carry ``capped_total``
     unless *counted* is False (a list whose total is known otherwise: pass ``total``); the cap is a
-    parameter too, read at each call (:data:`COUNT_CAP` unless given).
+    parameter too, read at each call (:data:`COUNT_CAP` unless given). *generic_plan*: see
+    :class:`PreparedSelect`.
     """
 
-    def __init__(self, stmt: Select, id_column, *, count_in_order: bool = False, counted: bool = True) -> None:
+    def __init__(self, stmt: Select, id_column, *, count_in_order: bool = False, counted: bool = True,
+                 generic_plan: bool = False) -> None:
         self.statement, self.id_column = stmt, id_column
         self.count_in_order, self.counted = count_in_order, counted
         window = (stmt.limit(bindparam("page_limit", type_=Integer))
@@ -156,7 +158,7 @@ class PageWindow:
         if counted:
             counted_rows = _counted(stmt, id_column, bindparam("count_limit", type_=Integer), count_in_order)
             window = window.add_columns(_count_of(counted_rows).scalar_subquery().label("capped_total"))
-        self.window = PreparedSelect(window)
+        self.window = PreparedSelect(window, generic_plan=generic_plan)
 
     def page(self, *, per_page: int, page: int | None = None, cap: int | None = None, total: int | None = None,
              **params) -> CappedPage:

@@ -139,7 +139,8 @@ def inbox_page(user, *, per_page: int, status: str | None = None, category: str 
 
 @functools.cache
 def _open_inbox_window(department_id: int | None) -> pagination.PageWindow:
-    return pagination.PageWindow(list_rows(query_letters(department_id=department_id, open_only=True)), Letter.id)
+    return pagination.PageWindow(list_rows(query_letters(department_id=department_id, open_only=True)), Letter.id,
+                                 generic_plan=True)
 
 
 def query_author_letters(user_id: int) -> Select:
@@ -244,7 +245,7 @@ def _board_statement(limit: int, cap: int) -> PreparedSelect:
         count = pagination.capped_count_column(rows, Letter.id, cap, keep_order=section in COUNT_IN_ORDER)
         branches.append(board_rows(rows).add_columns(literal(section).label("section"), count)
                         .limit(limit).subquery().select())
-    return PreparedSelect(union_all(*branches))
+    return PreparedSelect(union_all(*branches), generic_plan=True)
 
 
 def supervision_board(limit: int = BOARD_ROWS, cap: int | None = None) -> dict[str, dict]:

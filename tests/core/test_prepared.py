@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import Float, bindparam, func, inspect, select, text
 
 from interaction.accounts.models import Department, User
 from interaction.core.db import db
@@ -81,3 +81,26 @@ def test_as_loaded_is_a_clean_persistent_object(app):
     clerk.name = "李明"
     db.session.commit()
     assert db.session.scalar(select(User.name).where(User.id == clerk_id)) == "李明"
+
+
+def test_a_generic_plan_holds_for_its_statement_only(app):
+    """generic_plan: PostgreSQL plans the statement once (pg_prepared_statements), the setting does not leak."""
+    _people()
+    emails = PreparedSelect(select(User.email).where(User.email.like(bindparam("pattern"))).order_by(User.email),
+                            generic_plan=True)
+    for _ in range(3):
+        assert [row.email for row in emails.all(pattern="%@example.com")] == ["citizen@example.com",
+                                                                             "clerk@example.com"]
+    root = PreparedSelect(select(func.sqrt(bindparam("x", type_=Float)).label("root")), generic_plan=True)
+    assert root.first(x=2.25).root == 1.5  # a number: its type's processor needs the result's column type
+    if db.engine.dialect.name != "postgresql":
+        return
+    assert db.session.scalar(text("SHOW plan_cache_mode")) == "auto"
+    plans = db.session.execute(text("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                                    "WHERE statement LIKE 'SELECT users.email%'")).all()
+    assert plans and plans[0].generic_plans >= 3 and plans[0].custom_plans == 0
+    connection = db.session.connection().connection.dbapi_connection
+    with pytest.raises(Exception, match="square root"):
+        root.all(x=-1.0)
+    db.session.rollback()
+    assert connection.execute("SHOW plan_cache_mode").fetchone()[0] == "auto"  # undone with the failed statement
