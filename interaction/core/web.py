@@ -289,25 +289,41 @@ def csrf_token() -> str:
     and a page's layout carries it (the sign-out form, the scripts' meta tag). A signed token is
     checked against the session's raw token and its age (``WTF_CSRF_TIME_LIMIT``): one signed
     earlier for the same raw token is as valid, so it is reused while younger than a tenth of
-    that limit (always, with no limit, this site's setting). The check itself is unchanged.
+    that limit (always, with no limit, this site's setting). :func:`_reuse_signed_csrf_token` hands
+    it to the request before any form asks; the check itself is unchanged.
     """
     field = current_app.config["WTF_CSRF_FIELD_NAME"]
-    if field in g:  # this request's
-        return generate_csrf()
-    limit = current_app.config["WTF_CSRF_TIME_LIMIT"]
-    now = time.monotonic()
+    if field not in g:
+        _reuse_signed_csrf_token()
+    if field in g:  # reused, or signed earlier in this request (a form)
+        token = getattr(g, field)
+    else:
+        token = generate_csrf()  # a new session's first token is stored in its session
     memo = current_app.extensions.setdefault(CSRF_MEMO_KEY, OrderedDict())
-    cached = memo.get(session.get(field))
-    if cached is not None and (limit is None or now - cached[1] < limit / 10):
-        memo.move_to_end(session[field])
-        setattr(g, field, cached[0])  # forms rendered in this request (form.csrf_token) give the same
-        return cached[0]
-    token = generate_csrf()  # a new session's first token is stored in its session
-    memo[session[field]] = (token, now)
-    memo.move_to_end(session[field])
-    if len(memo) > CSRF_MEMO_MAX:
-        memo.popitem(last=False)
+    if session[field] not in memo:
+        memo[session[field]] = (token, time.monotonic())
+        if len(memo) > CSRF_MEMO_MAX:
+            memo.popitem(last=False)
     return token
+
+
+@bp.before_app_request
+def _reuse_signed_csrf_token():
+    """Give this request the token signed earlier for its session (see :func:`csrf_token`), if still fresh."""
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    raw = session.get(field) if session else None
+    if raw is None:
+        return
+    memo = current_app.extensions.get(CSRF_MEMO_KEY)
+    cached = memo.get(raw) if memo else None
+    if cached is None:
+        return
+    limit = current_app.config["WTF_CSRF_TIME_LIMIT"]
+    if limit is not None and time.monotonic() - cached[1] >= limit / 10:
+        del memo[raw]
+        return
+    memo.move_to_end(raw)
+    setattr(g, field, cached[0])  # Flask-WTF's generate_csrf (forms, templates) gives this one
 
 
 def _has_nul(value) -> bool:
