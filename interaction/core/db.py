@@ -84,8 +84,11 @@ db = Database(model_class=Base)
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 
 
+READING_KEY = "interaction.reading"
+
+
 def _is_psycopg(dbapi_connection) -> bool:
-    return type(dbapi_connection).__module__.startswith("psycopg")
+    return isinstance(dbapi_connection, psycopg.Connection)
 
 
 @event.listens_for(Pool, "connect")
@@ -118,9 +121,6 @@ def _begin_when_writing(conn):
             conn.info[READING_KEY] = True
         else:
             conn.info.pop(READING_KEY, None)
-
-
-READING_KEY = "interaction.reading"
 
 
 @event.listens_for(Session, "after_begin")

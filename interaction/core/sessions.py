@@ -2,11 +2,12 @@
 
 import copy
 import time
-from collections import OrderedDict
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
+
+from interaction.core.lru import app_lru
 
 SESSION_MEMO_KEY = "interaction.session_cookies"
 SESSION_MEMO_MAX = 4096
@@ -28,21 +29,18 @@ class MemoizedCookieSessionInterface(SecureCookieSessionInterface):
         if not value or not app.secret_key:
             return super().open_session(app, request)
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        memo = app.extensions.setdefault(SESSION_MEMO_KEY, OrderedDict())
-        cached = memo.get(value)
+        memo = app_lru(app, SESSION_MEMO_KEY, SESSION_MEMO_MAX)
+        cached = memo.recall(value)
         if cached is None:
             serializer = self.get_signing_serializer(app)
             try:
                 data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
             except BadSignature:  # tampered, signed with another key, or expired: a new session, as Flask's
                 return self.session_class()
-            cached = memo[value] = (data, int(signed_at.timestamp()))
-            if len(memo) > SESSION_MEMO_MAX:
-                memo.popitem(last=False)
+            cached = memo.keep(value, (data, int(signed_at.timestamp())))
         data, signed_at = cached
         age = int(time.time()) - signed_at
         if age > max_age or age < 0:  # itsdangerous's rule (SignatureExpired)
             memo.pop(value, None)
             return self.session_class()
-        memo.move_to_end(value)
         return self.session_class(copy.deepcopy(data))

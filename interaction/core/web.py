@@ -6,7 +6,6 @@ never imports a feature.
 
 import functools
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +24,7 @@ from werkzeug.exceptions import BadRequest
 from interaction.core import errors, websocket
 from interaction.core.db import db, declare_writes, write_intent
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
+from interaction.core.lru import app_lru
 from interaction.core.sessions import MemoizedCookieSessionInterface
 
 bp = Blueprint("web", __name__)
@@ -210,15 +210,9 @@ FRAGMENT_MEMO_MAX = 256
 
 def _memoized(name: str, size: int, key, render):
     """``render()``, kept in the process's memo *name* under *key* (the last *size* keys used)."""
-    memo = current_app.extensions.setdefault(name, OrderedDict())
-    value = memo.get(key)
-    if value is None:
-        value = memo[key] = render()
-        if len(memo) > size:
-            memo.popitem(last=False)
-    else:
-        memo.move_to_end(key)
-    return value
+    memo = app_lru(current_app, name, size)
+    value = memo.recall(key)
+    return value if value is not None else memo.keep(key, render())
 
 
 def render_for_anyone(template: str, shown, **context) -> str:
@@ -299,11 +293,9 @@ def csrf_token() -> str:
         token = getattr(g, field)
     else:
         token = generate_csrf()  # a new session's first token is stored in its session
-    memo = current_app.extensions.setdefault(CSRF_MEMO_KEY, OrderedDict())
+    memo = app_lru(current_app, CSRF_MEMO_KEY, CSRF_MEMO_MAX)
     if session[field] not in memo:
-        memo[session[field]] = (token, time.monotonic())
-        if len(memo) > CSRF_MEMO_MAX:
-            memo.popitem(last=False)
+        memo.keep(session[field], (token, time.monotonic()))
     return token
 
 
@@ -314,15 +306,14 @@ def _reuse_signed_csrf_token():
     raw = session.get(field) if session else None
     if raw is None:
         return
-    memo = current_app.extensions.get(CSRF_MEMO_KEY)
-    cached = memo.get(raw) if memo else None
+    memo = app_lru(current_app, CSRF_MEMO_KEY, CSRF_MEMO_MAX)
+    cached = memo.recall(raw)
     if cached is None:
         return
     limit = current_app.config["WTF_CSRF_TIME_LIMIT"]
     if limit is not None and time.monotonic() - cached[1] >= limit / 10:
         del memo[raw]
         return
-    memo.move_to_end(raw)
     setattr(g, field, cached[0])  # Flask-WTF's generate_csrf (forms, templates) gives this one
 
 
