@@ -46,7 +46,8 @@ def load(instance_path: Path) -> dict:
         "SECRET_KEY": _secret_key(instance_path),
         "DEBUG": _flag("INTERACTION_DEBUG"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL connections are pinged after resting in the pool, not at every checkout (core.db)
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PRODUCTION": production,

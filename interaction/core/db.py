@@ -8,7 +8,9 @@ instead of failing with "database is locked" half-way through a transaction.
 
 import functools
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -16,6 +18,7 @@ import psycopg
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, bindparam, event, select
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, joinedload, lazyload, registry
 from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
@@ -93,11 +96,41 @@ def _is_psycopg(dbapi_connection) -> bool:
 
 @event.listens_for(Pool, "connect")
 @event.listens_for(Pool, "checkin")
-def _rest_without_transaction(dbapi_connection, _record):
+def _rest_without_transaction(dbapi_connection, record):
     """PostgreSQL connections wait in the pool in psycopg's autocommit mode (see :func:`_begin_when_writing`)."""
+    record.info[RESTING_SINCE_KEY] = time.monotonic()
     if dbapi_connection is not None and _is_psycopg(dbapi_connection) and not dbapi_connection.autocommit:
         if dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             dbapi_connection.autocommit = True
+
+
+#: A pooled PostgreSQL connection that rested longer than this (seconds) is pinged before it is used.
+PING_AFTER_RESTING = 5.0
+RESTING_SINCE_KEY = "interaction.resting_since"
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_after_resting(dbapi_connection, record, _proxy):
+    """Ping a PostgreSQL connection before use only when it rested in the pool (instead of ``pool_pre_ping``).
+
+    A server restart, a proxy's idle time-out or a failover closes connections while they rest;
+    a failed ping makes the pool open a new one (``DisconnectionError``), and the request never
+    sees it. ``pool_pre_ping`` pings at every checkout: one round trip of the four a page makes,
+    for connections that a busy worker used milliseconds ago. A connection lost within the last
+    seconds fails its request's first statement instead, and SQLAlchemy then renews the whole pool.
+    SQLite's connections are files: never pinged.
+    """
+    if not _is_psycopg(dbapi_connection):
+        return
+    resting_since = record.info.get(RESTING_SINCE_KEY)
+    if resting_since is not None and time.monotonic() - resting_since < PING_AFTER_RESTING:
+        return
+    try:
+        dbapi_connection.execute("SELECT 1")
+        if not dbapi_connection.autocommit:
+            dbapi_connection.rollback()
+    except psycopg.Error as error:
+        raise DisconnectionError("the pooled connection did not answer its ping") from error
 
 
 @event.listens_for(Engine, "begin")
@@ -138,13 +171,49 @@ def _forget_reading(session, transaction):
 def declare_writes(writes: bool = True):
     """Set ``write_intent`` to *writes* for what follows; returns the token to reset it with.
 
-    Writing needs a transaction: a session still on a connection that a read began without one (a
-    session kept over several requests: tests, CLI) ends that read first (nothing to commit there).
+    Writing needs a transaction that began as one: a session still in a read (PostgreSQL: without
+    a transaction; SQLite: without the write lock, which it could not take later if another writer
+    came first) ends that read first (nothing to commit there). Sessions kept over several
+    requests (tests, CLI) meet this.
     """
     session = db.session()
     if writes and session.info.get(READING_KEY):
         session.commit()
     return write_intent.set(writes)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Run the block as a read, in a request that writes afterwards: for the reads before a short write.
+
+    A request that writes holds SQLite's write lock from its first statement to its commit
+    (``BEGIN IMMEDIATE``; on PostgreSQL it holds a transaction). A submission reads first (the
+    mailbox, while its form is validated) and writes three rows at the end: read in this block, its
+    reads run without the lock (PostgreSQL: without a transaction), and the write lock is taken by
+    the first write after it, so other writers wait for the inserts only, not for the validation.
+
+    The read is ended when the block ends, without expiring what it loaded (nothing was written).
+    A session already in a transaction (the signed-in user was loaded by a writing request) stays
+    in it: the block then changes nothing. The block must not write (``ReadOnlyRequestWrote``).
+    """
+    session = db.session()
+    if session.in_transaction():
+        yield
+        return
+    token = write_intent.set(False)
+    try:
+        yield
+    except BaseException:
+        write_intent.reset(token)
+        session.rollback()
+        raise
+    write_intent.reset(token)
+    if session.in_transaction():
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 class ReadOnlyRequestWrote(RuntimeError):
@@ -181,8 +250,14 @@ def _configure_sqlite(dbapi_connection, _record):
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
+    """A writer takes SQLite's write lock at its first statement; a reader's transaction is marked as a read."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        if write_intent.get():
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.info.pop(READING_KEY, None)
+        else:
+            conn.exec_driver_sql("BEGIN")
+            conn.info[READING_KEY] = True
 
 
 def after_commit(fn: Callable[[], None]) -> None:

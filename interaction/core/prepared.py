@@ -19,11 +19,11 @@ the session flushed and the request still ends its transaction once (``core.web`
 from collections import namedtuple
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Insert, Select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from interaction.core.db import db
+from interaction.core.db import ReadOnlyRequestWrote, db, write_intent
 
 
 class _Plan:
@@ -32,7 +32,7 @@ class _Plan:
     __slots__ = ("sql", "compiled", "positions", "bind_processors", "row", "columns", "dialect", "result_processors",
                  "prepare")
 
-    def __init__(self, stmt: Select, dialect) -> None:
+    def __init__(self, stmt: Select | Insert, dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
         self.sql = compiled.string
         if "__[POSTCOMPILE" in self.sql:
@@ -43,8 +43,10 @@ class _Plan:
         self.bind_processors = {
             escaped.get(name, name): processor for bind, name in compiled.bind_names.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-        self.row = namedtuple("Row", stmt.selected_columns.keys())
-        self.columns, self.dialect = list(stmt.selected_columns), dialect
+        if compiled.implicit_returning:
+            raise ValueError("a PreparedInsert without RETURNING must be inline(): see PreparedInsert")
+        self.row = namedtuple("Row", stmt.exported_columns.keys())  # a select's columns, an insert's RETURNING
+        self.columns, self.dialect = list(stmt.exported_columns), dialect
         self.result_processors = None  # from the first result's column types (numbers need them)
         self.prepare = dialect.driver == "psycopg"  # a server-side prepared statement from the first call
 
@@ -57,6 +59,8 @@ class _Plan:
         return params
 
     def rows(self, fetched: list[tuple], description) -> list:
+        if description is None:  # a statement that returns nothing
+            return []
         if self.result_processors is None:
             dialect = self.dialect
             self.result_processors = tuple(
@@ -125,7 +129,8 @@ class PreparedSelect:
                 cursor.execute(plan.sql, plan.parameters(params), prepare=True)
             else:
                 cursor.execute(plan.sql, plan.parameters(params))
-            fetched, description = cursor.fetchall(), cursor.description
+            description = cursor.description
+            fetched = cursor.fetchall() if description is not None else []
         finally:
             cursor.close()
         return plan.rows(fetched, description)
@@ -133,6 +138,24 @@ class PreparedSelect:
     def first(self, session: Session | None = None, /, **params):
         rows = self.all(session, **params)
         return rows[0] if rows else None
+
+
+class PreparedInsert(PreparedSelect):
+    """An ``INSERT`` (with or without ``RETURNING``) run at the driver like :class:`PreparedSelect`.
+
+    Without ``RETURNING``, build it ``inline()``: else SQLAlchemy compiles PostgreSQL's insert with
+    an implicit ``RETURNING id`` for the ORM, which is refused here (its rows have no columns).
+
+    For a hot write whose rows no one reads back in the same request as ORM objects (a letter's
+    first timeline entry, an audit entry): no unit of work, no flush. It runs in the session's
+    transaction, which must be a writing one (``core.db.write_intent``), and commits with it.
+    """
+
+    def run(self, session: Session | None = None, /, **params) -> list:
+        """Insert a row of *params*; the ``RETURNING`` rows, if the statement has any."""
+        if not write_intent.get():
+            raise ReadOnlyRequestWrote("a read-only request (write_intent False) tried to write; declare it first")
+        return self.all(session, **params)
 
 
 def as_loaded(model, row, session: Session | None = None):

@@ -16,7 +16,7 @@ from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import idempotent, json_body, page_args, paginated, validate
 from interaction.core.calendar import set_year_schedule, year_schedule
-from interaction.core.db import db, declare_writes
+from interaction.core.db import db, declare_writes, reading
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.extensions import limiter
 from interaction.core.time import isoformat
@@ -146,8 +146,10 @@ def create_letter():
     channel and received_at (a past time). 201 with number and query_code (shown only here).
     """
     payload = json_body()
-    form = validate(ApiLetterForm, payload)
-    mailbox = form.selected_mailbox
+    with reading():  # no write lock while the form is checked (core.db.reading)
+        form = validate(ApiLetterForm, payload)
+        mailbox = form.selected_mailbox
+        department_code = mailbox.department.code
     channel = form.channel.data or "web"
     received = form.received_at.data
     actor = current_user if current_user.is_authenticated else None
@@ -157,7 +159,7 @@ def create_letter():
     body = {"number": letter.number, "query_code": code, "status": letter.status,
             "submitted_at": isoformat(letter.received_dt), "received_at": isoformat(letter.received_dt),
             "accept_due_at": isoformat(letter.accept_due_dt), "due_at": isoformat(letter.due_dt),
-            "mailbox": mailbox.code, "department": mailbox.department.code, "channel": letter.channel}
+            "mailbox": mailbox.code, "department": department_code, "channel": letter.channel}
     db.session.commit()
     return jsonify(body), 201
 

@@ -27,19 +27,18 @@ from datetime import datetime, timedelta
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import TextualSelect, bindparam, select, text
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql.base import PGDialect
-from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.orm import make_transient_to_detached
 
 from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, Role
 from interaction.core import audit
 from interaction.core.calendar import get_calendar
-from interaction.core.db import db
+from interaction.core.db import db, reading
 from interaction.core.errors import Forbidden, NotFound, ValidationFailed
 from interaction.core.mail import send_mail
+from interaction.core.prepared import PreparedInsert
 from interaction.core.privacy import mask_text
 from interaction.core.sanitize import plain_text_html
 from interaction.core.time import now_utc, to_local
@@ -160,12 +159,25 @@ def _token_hash(token: str) -> str:
 def add_event(letter: Letter, action: EventAction, *, actor=None, note: str | None = None,
               department_id: int | None = None, internal: bool = False, data: dict | None = None,
               at: datetime | None = None) -> LetterEvent:
+    """Add a line to *letter*'s timeline (flushed with the session)."""
     # Set from the event's side: a timeline not loaded yet is not loaded just to add to it.
-    event = LetterEvent(letter=letter, at_dt=at or now_utc(), action=action.value, note=note,
-                        department_id=department_id, actor_id=getattr(actor, "id", None), is_internal=internal,
-                        data=data)
+    event = LetterEvent(letter=letter, **event_values(action, actor=actor, note=note, department_id=department_id,
+                                                      internal=internal, data=data, at=at))
     db.session.add(event)
     return event
+
+
+def event_values(action: EventAction, *, actor=None, note: str | None = None, department_id: int | None = None,
+                 internal: bool = False, data: dict | None = None, at: datetime | None = None) -> dict:
+    """The column values (but ``letter_id``) of a timeline line: :func:`add_event`'s, or a new letter's first."""
+    return {"at_dt": at or now_utc(), "action": action.value, "note": note, "department_id": department_id,
+            "actor_id": getattr(actor, "id", None), "is_internal": internal, "data": data}
+
+
+#: A new letter's first timeline line, written with the letter at the driver (see :func:`_insert_letter`).
+_INSERT_FIRST_EVENT = PreparedInsert(LetterEvent.__table__.insert().inline().values(
+    {column.key: bindparam(column.key, type_=column.type) for column in LetterEvent.__table__.columns
+     if column.key != "id"}))
 
 
 # -- e-mail ---------------------------------------------------------------------------------------------
@@ -255,18 +267,26 @@ def submit_letter(mailbox: Mailbox | None, data: dict, *, actor=None, submission
     then count from that day. *submission_token* is the form's one-time token: a repeat of the
     same submission (double click, retried request) within 24 hours returns the first letter with
     ``created`` False, and its query code, which only that token can unseal.
+
+    Its look-ups (the token, the calendar) run before the write (``core.db.reading``): on SQLite
+    other writers wait only for the letter's three inserts.
     """
     now = now_utc()
-    if submission_token:
-        existing = _letter_for_token(submission_token, now)
-        if existing is not None:
-            return existing
-    _check_submission(mailbox, data, actor=actor, channel=channel, received_dt=received_dt, now=now)
     received = received_dt or now
-    calendar = get_calendar()
+    with reading():
+        if submission_token:
+            existing = _letter_for_token(submission_token, now)
+            if existing is not None:
+                return existing
+        _check_submission(mailbox, data, actor=actor, channel=channel, received_dt=received_dt, now=now)
+        calendar = get_calendar()
+        accept_due, due = calendar.due_at(received, ACCEPT_WORKDAYS), calendar.due_at(received, mailbox.reply_days)
     code = _random_chars(CODE_LENGTH)
     registered = channel != LetterChannel.web or received_dt is not None
     is_citizen = actor is not None and getattr(actor, "is_authenticated", False) and not registered
+    event = event_values(EventAction.registered if registered else EventAction.submitted, at=received,
+                         department_id=mailbox.department_id, actor=actor if registered else None,
+                         data={"channel": channel})
     letter = _insert_letter(dict(
         query_code_hash=hash_code(code),
         mailbox_id=mailbox.id, department_id=mailbox.department_id,
@@ -276,16 +296,12 @@ def submit_letter(mailbox: Mailbox | None, data: dict, *, actor=None, submission
         author_id=actor.id if is_citizen else None,
         registered_by_id=actor.id if registered else None,
         received_dt=received, created_dt=now,
-        accept_due_dt=calendar.due_at(received, ACCEPT_WORKDAYS),
-        due_dt=calendar.due_at(received, mailbox.reply_days),
+        accept_due_dt=accept_due, due_dt=due,
         submission_token=_token_hash(submission_token) if submission_token else None,
         sealed_code=_seal(code, submission_token) if submission_token else None,
-    ), received)
+    ), received, first_event=event)
     if letter is None:  # another request with the same token won the race: answer as for a repeat
         return _letter_for_token(submission_token, now)
-    add_event(letter, EventAction.registered if registered else EventAction.submitted, at=received,
-              department_id=mailbox.department_id, actor=actor if registered else None,
-              data={"channel": channel})
     audit.record("mailbox.submit", actor=actor if getattr(actor, "is_authenticated", False) else None,
                  target=letter, number=letter.number, channel=channel, mailbox=mailbox.code)
     log.info("letter %s submitted to %s", letter.number, mailbox.code)
@@ -308,20 +324,26 @@ def _letter_for_token(token: str, now: datetime) -> tuple[Letter, str | None, bo
     return letter, code, False
 
 
-def _insert_letter(values: dict, received: datetime) -> Letter | None:
-    """Insert a letter of column *values* under a fresh number; None if its submission token was taken meanwhile.
+def _insert_letter(values: dict, received: datetime, *, first_event: dict) -> Letter | None:
+    """Insert a letter of column *values* under a fresh number, and its *first_event* (:func:`event_values`).
 
+    None if the letter's submission token was taken meanwhile (nothing written then).
     ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL and SQLite): a number or token
     already taken inserts nothing and leaves the transaction usable, so trying the next number needs
     no savepoint. A taken token is told apart from a taken number by looking the token up; on
     PostgreSQL the insert waits for a concurrent holder of the token to commit or roll back, so the
-    look-up sees its letter. The stored letter joins the session as it was written (no reload).
+    look-up sees its letter. Both rows are written at the driver (``core.prepared``: a new letter
+    has no timeline loaded to keep in step), one after the other: on SQLite the write lock is held
+    from the first, so nothing else runs in between. The stored letter joins the session as it
+    was written (no reload).
     """
-    stmt = _letter_insert(db.session.get_bind().dialect.name)
+    insert = _letter_insert(db.session.get_bind().dialect.name)
     for _attempt in range(10):
         params = _insert_params({**values, "number": new_number(received)})
-        letter_id = db.session.scalar(stmt, params)
-        if letter_id is not None:
+        inserted = insert.run(**params)
+        if inserted:
+            letter_id = inserted[0].id
+            _INSERT_FIRST_EVENT.run(letter_id=letter_id, **first_event)
             letter = Letter(id=letter_id, **params)
             make_transient_to_detached(letter)
             db.session.add(letter)
@@ -332,22 +354,22 @@ def _insert_letter(values: dict, received: datetime) -> Letter | None:
     raise RuntimeError("could not find a free letter number")
 
 
-_COMPILERS = {"postgresql": (postgresql.insert, PGDialect), "sqlite": (sqlite.insert, SQLiteDialect)}
-@functools.cache
-def _letter_insert(dialect_name: str) -> TextualSelect:
-    """The insert of :func:`_insert_letter` for one database, compiled once.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
-    SQLAlchemy 2.0 does not cache an INSERT with ON CONFLICT (the clause has no cache key): built the
-    usual way it is compiled again on every submission, costing more than the savepoint it
-    replaces. Its SQL is compiled here once, with every column a typed parameter (see
-    :func:`_insert_params`).
+
+@functools.cache
+def _letter_insert(dialect_name: str) -> PreparedInsert:
+    """The insert of :func:`_insert_letter` for one database, compiled once (``core.prepared``).
+
+    Each database has its own ``ON CONFLICT`` construct; SQLAlchemy 2.0 does not cache an INSERT
+    with one (the clause has no cache key), so built the usual way it would be compiled again on
+    every submission. Every column is a typed parameter (see :func:`_insert_params`).
     """
-    insert, dialect = _COMPILERS[dialect_name]
     table = Letter.__table__
     columns = [column for column in table.columns if column.key != "id"]
-    sql = str(insert(table).values({column.key: bindparam(column.key) for column in columns})
-              .on_conflict_do_nothing().returning(table.c.id).compile(dialect=dialect(paramstyle="named")))
-    return text(sql).bindparams(*(bindparam(column.key, type_=column.type) for column in columns)).columns(table.c.id)
+    return PreparedInsert(_INSERTS[dialect_name](table)
+                          .values({column.key: bindparam(column.key, type_=column.type) for column in columns})
+                          .on_conflict_do_nothing().returning(table.c.id))
 
 
 def _insert_params(values: dict) -> dict:
@@ -396,9 +418,9 @@ def hand_over_question(mailbox: Mailbox, author: User, *, subject: str, body: st
         channel=LetterChannel.live.value, status=LetterState.submitted.value, author_id=author.id,
         received_dt=now, created_dt=now,
         accept_due_dt=calendar.due_at(now, ACCEPT_WORKDAYS), due_dt=calendar.due_at(now, workdays),
-    ), now)
-    add_event(letter, EventAction.handed_over, at=now, department_id=mailbox.department_id, note=note,
-              data={"channel": LetterChannel.live.value, "source": source, "source_ref": source_ref})
+    ), now, first_event=event_values(EventAction.handed_over, at=now, department_id=mailbox.department_id, note=note,
+                                      data={"channel": LetterChannel.live.value, "source": source,
+                                            "source_ref": source_ref}))
     audit.record("mailbox.hand_over", actor=None, target=letter, number=letter.number, mailbox=mailbox.code,
                  source=source, source_ref=source_ref, workdays=workdays)
     log.info("question %s %s handed over as letter %s to %s", source, source_ref, letter.number, mailbox.code)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core import calendar as core_calendar
-from interaction.core.db import db, declare_writes
+from interaction.core.db import db, declare_writes, reading
 from interaction.core.forms import show_errors
 from interaction.core.pagination import paginate_capped
 from interaction.core.errors import DomainError, NotFound, ValidationFailed
@@ -196,14 +196,16 @@ def index():
 
 @bp.route("/write", methods=["GET", "POST"])
 def write_letter():
-    form = LetterForm()
+    with reading():  # no write lock while the form is checked: the letter's rows are written at the end
+        form = LetterForm()
+        submitted = request.method == "POST" and form.validate_on_submit()
     if request.method == "GET":
         form.mailbox.data = request.args.get("mailbox", "")
         form.submission_token.data = secrets.token_urlsafe(24)
         if current_user.is_authenticated:
             form.name.data, form.phone.data, form.email.data = (current_user.name, current_user.phone or "",
                                                                 current_user.email)
-    elif form.validate_on_submit():
+    elif submitted:
         actor = current_user._get_current_object() if current_user.is_authenticated else None
         try:
             letter, code, _created = services.submit_letter(
@@ -212,17 +214,18 @@ def write_letter():
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
+            number = letter.number  # read before the commit, which expires the letter (no reload after it)
             db.session.commit()
-            return _after_submission(letter, code)
+            return _after_submission(number, code)
     return render_template("mailbox/letter_write.html", form=form, mailboxes=db.session.scalars(
         queries.active_mailboxes()).all())
 
 
-def _after_submission(letter: Letter, code: str | None):
-    _grant(letter.number)
+def _after_submission(number: str, code: str | None):
+    _grant(number)
     if code:
-        session[NEW_KEY] = {"number": letter.number, "code": code}
-    return redirect(url_for("mailbox.letter_submitted", number=letter.number))
+        session[NEW_KEY] = {"number": number, "code": code}
+    return redirect(url_for("mailbox.letter_submitted", number=number))
 
 
 @bp.get("/submitted/<number>")
@@ -477,8 +480,9 @@ def register_letter():
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
+            number = letter.number  # read before the commit, which expires the letter (no reload after it)
             db.session.commit()
-            return _after_submission(letter, code)
+            return _after_submission(number, code)
     return render_template("mailbox/letter_register.html", form=form)
 
 

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Float, bindparam, func, inspect, select, text
+from sqlalchemy import Float, bindparam, func, insert, inspect, select, text
 
 from interaction.accounts.models import Department, User
-from interaction.core.db import db
-from interaction.core.prepared import PreparedSelect, as_loaded
+from interaction.core.db import ReadOnlyRequestWrote, db, write_intent
+from interaction.core.prepared import PreparedInsert, PreparedSelect, as_loaded
 from tests.factories import make_department, make_user
 
 SHANGHAI, HONOLULU = ZoneInfo("Asia/Shanghai"), ZoneInfo("Pacific/Honolulu")
@@ -104,3 +104,33 @@ def test_a_generic_plan_holds_for_its_statement_only(app):
         root.all(x=-1.0)
     db.session.rollback()
     assert connection.execute("SHOW plan_cache_mode").fetchone()[0] == "auto"  # undone with the failed statement
+
+
+INSERT_DEPARTMENT = PreparedInsert(insert(Department).values(code=bindparam("code"), name=bindparam("name"),
+                                                             kind=bindparam("kind"), sort_order=0, is_active=True)
+                                   .returning(Department.id))
+
+
+def test_an_insert_returns_its_rows_in_the_session_transaction(app):
+    inserted = INSERT_DEPARTMENT.run(code="prepared", name="预备处", kind="department")
+    assert [type(row.id) for row in inserted] == [int]
+    assert db.session.get(Department, inserted[0].id).name == "预备处"  # the session's own transaction sees it
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Department)) == 0  # and rolls it back
+
+
+def test_an_insert_without_returning_gives_no_rows(app):
+    plain = PreparedInsert(insert(Department).inline().values(code=bindparam("code"), name=bindparam("name"),
+                                                              kind=bindparam("kind"), sort_order=0, is_active=True))
+    assert plain.run(code="plain", name="平常处", kind="department") == []
+    assert db.session.scalar(select(Department.name).where(Department.code == "plain")) == "平常处"
+
+
+def test_an_insert_is_refused_while_reading(app):
+    token = write_intent.set(False)
+    try:
+        with pytest.raises(ReadOnlyRequestWrote):
+            INSERT_DEPARTMENT.run(code="refused", name="不应保存", kind="department")
+    finally:
+        write_intent.reset(token)
+    assert db.session.scalar(select(func.count()).select_from(Department)) == 0

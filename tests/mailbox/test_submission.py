@@ -4,9 +4,10 @@ import pytest
 from sqlalchemy import event, func, select
 
 from interaction.core.audit import AuditEntry
-from interaction.core.db import db
+from interaction.core.db import db, write_intent
 from interaction.mailbox import services
 from interaction.mailbox.models import Letter, LetterEvent
+from tests.helpers import csrf_token
 
 DATA = {"category": "consultation", "subject": "公交站点", "body": "能否恢复小区门口的公交站？", "name": "张三",
         "phone": "13800138000", "email": None, "public_consent": False}
@@ -88,3 +89,61 @@ def test_a_failure_after_the_insert_leaves_nothing(world, monkeypatch, request_c
         services.submit_letter(world.governor, DATA, submission_token="fails")
     db.session.rollback()
     assert counts() == (0, 0, 0)
+
+
+@pytest.fixture
+def begins():
+    """Each transaction the engine begins: "read" or "write" (``core.db.write_intent`` at that moment)."""
+    seen = []
+
+    def on_begin(_conn):
+        seen.append("write" if write_intent.get() else "read")
+
+    event.listen(db.engine, "begin", on_begin)
+    yield seen
+    event.remove(db.engine, "begin", on_begin)
+
+
+@pytest.mark.parametrize("how", ["api", "page"])
+def test_a_submission_is_checked_in_a_read_and_written_in_one_short_write(world, client, letter_payload, begins,
+                                                                          how):
+    """core.db.reading: the form's look-ups run before the write lock (SQLite) or transaction (PostgreSQL)."""
+    payload = dict(letter_payload, mailbox=world.governor.code)
+    db.session.commit()  # the test's session (the requests share it) holds no transaction
+    begins.clear()
+    if how == "api":
+        response = client.post("/api/v1/letters", json=payload)
+        assert response.status_code == 201
+    else:
+        payload["csrf_token"] = csrf_token(client, "/mailbox/write")
+        begins.clear()
+        response = client.post("/mailbox/write", data=payload)
+        assert response.status_code == 302
+    assert begins[-1] == "write" and set(begins[:-1]) == {"read"}, begins  # one write, after the reads
+    assert counts() == (1, 1, 1)
+
+
+def test_on_sqlite_the_write_lock_is_taken_by_the_letters_insert(world, client, letter_payload):
+    """Other writers wait for the three inserts only, not for the form's checks."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock (this suite also runs on SQLite)")
+    traced, connections = [], []
+
+    def trace(dbapi_connection, _record, _proxy):
+        dbapi_connection.set_trace_callback(traced.append)
+        connections.append(dbapi_connection)
+
+    payload = dict(letter_payload, mailbox=world.governor.code)
+    db.session.commit()
+    event.listen(db.engine, "checkout", trace)
+    try:
+        response = client.post("/api/v1/letters", json=payload)
+    finally:
+        event.remove(db.engine, "checkout", trace)
+        for connection in connections:
+            connection.set_trace_callback(None)
+    assert response.status_code == 201
+    locked = traced.index("BEGIN IMMEDIATE")
+    assert any("FROM mailboxes" in statement for statement in traced[:locked])
+    assert [statement.split(" (")[0] for statement in traced[locked + 1:]] == [
+        "INSERT INTO letters", "INSERT INTO letter_events", "INSERT INTO audit_entries", "COMMIT"]

@@ -1,0 +1,93 @@
+"""core.db.reading: the reads before a short write hold no write lock (SQLite) and no transaction (PostgreSQL)."""
+
+import sqlite3
+
+import pytest
+from sqlalchemy import event, select
+
+from interaction.accounts.models import Department
+from interaction.core.db import ReadOnlyRequestWrote, db, reading, write_intent
+from tests.factories import make_department
+
+
+@pytest.fixture
+def office(app):
+    make_department(code="office", name="省政府办公厅")
+    db.session.commit()
+
+
+@pytest.fixture
+def statements(app):
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _another_writer_can_write() -> bool:
+    """Whether another connection gets SQLite's write lock at once."""
+    other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:  # database is locked
+        return False
+    finally:
+        other.close()
+
+
+def _connection_state() -> tuple[bool, str]:
+    dbapi_connection = db.session.connection().connection.dbapi_connection
+    return dbapi_connection.autocommit, dbapi_connection.info.transaction_status.name
+
+
+def test_the_block_reads_without_the_write_lock_or_a_transaction(office):
+    sqlite = db.engine.dialect.name == "sqlite"
+    with reading():
+        found = db.session.scalar(select(Department).where(Department.code == "office"))
+        if sqlite:
+            assert _another_writer_can_write()
+        else:
+            assert _connection_state() == (True, "IDLE")  # psycopg's autocommit: no transaction open
+    assert found.name == "省政府办公厅"
+    assert not db.session().in_transaction()  # the read ended with the block
+    assert write_intent.get()
+    db.session.execute(select(Department.id))  # what follows writes: it takes the lock (begins a transaction)
+    if sqlite:
+        assert not _another_writer_can_write()
+    else:
+        assert _connection_state() == (False, "INTRANS")
+    db.session.rollback()
+
+
+def test_what_the_block_loaded_stays_loaded(office, statements):
+    with reading():
+        found = db.session.scalar(select(Department).where(Department.code == "office"))
+    statements.clear()
+    assert (found.code, found.name) == ("office", "省政府办公厅")
+    assert statements == []  # not expired by the end of the read: no reload
+
+
+def test_a_session_already_in_a_transaction_stays_in_it(office):
+    db.session.add(Department(code="pending", name="未提交", kind="department"))
+    db.session.flush()
+    with reading():
+        assert db.session.scalar(select(Department.name).where(Department.code == "pending")) == "未提交"
+    assert db.session().in_transaction()  # not committed by the block
+    db.session.rollback()
+    assert db.session.scalar(select(Department.id).where(Department.code == "pending")) is None
+
+
+def test_the_block_may_not_write(office):
+    with pytest.raises(ReadOnlyRequestWrote):
+        with reading():
+            db.session.add(Department(code="refused", name="不应保存", kind="department"))
+            db.session.flush()
+    assert write_intent.get()
+    assert not db.session().in_transaction()  # rolled back
+    assert db.session.scalar(select(Department.id).where(Department.code == "refused")) is None
