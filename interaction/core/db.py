@@ -55,6 +55,20 @@ class UTCDateTime(TypeDecorator):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect, coltype):
+        """On SQLite, the stored text to an aware UTC datetime in one step (lists read hundreds of them)."""
+        if dialect.name == "sqlite":
+            return _from_sqlite_text
+        return super().result_processor(dialect, coltype)
+
+
+def _from_sqlite_text(value: str | None) -> datetime | None:
+    """What SQLite's ``DATETIME`` and :meth:`UTCDateTime.process_result_value` give, without their two steps."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
 
 class Base(DeclarativeBase):
     """Declarative base with constraint names that Alembic can diff and drop."""

@@ -16,7 +16,9 @@ def pooled_pid(app):
     db.session.remove()
     db.engine.dispose()
     with db.engine.connect() as connection:
-        yield connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    yield pid  # back in the pool, resting
+    db.engine.dispose()
 
 
 def _end_backend(pid: int) -> None:
