@@ -16,8 +16,12 @@ parameters). It runs in the session's transaction, on the session's connection, 
 the session flushed and the request still ends its transaction once (``core.web``).
 """
 
+import copy
 from collections import namedtuple
+from collections.abc import Sequence
 from typing import Any
+
+import psycopg
 
 from sqlalchemy import Insert, Select
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -33,7 +37,8 @@ class _Plan:
                  "prepare")
 
     def __init__(self, stmt: Select | Insert, dialect) -> None:
-        compiled = stmt.compile(dialect=dialect)
+        self.prepare = dialect.driver == "psycopg"  # a server-side prepared statement from the first call
+        compiled = stmt.compile(dialect=_with_dollar_placeholders(dialect) if self.prepare else dialect)
         self.sql = compiled.string
         if "__[POSTCOMPILE" in self.sql:
             raise ValueError("a PreparedSelect cannot expand parameters at execution (IN lists, literal_execute)")
@@ -48,7 +53,6 @@ class _Plan:
         self.row = namedtuple("Row", stmt.exported_columns.keys())  # a select's columns, an insert's RETURNING
         self.columns, self.dialect = list(stmt.exported_columns), dialect
         self.result_processors = None  # from the first result's column types (numbers need them)
-        self.prepare = dialect.driver == "psycopg"  # a server-side prepared statement from the first call
 
     def parameters(self, values: dict[str, Any]):
         params = self.compiled.construct_params(values)
@@ -58,7 +62,7 @@ class _Plan:
             return tuple(params[name] for name in self.positions)
         return params
 
-    def rows(self, fetched: list[tuple], description) -> list:
+    def rows(self, fetched, description) -> list:
         if description is None:  # a statement that returns nothing
             return []
         if self.result_processors is None:
@@ -78,6 +82,19 @@ class _Plan:
                 values[index] = processor(values[index])
             rows.append(make(values))
         return rows
+
+
+def _with_dollar_placeholders(dialect):
+    """*dialect* (psycopg's) compiling PostgreSQL's own placeholders, ``$1``, for psycopg's ``RawCursor``.
+
+    psycopg turns ``%(name)s`` into ``$1`` by parsing the query at every execution, and remembers
+    the result only for queries under 4 KB: the supervision board's (6 KB) was parsed on every
+    request. A ``RawCursor`` sends the query as it is.
+    """
+    raw = copy.copy(dialect)
+    raw.paramstyle, raw.positional = "numeric_dollar", True
+    raw.identifier_preparer = raw.preparer(raw)  # no doubled % in literals: nothing parses the query
+    return raw
 
 
 FORCE_GENERIC_PLAN = "SET plan_cache_mode = force_generic_plan"
@@ -112,10 +129,15 @@ class PreparedSelect:
         return plan
 
     def all(self, session: Session | None = None, /, **params) -> list:
+        """The rows of the statement run with *params*, as named tuples."""
+        return self.fetch(session, **params).processed()
+
+    def fetch(self, session: Session | None = None, /, **params) -> "Rows":
+        """The rows as the driver gave them, processed only if read (:class:`Rows`)."""
         connection = (session or db.session).connection()  # begins the session's transaction if needed
         plan = self._plan(connection.dialect)
         dbapi_connection = connection.connection.dbapi_connection
-        cursor = dbapi_connection.cursor()
+        cursor = psycopg.RawCursor(dbapi_connection) if plan.prepare else dbapi_connection.cursor()
         try:
             if plan.prepare and self.generic_plan:
                 # One round trip (a pipeline): the setting holds for this statement only, and an error
@@ -133,11 +155,61 @@ class PreparedSelect:
             fetched = cursor.fetchall() if description is not None else []
         finally:
             cursor.close()
-        return plan.rows(fetched, description)
+        return Rows(tuple(fetched), plan, description)
 
     def first(self, session: Session | None = None, /, **params):
         rows = self.all(session, **params)
         return rows[0] if rows else None
+
+
+class Rows(Sequence):
+    """A :class:`PreparedSelect`'s rows as the driver gave them (``raw``), processed when first read.
+
+    ``raw`` is a tuple of plain tuples: hashable, and the cheapest key for a rendering memoized by
+    what it shows (``core.web.memo``); when the rendering is remembered, the rows are never
+    processed (aware datetimes, named tuples: on SQLite that is most of reading a hundred rows).
+    Reading the sequence (iteration, ``len``, indexing) processes them all once.
+    """
+
+    __slots__ = ("raw", "_plan", "_description", "_rows")
+
+    def __init__(self, raw: tuple, plan: _Plan, description) -> None:
+        self.raw, self._plan, self._description, self._rows = raw, plan, description, None
+
+    def processed(self) -> list:
+        if self._rows is None:
+            self._rows = self._plan.rows(self.raw, self._description)
+        return self._rows
+
+    def position(self, name: str) -> int:
+        """The index of column *name* in each raw row."""
+        return self._plan.row._fields.index(name)
+
+    def subset(self, raw) -> "Rows":
+        """Other raw rows of the same statement (some of these, regrouped) as :class:`Rows`."""
+        return Rows(tuple(raw), self._plan, self._description)
+
+    def __getitem__(self, index):
+        return self.processed()[index]
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __iter__(self):
+        return iter(self.processed())
+
+    def __bool__(self) -> bool:
+        return bool(self.raw)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Rows):
+            return self.raw == other.raw
+        if isinstance(other, list | tuple):
+            return self.processed() == list(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
 
 
 class PreparedInsert(PreparedSelect):

@@ -251,26 +251,32 @@ def _board_statement(limit: int, cap: int) -> PreparedSelect:
 def supervision_board(limit: int = BOARD_ROWS, cap: int | None = None) -> dict[str, dict]:
     """The administrators' board of letters across all departments.
 
-    Per section, the first *limit* letters (``letters``: rows, see :func:`board_rows`) and how many
-    there are (``total``, counted up to *cap*, default :data:`STAFF_COUNT_CAP`: ``capped`` is True past
-    it and the total reads "200+"); see :func:`board_section`. Letters past the three-months line (red, at the top),
-    overdue, not accepted in time, due soon, and transferred three times or more.
+    Per section, the first *limit* letters (``letters``: rows, see :func:`board_rows`, as
+    ``core.prepared.Rows``: their ``raw`` tuples are the board's memo key, processed only if the
+    board is rendered) and how many there are (``total``, counted up to *cap*, default
+    :data:`STAFF_COUNT_CAP`: ``capped`` is True past it and the total reads "200+"); see
+    :func:`board_section`. Letters past the three-months line (red, at the top), overdue, not
+    accepted in time, due soon, and transferred three times or more.
 
     One query whatever the size: ``UNION ALL`` of one indexed ``LIMIT`` query per section, each row
-    carrying its section's capped count (a subquery computed once per section).
+    carrying its section's capped count (a subquery computed once per section). The rows are put
+    back in their section's order as the driver gave them (times as text on SQLite, in one format:
+    they sort as the times do).
     """
     cap = STAFF_COUNT_CAP if cap is None else cap
     now = now_utc()
-    rows: dict[str, list] = {section: [] for section in BOARD_SECTIONS}
-    for row in _board_statement(limit, cap).all(board_now=now, board_long=long_unanswered_limit(now),
-                                                board_soon=due_soon_limit(now)):
-        rows[row.section].append(row)
+    fetched = _board_statement(limit, cap).fetch(board_now=now, board_long=long_unanswered_limit(now),
+                                                  board_soon=due_soon_limit(now))
+    section_at, total_at, id_at = fetched.position("section"), fetched.position("capped_total"), fetched.position("id")
+    grouped: dict[str, list] = {section: [] for section in BOARD_SECTIONS}
+    for raw in fetched.raw:
+        grouped[raw[section_at]].append(raw)
     board = {}
-    for section, letters in rows.items():
-        key = BOARD_ORDER[section]
-        letters.sort(key=lambda row, key=key: (getattr(row, key), row.id))
-        n = letters[0].capped_total if letters else 0
-        board[section] = {"letters": letters, "total": min(n, cap), "capped": n > cap}
+    for section, raws in grouped.items():
+        order_at = fetched.position(BOARD_ORDER[section])
+        raws.sort(key=lambda raw, order_at=order_at: (raw[order_at], raw[id_at]))
+        n = raws[0][total_at] if raws else 0
+        board[section] = {"letters": fetched.subset(raws), "total": min(n, cap), "capped": n > cap}
     return board
 
 

@@ -494,7 +494,7 @@ def supervision():
     year = to_local(now_utc()).year
     missing = core_calendar.years_without_schedule([year, year + 1] if to_local(now_utc()).month >= 10 else [year])
     board = queries.supervision_board()
-    shown = tuple((key, entry["total"], entry["capped"], tuple(entry["letters"])) for key, entry in board.items())
+    shown = tuple((key, entry["total"], entry["capped"], entry["letters"].raw) for key, entry in board.items())
     return render_template("mailbox/supervision_board.html", board=board, shown=shown,
                            sections=BOARD_SECTION_TITLES, missing_years=missing)
 

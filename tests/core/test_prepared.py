@@ -134,3 +134,17 @@ def test_an_insert_is_refused_while_reading(app):
     finally:
         write_intent.reset(token)
     assert db.session.scalar(select(func.count()).select_from(Department)) == 0
+
+
+def test_rows_are_processed_only_when_read(app):
+    _people()
+    before = datetime.now(UTC) + timedelta(hours=1)
+    fetched = PreparedSelect(STATEMENT).fetch(before=before)
+    assert fetched._rows is None and len(fetched) == 2 and fetched  # len and truth from the raw rows
+    assert hash(fetched) == hash(PreparedSelect(STATEMENT).fetch(before=before))  # a memo key
+    assert fetched._rows is None
+    assert fetched == db.session.execute(STATEMENT, {"before": before}).all()  # read: processed, equal
+    assert fetched[0].created_dt.tzinfo is not None
+    first_only = fetched.subset(fetched.raw[:1])
+    assert [row.email for row in first_only] == [fetched[0].email]
+    assert fetched.position("email") == 1

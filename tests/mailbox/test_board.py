@@ -4,6 +4,7 @@ import re
 from datetime import datetime
 
 from interaction.core.db import db
+from interaction.core.prepared import Rows
 from interaction.core.time import SHANGHAI
 from interaction.mailbox import queries
 from tests.factories import make_letter
@@ -152,3 +153,26 @@ def test_memoized_tables_follow_every_change(client, world, login, clock, reques
     assert "又一封来信" in text(client.get("/mailbox/supervision"))
     client.set_cookie("lang", "en")
     assert "Overdue" in text(client.get("/mailbox/supervision"))
+
+
+def test_a_board_shown_before_is_not_read_into_rows_again(client, world, login, clock, monkeypatch, request_context):
+    """The board's memo key is the rows as the driver gave them: a remembered board processes none of them."""
+    for i in range(3):
+        make_letter(world.governor, subject=f"超期来信{i:02d}")
+    db.session.commit()
+    clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))
+    login(world.admin)
+    processed = []
+    real = Rows.processed
+
+    def spy(rows):
+        if "section" in rows._plan.row._fields:  # the board's, not the signed-in user's row
+            processed.append(len(rows.raw))
+        return real(rows)
+
+    monkeypatch.setattr(Rows, "processed", spy)
+    assert "超期来信02" in text(client.get("/mailbox/supervision"))
+    assert processed  # rendered: its rows were read
+    processed.clear()
+    assert "超期来信02" in text(client.get("/mailbox/supervision"))
+    assert processed == []
