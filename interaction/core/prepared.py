@@ -63,7 +63,8 @@ class _Plan:
         return params
 
     def rows(self, fetched, description) -> list:
-        if description is None:  # a statement that returns nothing
+        """*fetched* processed into rows; *description* (the cursor's) is read for the first result only."""
+        if not self.columns:  # a statement that returns nothing
             return []
         if self.result_processors is None:
             dialect = self.dialect
@@ -151,8 +152,9 @@ class PreparedSelect:
                 cursor.execute(plan.sql, plan.parameters(params), prepare=True)
             else:
                 cursor.execute(plan.sql, plan.parameters(params))
-            description = cursor.description
-            fetched = cursor.fetchall() if description is not None else []
+            # psycopg builds the description's columns anew at each call: only the first result needs them
+            description = cursor.description if plan.result_processors is None else None
+            fetched = cursor.fetchall() if plan.columns else ()
         finally:
             cursor.close()
         return Rows(tuple(fetched), plan, description)
