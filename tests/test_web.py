@@ -386,15 +386,15 @@ def transaction_ends(app):
 
 
 def _connection_state():
-    """psycopg's mode and transaction status of the session's connection (PostgreSQL), else None."""
+    """The session's connection: psycopg's autocommit mode (None on SQLite) and whether a transaction is open."""
     dbapi_connection = db.session.connection().connection.dbapi_connection
     if db.engine.dialect.name != "postgresql":
-        return None
+        return None, "INTRANS" if dbapi_connection.in_transaction else "IDLE"
     return dbapi_connection.autocommit, dbapi_connection.info.transaction_status.name
 
 
-def test_reads_run_without_a_transaction_on_postgresql_and_writes_in_one(app, client):
-    """core.db: no BEGIN or COMMIT for a request that only reads (PostgreSQL); writers keep their transaction."""
+def test_reads_run_without_a_transaction_and_writes_in_one(app, client):
+    """core.db: no BEGIN or COMMIT for a request that only reads (both databases); writers keep their transaction."""
     seen = {}
 
     @app.route("/test-states", methods=["GET", "POST"])
@@ -407,13 +407,15 @@ def test_reads_run_without_a_transaction_on_postgresql_and_writes_in_one(app, cl
     assert client.get("/test-states").status_code == 200
     assert client.post("/test-states", data={"csrf_token": "-"}).status_code in (200, 400)
     client.get("/test-states")
+    assert seen["GET"][1] == "IDLE"  # the query ran and nothing is open: no transaction to end (both databases)
     if db.engine.dialect.name == "postgresql":
-        assert seen["GET"] == (True, "IDLE")  # the query ran and nothing is open: no transaction to end
+        assert seen["GET"] == (True, "IDLE")
     with app.test_request_context("/", method="POST"):
         token = declare_writes()
         try:
             db.session.commit()
             db.session.execute(db.text("SELECT 1"))
+            assert _connection_state()[1] == "INTRANS"
             if db.engine.dialect.name == "postgresql":
                 assert _connection_state() == (False, "INTRANS")
         finally:

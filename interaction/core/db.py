@@ -18,6 +18,7 @@ import psycopg
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, bindparam, event, select
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, joinedload, lazyload, registry
 from sqlalchemy.pool import Pool
@@ -83,8 +84,26 @@ class Base(DeclarativeBase):
 MAX_PAGE = 1_000_000
 
 
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler, rendering table hints: ``select(...).with_hint(Letter, "INDEXED BY ix_name", "sqlite")``.
+
+    SQLAlchemy's renders none for SQLite. SQLite's planner picks an index from the statistics that
+    ``ANALYZE`` left, which may be none, or stale: for a list that must stay fast at any size (the
+    supervision board) the statement names its index, as the PostgreSQL plans use it.
+    """
+
+    def get_from_hint_text(self, table, text):
+        return text
+
+
 class Database(SQLAlchemy):
-    """Flask-SQLAlchemy with page numbers kept in range for every paginated page."""
+    """Flask-SQLAlchemy with page numbers kept in range for every paginated page, and SQLite's table hints."""
+
+    def _make_engine(self, bind_key, options, app):
+        engine = super()._make_engine(bind_key, options, app)
+        if engine.dialect.name == "sqlite":
+            engine.dialect.statement_compiler = _SQLiteCompiler
+        return engine
 
     def paginate(self, select, *, page=None, **kwargs):
         if page is None and has_request_context():
@@ -264,13 +283,19 @@ def _configure_sqlite(dbapi_connection, _record):
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
-    """A writer takes SQLite's write lock at its first statement; a reader's transaction is marked as a read."""
+    """A writer takes SQLite's write lock at its first statement; a reader begins no transaction.
+
+    As on PostgreSQL (:func:`_begin_when_writing`), a request that only reads runs each statement
+    in its own implicit transaction (pysqlite's ``isolation_level`` is None: no ``BEGIN`` is sent),
+    reading what was committed when the statement started; there is then no ``COMMIT`` or
+    ``ROLLBACK`` to send either. Its session is marked as reading, so that a write declared later
+    begins a real transaction (:func:`declare_writes`).
+    """
     if conn.dialect.name == "sqlite":
         if write_intent.get():
             conn.exec_driver_sql("BEGIN IMMEDIATE")
             conn.info.pop(READING_KEY, None)
         else:
-            conn.exec_driver_sql("BEGIN")
             conn.info[READING_KEY] = True
 
 

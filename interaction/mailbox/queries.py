@@ -168,8 +168,26 @@ def board_section(section: str, now: datetime | None = None) -> Select:
     return _section(section, now, long_unanswered_limit(now), due_soon_limit(now))
 
 
+#: Each section's index (see :func:`board_section`), named to SQLite (``INDEXED BY``): its planner chose
+#: from the statistics of the last ``ANALYZE`` and, after one, scanned every open letter for the flagged
+#: section (11 ms at 100,000 letters against 0.07). PostgreSQL's plans use these indexes by themselves.
+SECTION_INDEXES = {"long_unanswered": "ix_letters_open_received", "overdue": "ix_letters_open_due",
+                   "acceptance_overdue": "ix_letters_submitted_accept_due", "due_soon": "ix_letters_open_due",
+                   "flagged": "ix_letters_open_flagged_due"}
+#: The index each section's capped count reads on SQLite (an index holding every column it tests: no table reads).
+COUNT_INDEXES = dict(SECTION_INDEXES, overdue="ix_letters_open_due_received", due_soon="ix_letters_open_due_received")
+
+
+def _on_index(stmt: Select, index: str) -> Select:
+    return stmt.with_hint(Letter, f"INDEXED BY {index}", "sqlite")
+
+
 def _section(section: str, now, long_limit, soon_limit) -> Select:
     """:func:`board_section` with its moments given: values, or bound parameters (see :func:`_board_statement`)."""
+    return _on_index(_section_rows(section, now, long_limit, soon_limit), SECTION_INDEXES[section])
+
+
+def _section_rows(section: str, now, long_limit, soon_limit) -> Select:
     if section == "long_unanswered":
         return (select(Letter).where(open_clause(), Letter.received_dt < long_limit)
                 .order_by(Letter.received_dt, Letter.id))
@@ -215,12 +233,12 @@ BOARD_ORDER = {"long_unanswered": "received_dt", "overdue": "due_dt", "acceptanc
 def board_rows(stmt: Select) -> Select:
     """*stmt* (a :func:`board_section`) as plain rows of what the board's table shows.
 
-    A board lists a hundred letters: rows of a few columns (with ``department_name``) cost a
-    fraction of loading ``Letter`` objects. The rows have the attributes of the same names.
+    A board lists a hundred letters: rows of what its table shows (``templates/mailbox/_board.html``,
+    with ``department_name``) and the sections' orders cost a fraction of loading ``Letter``
+    objects. The rows have the attributes of the same names.
     """
-    return _with_department_name(stmt, Letter.id, Letter.number, Letter.subject, Letter.status, Letter.department_id,
-                                 Letter.received_dt, Letter.due_dt, Letter.accept_due_dt, Letter.supervised_dt,
-                                 Letter.transfer_count)
+    return _with_department_name(stmt, Letter.id, Letter.number, Letter.subject, Letter.received_dt, Letter.due_dt,
+                                 Letter.accept_due_dt, Letter.supervised_dt)
 
 
 #: Sections whose capped count keeps the section's order: without it SQLite counts the 86 flagged
@@ -242,7 +260,8 @@ def _board_statement(limit: int, cap: int) -> PreparedSelect:
     branches = []
     for section in BOARD_SECTIONS:
         rows = _section(section, now, long_limit, soon_limit)
-        count = pagination.capped_count_column(rows, Letter.id, cap, keep_order=section in COUNT_IN_ORDER)
+        count = pagination.capped_count_column(_on_index(rows, COUNT_INDEXES[section]), Letter.id, cap,
+                                               keep_order=section in COUNT_IN_ORDER)
         branches.append(board_rows(rows).add_columns(literal(section).label("section"), count)
                         .limit(limit).subquery().select())
     return PreparedSelect(union_all(*branches), generic_plan=True)
