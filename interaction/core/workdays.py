@@ -176,6 +176,11 @@ def _weekdays_through(day: date) -> int:
     return 5 * weeks + min(rest, 5)
 
 
+#: How many answers of :meth:`WorkCalendar.workdays_between` a calendar keeps (a list asks for "today to its
+#: deadline" for every row; a day brings a few hundred distinct deadlines at most).
+BETWEEN_MEMO_MAX = 4096
+
+
 class WorkCalendar:
     """Working-day arithmetic over per-year schedules, each looked up once and cached.
 
@@ -189,6 +194,7 @@ class WorkCalendar:
         self._lookup = lookup
         self._schedules: dict[int, YearSchedule] = {}
         self._sorted: dict[int, tuple[YearSchedule, list[date], list[date]]] = {}
+        self._between: dict[tuple[date, date], int] = {}  # workdays_between's answers (lists ask for the same days)
 
     def schedule(self, year: int) -> YearSchedule:
         """Return the schedule in force for ``year``: admin, else package, else weekends only."""
@@ -212,6 +218,7 @@ class WorkCalendar:
             self._schedules.clear()
         else:
             self._schedules.pop(year, None)
+        self._between.clear()
 
     def is_workday(self, day: date) -> bool:
         """Return whether ``day`` is a working day."""
@@ -238,8 +245,17 @@ class WorkCalendar:
 
         So ``workdays_between(d, add_workdays(d, n)) == n``, and swapping the arguments flips the sign.
         """
+        known = self._between.get((start, end))
+        if known is not None:
+            return known
+        if len(self._between) >= BETWEEN_MEMO_MAX:
+            self._between.clear()
+        known = self._between[start, end] = self._count_between(start, end)
+        return known
+
+    def _count_between(self, start: date, end: date) -> int:
         if end < start:
-            return -self.workdays_between(end, start)
+            return -self._count_between(end, start)
         # Count weekdays arithmetically, then correct with the few listed days of each year, so a
         # range of years costs as much as reading those years' schedules.
         count = _weekdays_through(end) - _weekdays_through(start)

@@ -7,11 +7,12 @@ A writer reaches their letter by number and query code (the track page) or, sign
 "my letters"; a successful look-up is remembered in the session, so the code never goes in a URL.
 """
 
+import functools
 import secrets
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -25,7 +26,7 @@ from interaction.core.forms import show_errors
 from interaction.core.pagination import paginate_capped
 from interaction.core.errors import DomainError, NotFound, ValidationFailed
 from interaction.core.time import now_utc, to_local
-from interaction.core.web import render_for_anyone, request_translations
+from interaction.core.web import render_for_anyone
 from interaction.core.workdays import YearSchedule
 from interaction.mailbox import queries, services
 from interaction.mailbox.api import lookup_limited, perform_action
@@ -125,15 +126,19 @@ class LetterRows:
             return None
         day = to_local(letter.due_dt).date()
         if day not in self._left:
-            n = self.calendar.workdays_between(self.today, day)
-            gettext = request_translations().ugettext  # once per request, not Flask-Babel's lookup per call
-            if n < 0:
-                self._left[day] = ("badge danger", gettext("超期 %(n)d 个工作日") % {"n": -n})
-            elif n == 0:
-                self._left[day] = ("badge danger", gettext("今天到期"))
-            else:
-                self._left[day] = ("", gettext("%(n)d 个工作日") % {"n": n})
+            self._left[day] = _left_badge(self.calendar.workdays_between(self.today, day), str(get_locale()))
         return self._left[day]
+
+
+@functools.lru_cache(maxsize=1024)
+def _left_badge(n: int, locale: str) -> tuple[str, str]:
+    """The "working days left" badge for *n* days left (negative: overdue) in *locale*, made once per process."""
+    with force_locale(locale):
+        if n < 0:
+            return "badge danger", _("超期 %(n)d 个工作日", n=-n)
+        if n == 0:
+            return "badge danger", _("今天到期")
+        return "", _("%(n)d 个工作日", n=n)
 
 
 LABELS_KEY = "interaction.mailbox_labels"

@@ -270,3 +270,15 @@ def test_workdays_between_agrees_with_counting_day_by_day(start, end):
     counted = sum(CALENDAR.is_workday(low + timedelta(days=i)) for i in range(1, (high - low).days + 1))
     sign = 1 if start <= end else -1
     assert CALENDAR.workdays_between(start, end) == sign * counted
+
+
+def test_workdays_between_is_remembered_until_the_schedule_is_forgotten():
+    entered = {}
+    calendar = WorkCalendar(entered.get)
+    start, end = date(2031, 1, 1), date(2031, 1, 31)  # a year neither the package nor anyone has entered
+    before = calendar.workdays_between(start, end)
+    entered[2031] = YearSchedule.from_dict(2031, {"holidays": ["2031-01-15"], "workdays": []}, source="admin")
+    assert calendar.workdays_between(start, end) == before  # the schedule in force was read once
+    calendar.forget(2031)
+    assert calendar.workdays_between(start, end) == before - 1  # the entered holiday (a Wednesday) counts
+    assert calendar.workdays_between(end, start) == -(before - 1)
