@@ -33,8 +33,8 @@ from interaction.core.db import ReadOnlyRequestWrote, db, write_intent
 class _Plan:
     """One statement compiled for one dialect: its SQL, how to pass its parameters and read its rows."""
 
-    __slots__ = ("sql", "compiled", "positions", "bind_processors", "row", "columns", "dialect", "result_processors",
-                 "prepare")
+    __slots__ = ("sql", "compiled", "positions", "fixed", "required", "renamed", "bind_processors", "row", "columns",
+                 "dialect", "result_processors", "prepare")
 
     def __init__(self, stmt: Select | Insert, dialect) -> None:
         self.prepare = dialect.driver == "psycopg"  # a server-side prepared statement from the first call
@@ -43,8 +43,19 @@ class _Plan:
         if "__[POSTCOMPILE" in self.sql:
             raise ValueError("a PreparedSelect cannot expand parameters at execution (IN lists, literal_execute)")
         self.compiled = compiled
-        self.positions = compiled.positiontup  # None for named parameter styles (psycopg's %(name)s)
+        self.positions = compiled.positiontup  # None for named parameter styles
         escaped = compiled.escaped_bind_names
+        # The statement's own values (a LIMIT, a constant) are read once; the caller's are given by name.
+        self.fixed, self.required, self.renamed = {}, set(), {}
+        for bind, name in compiled.bind_names.items():
+            if bind.callable:
+                raise ValueError("a PreparedSelect cannot call a parameter's value function at execution")
+            if escaped.get(name, name) != name:
+                self.renamed[name] = escaped[name]
+            if bind.required:
+                self.required.add(name)
+            else:
+                self.fixed[escaped.get(name, name)] = bind.value
         self.bind_processors = {
             escaped.get(name, name): processor for bind, name in compiled.bind_names.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
@@ -55,7 +66,13 @@ class _Plan:
         self.result_processors = None  # from the first result's column types (numbers need them)
 
     def parameters(self, values: dict[str, Any]):
-        params = self.compiled.construct_params(values)
+        """The driver's parameters for *values* (by the statements' parameter names), converted by their types."""
+        if not self.required <= values.keys():
+            raise ValueError(f"values missing for the parameters {sorted(self.required - values.keys())}")
+        params = dict(self.fixed)
+        if self.renamed:
+            values = {self.renamed.get(name, name): value for name, value in values.items()}
+        params.update(values)
         for name, processor in self.bind_processors.items():
             params[name] = processor(params[name])
         if self.positions is not None:

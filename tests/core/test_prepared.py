@@ -148,3 +148,8 @@ def test_rows_are_processed_only_when_read(app):
     first_only = fetched.subset(fetched.raw[:1])
     assert [row.email for row in first_only] == [fetched[0].email]
     assert fetched.position("email") == 1
+
+
+def test_a_missing_value_is_refused_before_anything_runs(app):
+    with pytest.raises(ValueError, match="before"):
+        PreparedSelect(STATEMENT).all()
