@@ -261,7 +261,10 @@ def as_loaded(model, row, session: Session | None = None):
     existing = session.identity_map.get(identity_key(model, values["id"]))
     if existing is not None:
         return existing
-    obj = model(**values)
+    # As the ORM's loading does: the values go into the new object's state as loaded (its constructor
+    # would set them one by one as changes, firing each attribute's events: 60 against 24 µs for a user).
+    obj = model.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
