@@ -29,7 +29,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
 
 from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, Role
@@ -38,7 +37,7 @@ from interaction.core.calendar import get_calendar
 from interaction.core.db import db, reading
 from interaction.core.errors import Forbidden, NotFound, ValidationFailed
 from interaction.core.mail import send_mail
-from interaction.core.prepared import PreparedInsert
+from interaction.core.prepared import PreparedInsert, as_loaded
 from interaction.core.privacy import mask_text
 from interaction.core.sanitize import plain_text_html
 from interaction.core.time import now_utc, to_local
@@ -344,10 +343,7 @@ def _insert_letter(values: dict, received: datetime, *, first_event: dict) -> Le
         if inserted:
             letter_id = inserted[0].id
             _INSERT_FIRST_EVENT.run(letter_id=letter_id, **first_event)
-            letter = Letter(id=letter_id, **params)
-            make_transient_to_detached(letter)
-            db.session.add(letter)
-            return letter
+            return as_loaded(Letter, {"id": letter_id, **params})
         token = values.get("submission_token")
         if token and db.session.scalar(select(Letter.id).where(Letter.submission_token == token)):
             return None
