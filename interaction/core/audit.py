@@ -49,28 +49,18 @@ def record(action: str, *, actor=None, target=None, target_type: str | None = No
     The row is written at once by one plain ``INSERT`` at the driver (no ORM object: nothing ever
     reads an entry back in the transaction that writes it, and the unit of work cost more than the
     insert itself on every approval, answer and decision). It commits or rolls back with everything
-    else. See :func:`entry` for its values.
-    """
-    INSERT_ENTRY.run(**entry(action, actor=actor, target=target, target_type=target_type, target_id=target_id,
-                             **detail))
-
-
-def entry(action: str, *, actor=None, target=None, target_type: str | None = None, target_id=None,
-          **detail) -> dict:
-    """The column values of the entry :func:`record` writes (for a caller that inserts it with its own rows).
-
-    The address comes from the current request when there is one: the audit log is infrastructure,
-    the one place outside views allowed to look at it.
+    else. The address comes from the current request when there is one: the audit log is
+    infrastructure, the one place outside views allowed to look at it.
     """
     if target is not None:
         target_type = target_type or target.__tablename__
         target_id = target_id if target_id is not None else getattr(target, "id", None)
-    return {
-        "at_dt": now_utc(),
-        "actor_id": getattr(actor, "id", None),
-        "action": action,
-        "target_type": target_type,
-        "target_id": None if target_id is None else str(target_id),
-        "ip": request.remote_addr if has_request_context() else None,
-        "detail": detail,
-    }
+    INSERT_ENTRY.run(
+        at_dt=now_utc(),
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        ip=request.remote_addr if has_request_context() else None,
+        detail=detail,
+    )

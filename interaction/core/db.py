@@ -115,8 +115,8 @@ class Database(SQLAlchemy):
 
 db = Database(model_class=Base)
 
-#: False while a request is only reading: its SQLite transaction may then be deferred, and on PostgreSQL it
-#: runs without one (below). A request that reads must not write: see :func:`_refuse_writes_when_reading`.
+#: False while a request is only reading: it then runs without a transaction on both databases (below).
+#: A request that reads must not write: see :func:`refuse_writes_when_reading`.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 
 
@@ -127,19 +127,22 @@ def _is_psycopg(dbapi_connection) -> bool:
     return isinstance(dbapi_connection, psycopg.Connection)
 
 
+#: A pooled PostgreSQL connection that rested longer than this (seconds) is pinged before it is used.
+PING_AFTER_RESTING = 5.0
+RESTING_SINCE_KEY = "interaction.resting_since"
+
+
 @event.listens_for(Pool, "connect")
 @event.listens_for(Pool, "checkin")
 def _rest_without_transaction(dbapi_connection, record):
-    """PostgreSQL connections wait in the pool in psycopg's autocommit mode (see :func:`_begin_when_writing`)."""
+    """Connections wait in the pool from now (:func:`_ping_after_resting`), PostgreSQL's in autocommit mode.
+
+    See :func:`_begin_when_writing` for the mode.
+    """
     record.info[RESTING_SINCE_KEY] = time.monotonic()
     if dbapi_connection is not None and _is_psycopg(dbapi_connection) and not dbapi_connection.autocommit:
         if dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             dbapi_connection.autocommit = True
-
-
-#: A pooled PostgreSQL connection that rested longer than this (seconds) is pinged before it is used.
-PING_AFTER_RESTING = 5.0
-RESTING_SINCE_KEY = "interaction.resting_since"
 
 
 @event.listens_for(Pool, "checkout")
@@ -253,18 +256,22 @@ class ReadOnlyRequestWrote(RuntimeError):
     """A request that declared it only reads (``write_intent`` False) tried to write."""
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_writes_when_reading(session, _flush_context, _instances):
-    """Writes need ``write_intent``: a read-only request has no transaction on PostgreSQL to roll them back."""
-    if not write_intent.get() and (session.new or session.dirty or session.deleted):
+def refuse_writes_when_reading() -> None:
+    """Writes need ``write_intent``: a read-only request has no transaction to roll them back."""
+    if not write_intent.get():
         raise ReadOnlyRequestWrote("a read-only request (write_intent False) tried to write; declare it first")
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flushes_when_reading(session, _flush_context, _instances):
+    if session.new or session.dirty or session.deleted:
+        refuse_writes_when_reading()
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_statements_when_reading(orm_execute_state):
-    if not write_intent.get() and (orm_execute_state.is_insert or orm_execute_state.is_update
-                                   or orm_execute_state.is_delete):
-        raise ReadOnlyRequestWrote("a read-only request (write_intent False) tried to write; declare it first")
+    if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
+        refuse_writes_when_reading()
 
 
 @event.listens_for(Engine, "connect")

@@ -27,13 +27,13 @@ from sqlalchemy import Insert, Select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from interaction.core.db import ReadOnlyRequestWrote, db, write_intent
+from interaction.core.db import db, refuse_writes_when_reading
 
 
 class _Plan:
     """One statement compiled for one dialect: its SQL, how to pass its parameters and read its rows."""
 
-    __slots__ = ("sql", "compiled", "positions", "fixed", "required", "renamed", "bind_processors", "row", "columns",
+    __slots__ = ("sql", "positions", "fixed", "required", "renamed", "bind_processors", "row", "columns",
                  "dialect", "result_processors", "prepare")
 
     def __init__(self, stmt: Select | Insert, dialect) -> None:
@@ -42,23 +42,21 @@ class _Plan:
         self.sql = compiled.string
         if "__[POSTCOMPILE" in self.sql:
             raise ValueError("a PreparedSelect cannot expand parameters at execution (IN lists, literal_execute)")
-        self.compiled = compiled
         self.positions = compiled.positiontup  # None for named parameter styles
-        escaped = compiled.escaped_bind_names
         # The statement's own values (a LIMIT, a constant) are read once; the caller's are given by name.
-        self.fixed, self.required, self.renamed = {}, set(), {}
+        self.fixed, self.required, self.renamed, self.bind_processors = {}, set(), {}, {}
         for bind, name in compiled.bind_names.items():
             if bind.callable:
                 raise ValueError("a PreparedSelect cannot call a parameter's value function at execution")
-            if escaped.get(name, name) != name:
-                self.renamed[name] = escaped[name]
+            sent_as = compiled.escaped_bind_names.get(name, name)
+            if sent_as != name:
+                self.renamed[name] = sent_as
             if bind.required:
                 self.required.add(name)
             else:
-                self.fixed[escaped.get(name, name)] = bind.value
-        self.bind_processors = {
-            escaped.get(name, name): processor for bind, name in compiled.bind_names.items()
-            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+                self.fixed[sent_as] = bind.value
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None:
+                self.bind_processors[sent_as] = processor
         if compiled.implicit_returning:
             raise ValueError("a PreparedInsert without RETURNING must be inline(): see PreparedInsert")
         self.row = namedtuple("Row", stmt.exported_columns.keys())  # a select's columns, an insert's RETURNING
@@ -244,8 +242,7 @@ class PreparedInsert(PreparedSelect):
 
     def run(self, session: Session | None = None, /, **params) -> list:
         """Insert a row of *params*; the ``RETURNING`` rows, if the statement has any."""
-        if not write_intent.get():
-            raise ReadOnlyRequestWrote("a read-only request (write_intent False) tried to write; declare it first")
+        refuse_writes_when_reading()
         return self.all(session, **params)
 
 

@@ -349,7 +349,7 @@ def _refuse_nul_characters():
 
 @bp.before_app_request
 def _mark_read_only_requests():
-    # Reads may run in a deferred SQLite transaction; writes take the write lock up front.
+    # Reads run without a transaction; writes take SQLite's write lock up front (core.db).
     g.write_intent_token = declare_writes(request.method not in SAFE_METHODS)
 
 

@@ -245,7 +245,6 @@ def board_rows(stmt: Select) -> Select:
     return _with_department_name(stmt, *BOARD_COLUMNS)
 
 
-
 #: Sections whose capped count keeps the section's order: without it SQLite counts the 86 flagged
 #: letters by scanning every open letter through the status index (~60 ms at 1M) instead of the
 #: flagged partial index (0.1 ms); PostgreSQL plans both alike. Ordering the others' counts makes

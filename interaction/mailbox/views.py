@@ -7,9 +7,8 @@ A writer reaches their letter by number and query code (the track page) or, sign
 "my letters"; a successful look-up is remembered in the session, so the code never goes in a URL.
 """
 
-import functools
 import secrets
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, get_locale
@@ -130,7 +129,7 @@ class LetterRows:
         return self._left[day]
 
 
-@functools.lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)
 def _left_badge(n: int, locale: str) -> tuple[str, str]:
     """The "working days left" badge for *n* days left (negative: overdue) in *locale*, made once per process."""
     with force_locale(locale):
