@@ -203,9 +203,11 @@ def template_url_for(endpoint: str, **values) -> str:
 
 
 PAGE_MEMO_KEY = "interaction.page_memo"
-PAGE_MEMO_MAX = 64
+PAGE_MEMO_MAX = 256
 FRAGMENT_MEMO_KEY = "interaction.fragment_memo"
 FRAGMENT_MEMO_MAX = 256
+HEADER_MEMO_KEY = "interaction.header_memo"
+HEADER_MEMO_MAX = 512
 
 
 def _memoized(name: str, size: int, key, render):
@@ -215,20 +217,42 @@ def _memoized(name: str, size: int, key, render):
     return value if value is not None else memo.keep(key, render())
 
 
-def render_for_anyone(template: str, shown, **context) -> str:
-    """``render_template(template, **context)``, memoized for visitors without a session.
+def _layout_key() -> tuple:
+    """Everything the layout (``base.html``) shows from the request and its user: part of every memo's key.
 
-    *shown*: a hashable value holding everything the page shows from the database (its rows,
-    totals, figures): the memo's key is that, the template, and what the layout takes from the
-    request (locale, large-text preference, script root, path and query string), so a change to
-    any of them renders anew and nothing goes stale. A visitor with a session (signed in, or with
-    a flashed message or a form's token) always gets a fresh rendering: their page is their own.
-    Each process keeps the last :data:`PAGE_MEMO_MAX` pages.
+    The text size, the page's path (the preference forms come back to it) and endpoint (the
+    navigation marks it), the navigation the user may see, the signed-in user (id with session
+    version, role, name) and the session's signed CSRF token (the sign-out form, the scripts' meta
+    tag), the locale and the script root. The token makes a signed-in key its session's own.
     """
-    if session:
+    from flask_login import current_user
+
+    user = current_user._get_current_object()
+    signed_in = user.is_authenticated
+    return (request.cookies.get("large_text") == "1", request.full_path, request.endpoint, _navigation(),
+            (user.get_id(), user.role, user.name, csrf_token()) if signed_in else None,
+            str(get_locale()), request.script_root)
+
+
+def render_page(template: str, shown, /, **context) -> str:
+    """``render_template(template, **context)``, rendered again only when something it shows changed.
+
+    *shown*: a hashable value holding everything the page's own template shows (its rows, totals,
+    figures, filters, anything it reads of the user beyond the layout); the memo's key is that, the
+    template, and :func:`_layout_key`. The page's queries still run on every request: a change to
+    the data, the user, the request or the language renders anew and nothing goes stale. Anonymous
+    visitors without a session share renderings; a signed-in user's are their session's own; an
+    anonymous visitor with a session (a form's token) and a page with a flashed message (which
+    rendering consumes) are always rendered. Each process keeps the last :data:`PAGE_MEMO_MAX` pages.
+
+    For list pages: rendering a page with a hundred rows, even with its table memoized
+    (:func:`memo`), cost a signed-in request more than its queries.
+    """
+    from flask_login import current_user
+
+    if "_flashes" in session or (session and not current_user.is_authenticated):
         return render_template(template, **context)
-    key = (template, shown, str(get_locale()), request.cookies.get("large_text") == "1", request.script_root,
-           request.full_path)
+    key = (template, shown, _layout_key())
     return _memoized(PAGE_MEMO_KEY, PAGE_MEMO_MAX, key, lambda: render_template(template, **context))
 
 
@@ -249,27 +273,16 @@ def memo(context, shown, caller) -> Markup:
     return _memoized(FRAGMENT_MEMO_KEY, FRAGMENT_MEMO_MAX, key, lambda: Markup(caller()))
 
 
-HEADER_MEMO_KEY = "interaction.header_memo"
-HEADER_MEMO_MAX = 512
-
-
 @pass_context
 def header_memo(context, caller) -> Markup:
-    """The layout's header, rendered once per what it shows (base.html's call block).
+    """The layout's header, rendered once per what it shows (base.html's call block; :func:`_layout_key`).
 
     Every page renders it, and it was a fifth of a signed-in page's own work: the preference forms
     (with this page's path to come back to), the navigation the user may see (marking this page's
-    link), the user's name and the sign-out form's token. Those, the text size, the locale and the
-    script root are the key; its own memo, so that many users' headers do not push the lists'
-    blocks (:func:`memo`) out.
+    link), the user's name and the sign-out form's token. Its own memo, so that many users'
+    headers do not push the lists' blocks (:func:`memo`) out.
     """
-    from flask_login import current_user
-
-    signed_in = current_user.is_authenticated
-    key = (context.name, request.cookies.get("large_text") == "1", request.full_path, request.endpoint,
-           _navigation(), current_user.name if signed_in else None, csrf_token() if signed_in else None,
-           str(get_locale()), request.script_root)
-    return _memoized(HEADER_MEMO_KEY, HEADER_MEMO_MAX, key, lambda: Markup(caller()))
+    return _memoized(HEADER_MEMO_KEY, HEADER_MEMO_MAX, (context.name, _layout_key()), lambda: Markup(caller()))
 
 
 CSRF_MEMO_KEY = "interaction.csrf_tokens"

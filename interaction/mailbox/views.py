@@ -25,7 +25,7 @@ from interaction.core.forms import show_errors
 from interaction.core.pagination import paginate_capped
 from interaction.core.errors import DomainError, NotFound, ValidationFailed
 from interaction.core.time import now_utc, to_local
-from interaction.core.web import render_for_anyone
+from interaction.core.web import render_page
 from interaction.core.workdays import YearSchedule
 from interaction.mailbox import queries, services
 from interaction.mailbox.api import lookup_limited, perform_action
@@ -329,12 +329,12 @@ def public_letters():
     figures = queries.public_figures()
     page = queries.public_page(q, category or None, per_page=PER_PAGE, total=figures["published"])
     snippets = {letter.id: queries.search_snippet(letter, q) for letter in page.items}
-    return render_for_anyone("mailbox/letter_public_list.html", _public_list_shown(page, figures["strip"]),
-                             page=page, q=q, category=category, snippets=snippets, stats=figures["strip"])
+    return render_page("mailbox/letter_public_list.html", _public_list_shown(page, figures["strip"]),
+                       page=page, q=q, category=category, snippets=snippets, stats=figures["strip"])
 
 
 def _public_list_shown(page, strip: dict) -> tuple:
-    """Everything a public list page shows from the database, as the key of its memo (see render_for_anyone)."""
+    """Everything a public list page shows from the database, as the key of its memo (see render_page)."""
     figures = tuple((period, tuple(sorted(values.items()))) for period, values in strip.items())
     return tuple(page.items), page.total, page.capped, page.has_next, figures
 
@@ -369,7 +369,7 @@ def inbox():
                               open_only=filters["status"] == "open")
     listed = LetterRows().listed(page.items)
     shown = (listed, page.total, page.capped, page.page, page.has_next, tuple(filters.items()))
-    return render_template("mailbox/letter_inbox.html", page=page, filters=filters, listed=listed, shown=shown)
+    return render_page("mailbox/letter_inbox.html", shown, page=page, filters=filters, listed=listed, shown=shown)
 
 
 def _action_forms(letter: Letter, bound: dict | None = None) -> dict:
@@ -499,8 +499,8 @@ def supervision():
     missing = core_calendar.years_without_schedule([year, year + 1] if to_local(now_utc()).month >= 10 else [year])
     board = queries.supervision_board()
     shown = tuple((key, entry["total"], entry["capped"], entry["letters"].raw) for key, entry in board.items())
-    return render_template("mailbox/supervision_board.html", board=board, shown=shown,
-                           sections=BOARD_SECTION_TITLES, missing_years=missing)
+    return render_page("mailbox/supervision_board.html", (shown, tuple(missing)), board=board, shown=shown,
+                       sections=BOARD_SECTION_TITLES, missing_years=missing)
 
 
 BOARD_SECTION_TITLES = {"long_unanswered": _l("超过三个月未答复"), "overdue": _l("已超期"),

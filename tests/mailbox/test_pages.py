@@ -229,3 +229,86 @@ def test_home_page_lists_the_channel_and_statistics(client, world):
     assert "领导信箱" in text(client.get("/"))
     page = text(client.get("/mailbox/"))
     assert "本月收到来信" in page and "省长信箱" in page
+
+
+def _count_renderings(monkeypatch):
+    """The templates rendered by core.web.render_page from now on (it renders only on a memo miss)."""
+    from interaction.core import web
+
+    rendered = []
+    real = web.render_template
+
+    def counting(template, **context):
+        rendered.append(template)
+        return real(template, **context)
+
+    monkeypatch.setattr(web, "render_template", counting)
+    return rendered
+
+
+def test_signed_in_lists_are_rendered_again_whenever_what_they_show_changes(app, client, world, login, post_form,
+                                                                          monkeypatch, request_context):
+    """core.web.render_page: a reload showing the same is not rendered again; any change is; flashes show once."""
+    first, _ = make_letter(world.governor, subject="第一封信")
+    db.session.commit()
+    login(world.office_staff)
+    rendered = _count_renderings(monkeypatch)
+    page = text(client.get("/mailbox/inbox"))
+    assert "第一封信" in page and text(client.get("/mailbox/inbox")) == page
+    assert rendered == ["mailbox/letter_inbox.html"]  # the reload came from the memo
+
+    make_letter(world.governor, subject="第二封信")
+    db.session.commit()
+    assert "第二封信" in text(client.get("/mailbox/inbox")) and len(rendered) == 2  # new rows: rendered
+
+    post_form(f"/mailbox/staff/letters/{first.number}/accept", {})
+    client.get(f"/mailbox/staff/letters/{first.number}")  # where accepting leads (and shows its message)
+    post_form(f"/mailbox/staff/letters/{first.number}/assign", {"assign-department": "edu"})
+    shown = text(client.get("/mailbox/inbox"))  # redirected here: the flashed message is shown once
+    assert "已办理：交办。" in shown and "第一封信" not in shown
+    again = text(client.get("/mailbox/inbox"))
+    assert "已办理：交办。" not in again and "第二封信" in again
+
+    world.office_staff.name = "改名的办理人"  # the layout's user is part of the key
+    db.session.commit()
+    assert "我的（改名的办理人）" in text(client.get("/mailbox/inbox"))
+    client.set_cookie("lang", "en")
+    assert 'lang="en"' in text(client.get("/mailbox/inbox"))
+
+
+def test_a_signed_in_rendering_goes_to_no_other_session(app, client, world, login, monkeypatch, request_context):
+    """Two clerks of one department see the same rows, each with their own name and token."""
+    from tests.factories import make_user
+
+    make_letter(world.governor, subject="同一部门的信")
+    colleague = make_user("staff", world.office, email="colleague@example.com", name="同事")
+    db.session.commit()
+    login(world.office_staff)
+    mine = text(client.get("/mailbox/inbox"))
+    other = app.test_client()
+    with other.session_transaction() as session:
+        session["_user_id"] = colleague.get_id()
+    theirs = text(other.get("/mailbox/inbox"))
+    assert "同一部门的信" in mine and "同一部门的信" in theirs
+    assert "我的（同事）" in theirs and "我的（同事）" not in mine
+    token = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+    assert token.search(mine).group(1) != token.search(theirs).group(1)
+    assert text(client.get("/mailbox/inbox")) == mine
+
+
+def test_the_board_is_rendered_again_after_supervision(client, world, login, post_form, clock, monkeypatch,
+                                                       request_context):
+    old, _ = make_letter(world.governor, subject="三个月前的信")
+    db.session.commit()
+    clock.set(datetime(2027, 2, 10, 10, tzinfo=SHANGHAI))
+    login(world.admin)
+    rendered = _count_renderings(monkeypatch)
+    board = text(client.get("/mailbox/supervision"))
+    assert text(client.get("/mailbox/supervision")) == board and len(rendered) == 1
+    row = board[board.index(old.number):]
+    assert row[:row.index("</tr>")].count("—") == 1  # not supervised yet
+    post_form(f"/mailbox/staff/letters/{old.number}/supervise", {"supervise-note": "请尽快答复"})
+    board = text(client.get("/mailbox/supervision"))
+    row = board[board.index(f">{old.number}<"):]
+    assert "已督办来信" in board and "—" not in row[:row.index("</tr>")] and "2027-02-10" in row[:row.index("</tr>")]
+    assert "已督办来信" not in text(client.get("/mailbox/supervision"))
