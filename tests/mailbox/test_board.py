@@ -1,4 +1,4 @@
-"""The supervision board: 20 rows per section with the section's total and a link to its paginated page."""
+"""The supervision board: 10 rows per section with the section's total and a link to its paginated page."""
 
 import re
 from datetime import datetime
@@ -17,22 +17,22 @@ def text(response):
     return response.get_data(as_text=True)
 
 
-def test_board_shows_twenty_rows_a_count_and_a_more_link(client, world, login, clock, request_context):
+def test_board_shows_ten_rows_a_count_and_a_more_link(client, world, login, clock, request_context):
     letters = [make_letter(world.governor, subject=f"超期来信{i:02d}")[0] for i in range(23)]
     db.session.commit()
     clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))  # past the deadline, within three months
     login(world.admin)
     board = queries.supervision_board()
-    assert board["overdue"]["total"] == 23 and len(board["overdue"]["letters"]) == 20
-    assert board["acceptance_overdue"]["total"] == 23 and len(board["acceptance_overdue"]["letters"]) == 20
+    assert board["overdue"]["total"] == 23 and len(board["overdue"]["letters"]) == 10
+    assert board["acceptance_overdue"]["total"] == 23 and len(board["acceptance_overdue"]["letters"]) == 10
     assert board["long_unanswered"] == {"letters": [], "total": 0, "capped": False}
     assert board["flagged"]["total"] == 0
     # Soonest deadline first, ties by id.
-    assert [letter.id for letter in board["overdue"]["letters"]] == [letter.id for letter in letters[:20]]
+    assert [letter.id for letter in board["overdue"]["letters"]] == [letter.id for letter in letters[:10]]
 
     page = text(client.get("/mailbox/supervision"))
     assert "已超期（23）" in page and "超过受理期限（23）" in page
-    assert page.count("超期来信") == 40  # 20 rows in each of the two sections
+    assert page.count("超期来信") == 20  # 10 rows in each of the two sections
     assert "/mailbox/supervision/overdue" in page and "/mailbox/supervision/acceptance_overdue" in page
     assert "/mailbox/supervision/due_soon" not in page  # an empty section has no link
     assert "supervise-note" not in page  # no per-row forms: 督办 is on the letter page
@@ -105,7 +105,7 @@ def test_counts_past_the_cap_read_as_a_floor(client, world, login, clock, monkey
     clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))
     board = queries.supervision_board()
     assert board["overdue"] == {"letters": board["overdue"]["letters"], "total": 21, "capped": True}
-    assert len(board["overdue"]["letters"]) == 20
+    assert len(board["overdue"]["letters"]) == queries.BOARD_ROWS
     assert queries.supervision_board(cap=23)["overdue"]["capped"] is False  # exactly the cap: not capped
 
     login(world.admin)
