@@ -93,7 +93,7 @@ class LoginForm(FlaskForm):
                         render_kw={"autocomplete": "username", "inputmode": "email"})
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。")), Length(max=MAX_PASSWORD)],
                              render_kw={"autocomplete": "current-password"})
-    next = HiddenField()
+    next = HiddenField(label="")  # no label to translate: a hidden field shows none
 
 
 class RegisterForm(EmailFieldMixin, PasswordFieldMixin, FlaskForm):

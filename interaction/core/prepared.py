@@ -27,7 +27,7 @@ from sqlalchemy import Insert, Select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from interaction.core.db import db, refuse_writes_when_reading
+from interaction.core.db import begin_writing, db, refuse_writes_when_reading
 
 
 class _Plan:
@@ -153,6 +153,7 @@ class PreparedSelect:
         connection = (session or db.session).connection()  # begins the session's transaction if needed
         plan = self._plan(connection.dialect)
         dbapi_connection = connection.connection.dbapi_connection
+        begin_writing(connection.info, dbapi_connection)  # SQLAlchemy's event does not see this statement
         cursor = psycopg.RawCursor(dbapi_connection) if plan.prepare else dbapi_connection.cursor()
         try:
             if plan.prepare and self.generic_plan:

@@ -136,7 +136,7 @@ class LetterForm(FlaskForm):
         Optional(), Length(max=254, message=_l("电子邮箱地址过长。"))],
         render_kw={"autocomplete": "email"})
     public_consent = BooleanField(_l("我同意在答复后公开这封信（姓名、电话等个人信息将隐去）"), default=False)
-    submission_token = HiddenField()
+    submission_token = HiddenField(label="")  # no label to translate: a hidden field shows none
 
     #: A page lists every active mailbox (the choices); a form that is never shown (the API's) looks up
     #: only the one named.

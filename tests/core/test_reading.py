@@ -55,14 +55,43 @@ def test_the_block_reads_without_the_write_lock_or_a_transaction(office):
         else:
             assert _connection_state() == (True, "IDLE")  # psycopg's autocommit: no transaction open
     assert found.name == "省政府办公厅"
-    assert not db.session().in_transaction()  # the read ended with the block
     assert write_intent.get()
+    connection = db.session.connection()
+    if sqlite:
+        assert _another_writer_can_write()  # the block ended; nothing written yet: still no lock
     db.session.execute(select(Department.id))  # what follows writes: it takes the lock (begins a transaction)
+    assert db.session.connection() is connection  # on the same connection: the read became the write
     if sqlite:
         assert not _another_writer_can_write()
     else:
         assert _connection_state() == (False, "INTRANS")
     db.session.rollback()
+    if sqlite:
+        assert _another_writer_can_write()
+
+
+def test_a_write_at_the_driver_after_the_block_takes_the_lock_first(office):
+    """core.prepared's statements bypass SQLAlchemy's events: they begin the write themselves."""
+    from interaction.core.audit import INSERT_ENTRY
+
+    with reading():
+        db.session.scalar(select(Department).where(Department.code == "office"))
+    INSERT_ENTRY.run(**_audit_values())
+    if db.engine.dialect.name == "sqlite":
+        assert not _another_writer_can_write()
+    else:
+        assert _connection_state() == (False, "INTRANS")
+    db.session.rollback()  # the insert was in the transaction: nothing stays
+    from interaction.core.audit import AuditEntry
+
+    assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "test.reading")) is None
+
+
+def _audit_values() -> dict:
+    from interaction.core.time import now_utc
+
+    return {"action": "test.reading", "actor_id": None, "target_type": None, "target_id": None,
+            "detail": {}, "ip": None, "at_dt": now_utc()}
 
 
 def test_what_the_block_loaded_stays_loaded(office, statements):

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from interaction.core.audit import AuditEntry
-from interaction.core.db import db, write_intent
+from interaction.core.db import db
 from interaction.mailbox import services
 from interaction.mailbox.models import Letter, LetterEvent
 from tests.helpers import csrf_token
@@ -92,58 +92,65 @@ def test_a_failure_after_the_insert_leaves_nothing(world, monkeypatch, request_c
 
 
 @pytest.fixture
-def begins():
-    """Each transaction the engine begins: "read" or "write" (``core.db.write_intent`` at that moment)."""
-    seen = []
+def sent(app, monkeypatch):
+    """What reaches the database, in order, as the statements' first words, with ``BEGIN`` where a
+    transaction begins and ``COMMIT`` where it ends.
 
-    def on_begin(_conn):
-        seen.append("write" if write_intent.get() else "read")
+    SQLite: its own trace of each connection checked out from now on. PostgreSQL: psycopg's executes
+    (SQLAlchemy's and ``core.prepared``'s), with ``BEGIN`` where one first runs in a transaction
+    (psycopg sends the BEGIN itself), and its commits.
+    """
+    seen: list[str] = []
+    if db.engine.dialect.name == "sqlite":
+        connections = []
 
-    event.listen(db.engine, "begin", on_begin)
-    yield seen
-    event.remove(db.engine, "begin", on_begin)
+        def trace(dbapi_connection, _record, _proxy):
+            dbapi_connection.set_trace_callback(lambda statement: seen.append(statement.split(" (")[0]))
+            connections.append(dbapi_connection)
 
-
-@pytest.mark.parametrize("how", ["api", "page"])
-def test_a_submission_is_checked_in_a_read_and_written_in_one_short_write(world, client, letter_payload, begins,
-                                                                          how):
-    """core.db.reading: the form's look-ups run before the write lock (SQLite) or transaction (PostgreSQL)."""
-    payload = dict(letter_payload, mailbox=world.governor.code)
-    db.session.commit()  # the test's session (the requests share it) holds no transaction
-    begins.clear()
-    if how == "api":
-        response = client.post("/api/v1/letters", json=payload)
-        assert response.status_code == 201
-    else:
-        payload["csrf_token"] = csrf_token(client, "/mailbox/write")
-        begins.clear()
-        response = client.post("/mailbox/write", data=payload)
-        assert response.status_code == 302
-    assert begins[-1] == "write" and set(begins[:-1]) == {"read"}, begins  # one write, after the reads
-    assert counts() == (1, 1, 1)
-
-
-def test_on_sqlite_the_write_lock_is_taken_by_the_letters_insert(world, client, letter_payload):
-    """Other writers wait for the three inserts only, not for the form's checks."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's write lock (this suite also runs on SQLite)")
-    traced, connections = [], []
-
-    def trace(dbapi_connection, _record, _proxy):
-        dbapi_connection.set_trace_callback(traced.append)
-        connections.append(dbapi_connection)
-
-    payload = dict(letter_payload, mailbox=world.governor.code)
-    db.session.commit()
-    event.listen(db.engine, "checkout", trace)
-    try:
-        response = client.post("/api/v1/letters", json=payload)
-    finally:
+        event.listen(db.engine, "checkout", trace)
+        yield seen
         event.remove(db.engine, "checkout", trace)
         for connection in connections:
             connection.set_trace_callback(None)
-    assert response.status_code == 201
-    locked = traced.index("BEGIN IMMEDIATE")
-    assert any("FROM mailboxes" in statement for statement in traced[:locked])
-    assert [statement.split(" (")[0] for statement in traced[locked + 1:]] == [
-        "INSERT INTO letters", "INSERT INTO letter_events", "INSERT INTO audit_entries", "COMMIT"]
+        return
+    import psycopg
+
+    execute, commit = psycopg.Cursor.execute, psycopg.Connection.commit
+
+    def traced_execute(cursor, query, *args, **kwargs):
+        if not cursor.connection.autocommit and cursor.connection.info.transaction_status.name == "IDLE":
+            seen.append("BEGIN")
+        text = query if isinstance(query, str) else query.as_string(cursor.connection)
+        seen.append(" ".join(text.split()).split(" (")[0])
+        return execute(cursor, query, *args, **kwargs)
+
+    def traced_commit(connection):
+        if connection.info.transaction_status.name != "IDLE":
+            seen.append("COMMIT")
+        return commit(connection)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", traced_execute)
+    monkeypatch.setattr(psycopg.Connection, "commit", traced_commit)
+    yield seen
+
+
+@pytest.mark.parametrize("how", ["api", "page"])
+def test_a_submission_is_checked_in_a_read_and_written_in_one_short_write(world, client, letter_payload, sent, how):
+    """core.db.reading: the form's look-ups run before the write lock (SQLite) or transaction (PostgreSQL);
+    other writers wait for the three inserts only, which run on the same connection (core.db.begin_writing)."""
+    payload = dict(letter_payload, mailbox=world.governor.code)
+    db.session.commit()  # the test's session (the requests share it) holds no transaction
+    if how == "page":
+        payload["csrf_token"] = csrf_token(client, "/mailbox/write")
+    sent.clear()
+    response = client.post("/api/v1/letters" if how == "api" else "/mailbox/write",
+                           **({"json": payload} if how == "api" else {"data": payload}))
+    assert response.status_code == (201 if how == "api" else 302)
+    begin = [statement.startswith("BEGIN") for statement in sent]
+    assert begin.count(True) == 1, sent
+    locked = begin.index(True)
+    assert any("FROM mailboxes" in statement for statement in sent[:locked]), sent
+    assert sent[locked + 1:] == ["INSERT INTO letters", "INSERT INTO letter_events", "INSERT INTO audit_entries",
+                                 "COMMIT"], sent
+    assert counts() == (1, 1, 1)
