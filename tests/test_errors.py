@@ -163,6 +163,11 @@ def test_bad_form_input_on_a_page_is_400_not_500(post_form):
 def test_nul_characters_are_refused_everywhere(client, post_form):
     assert_error_shape(client.post(TOKEN_URL, json={"email": "a\u0000@example.com", "password": "x"}), 400)
     assert_error_shape(client.post(TOKEN_URL, json={"nested": [{"a": "\u0000"}]}), 400)
+    for encoding in ("utf-16", "utf-32"):  # Python's JSON reads these too: their NUL escape is not one byte string
+        body = '{"email": "a\\u0000@example.com", "password": "x"}'.encode(encoding)
+        assert_error_shape(client.post(TOKEN_URL, data=body, content_type="application/json"), 400)
+    escaped = '{"email": "a\\\\u0000@example.com", "password": "x"}'  # an escaped backslash: no NUL
+    assert client.post(TOKEN_URL, data=escaped, content_type="application/json").status_code != 400
     assert_error_shape(client.get(f"{LIST_URL}?q=%00"), 400)
     assert post_form("/preferences/language", {"lang": "en", "next": "/\u0000"}).status_code == 400
 

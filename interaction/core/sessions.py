@@ -26,8 +26,10 @@ class MemoizedCookieSessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request):
         value = request.cookies.get(self.get_cookie_name(app))
-        if not value or not app.secret_key:
+        if not app.secret_key:
             return super().open_session(app, request)
+        if not value:  # Flask's answer without its signing serializer, built for nothing (most API calls)
+            return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
         memo = app_lru(app, SESSION_MEMO_KEY, SESSION_MEMO_MAX)
         cached = memo.recall(value)

@@ -176,8 +176,9 @@ def _weekdays_through(day: date) -> int:
     return 5 * weeks + min(rest, 5)
 
 
-#: How many answers of :meth:`WorkCalendar.workdays_between` a calendar keeps (a list asks for "today to its
-#: deadline" for every row; a day brings a few hundred distinct deadlines at most).
+#: How many answers of :meth:`WorkCalendar.workdays_between` and :meth:`WorkCalendar.add_workdays` a calendar
+#: keeps (a list asks for "today to its deadline" for every row, every submission for its two deadlines from
+#: the day of receipt; a day brings a few hundred distinct ones at most).
 BETWEEN_MEMO_MAX = 4096
 
 
@@ -195,6 +196,7 @@ class WorkCalendar:
         self._schedules: dict[int, YearSchedule] = {}
         self._sorted: dict[int, tuple[YearSchedule, list[date], list[date]]] = {}
         self._between: dict[tuple[date, date], int] = {}  # workdays_between's answers (lists ask for the same days)
+        self._added: dict[tuple[date, int], date] = {}  # add_workdays' answers (submissions ask for the same days)
 
     def schedule(self, year: int) -> YearSchedule:
         """Return the schedule in force for ``year``: admin, else package, else weekends only."""
@@ -219,6 +221,7 @@ class WorkCalendar:
         else:
             self._schedules.pop(year, None)
         self._between.clear()
+        self._added.clear()
 
     def is_workday(self, day: date) -> bool:
         """Return whether ``day`` is a working day."""
@@ -232,6 +235,15 @@ class WorkCalendar:
         """
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")
+        known = self._added.get((day, n))
+        if known is not None:
+            return known
+        if len(self._added) >= BETWEEN_MEMO_MAX:
+            self._added.clear()
+        known = self._added[day, n] = self._walk(day, n)
+        return known
+
+    def _walk(self, day: date, n: int) -> date:
         # Walking day by day costs about 1.5 steps per working day, a few microseconds each: adding
         # 200 working days takes well under a millisecond, so a cleverer jump would not pay its way.
         while n:

@@ -282,3 +282,15 @@ def test_workdays_between_is_remembered_until_the_schedule_is_forgotten():
     calendar.forget(2031)
     assert calendar.workdays_between(start, end) == before - 1  # the entered holiday (a Wednesday) counts
     assert calendar.workdays_between(end, start) == -(before - 1)
+
+
+def test_add_workdays_is_remembered_until_the_schedule_is_forgotten():
+    entered = {}
+    calendar = WorkCalendar(entered.get)
+    start = date(2031, 1, 13)  # a Monday of a year neither the package nor anyone has entered
+    assert calendar.add_workdays(start, 3) == date(2031, 1, 16)
+    entered[2031] = YearSchedule.from_dict(2031, {"holidays": ["2031-01-15"], "workdays": []}, source="admin")
+    assert calendar.add_workdays(start, 3) == date(2031, 1, 16)  # the schedule in force was read once
+    calendar.forget(2031)
+    assert calendar.add_workdays(start, 3) == date(2031, 1, 17)  # the entered holiday (a Wednesday) is skipped
+    assert calendar.add_workdays(start, 0) == start
