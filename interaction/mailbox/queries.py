@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from interaction.accounts.models import Department
 from interaction.core.db import db
 from interaction.core import pagination
-from interaction.core.prepared import PreparedSelect, as_loaded
+from interaction.core.prepared import PreparedSelect, as_detached
 from interaction.core.time import now_utc, to_local
 from interaction.mailbox.models import (TRANSFER_FLAG, Letter, LetterEvent, LetterState, Mailbox, MailboxSnapshot,
                                         due_soon_limit, long_unanswered_limit, open_clause, start_of_local_day)
@@ -52,7 +52,8 @@ def active_mailbox(code: str) -> Mailbox | None:
     """The active mailbox *code* with its department, in one statement at the driver (``core.prepared``).
 
     Every letter sent through the API names its mailbox: the ORM's look-up (with the department
-    joined) was a quarter of a submission's own work.
+    joined) was a quarter of a submission's own work. Both objects are detached snapshots
+    (``as_detached``): the submission only reads them, and the commit has nothing of theirs to expire.
     """
     row = _ACTIVE_MAILBOX.first(code=code)
     if row is None:
@@ -63,9 +64,8 @@ def active_mailbox(code: str) -> Mailbox | None:
             department_values[key.removeprefix(_DEPARTMENT_PREFIX)] = value
         else:
             mailbox_values[key] = value
-    department = as_loaded(Department, department_values)
-    mailbox = as_loaded(Mailbox, mailbox_values)
-    set_committed_value(mailbox, "department", department)
+    mailbox = as_detached(Mailbox, mailbox_values)
+    set_committed_value(mailbox, "department", as_detached(Department, department_values))
     return mailbox
 
 

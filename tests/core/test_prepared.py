@@ -8,7 +8,7 @@ from sqlalchemy import Float, bindparam, func, insert, inspect, select, text
 
 from interaction.accounts.models import Department, User
 from interaction.core.db import ReadOnlyRequestWrote, db, write_intent
-from interaction.core.prepared import PreparedInsert, PreparedSelect, as_loaded
+from interaction.core.prepared import PreparedInsert, PreparedSelect, as_detached, as_loaded
 from tests.factories import make_department, make_user
 
 SHANGHAI, HONOLULU = ZoneInfo("Asia/Shanghai"), ZoneInfo("Pacific/Honolulu")
@@ -81,6 +81,23 @@ def test_as_loaded_is_a_clean_persistent_object(app):
     clerk.name = "李明"
     db.session.commit()
     assert db.session.scalar(select(User.name).where(User.id == clerk_id)) == "李明"
+
+
+def test_as_detached_is_a_snapshot_no_session_tracks(app):
+    """Nothing to flush or expire; given to the ORM it joins the session as loaded, never inserted again."""
+    _people()
+    office_id = db.session.scalar(select(Department.id).where(Department.code == "office"))
+    row = PreparedSelect(select(*Department.__table__.columns).where(Department.id == office_id)).first()
+    office = as_detached(Department, row)
+    state = inspect(office)
+    assert state.detached and office not in db.session and office.name == "省政府办公厅"
+    db.session.commit()
+    assert office.name == "省政府办公厅"  # not expired by the commit: still readable
+    clerk = make_user("staff", email="new-clerk@example.com")
+    clerk.department = office
+    db.session.commit()  # the department is not inserted a second time (a unique code would refuse it)
+    assert db.session.scalar(select(func.count()).select_from(Department).where(Department.code == "office")) == 1
+    assert db.session.scalar(select(User.department_id).where(User.email == "new-clerk@example.com")) == office_id
 
 
 def test_a_generic_plan_holds_for_its_statement_only(app):

@@ -26,5 +26,7 @@ def test_an_active_mailbox_comes_with_its_department_in_one_statement(app):
         event.remove(db.engine, "before_cursor_execute", listener)
     assert [s for s in statements if "SELECT" in s] == []  # the department came with it: no lazy load
     assert not db.session.dirty and not db.session.new
-    assert queries.active_mailbox("edu-box") is mailbox  # one object per row in a session
+    assert mailbox not in db.session and mailbox.department not in db.session  # snapshots: nothing to expire
+    again = queries.active_mailbox("edu-box")
+    assert again is not mailbox and (again.id, again.department_id) == (mailbox.id, mailbox.department_id)
     assert queries.active_mailbox("closed-box") is None and queries.active_mailbox("nothing") is None
