@@ -120,3 +120,39 @@ def test_the_block_may_not_write(office):
     assert write_intent.get()
     assert not db.session().in_transaction()  # rolled back
     assert db.session.scalar(select(Department.id).where(Department.code == "refused")) is None
+
+
+def test_a_writer_waits_for_the_write_lock_in_short_naps_and_gives_up_at_the_busy_timeout(app, monkeypatch):
+    """core.db.begin_immediate: tries again after each nap (SQLite's own handler off meanwhile) until the other
+    writer lets go; "database is locked" past the busy timeout, with the connection's timeout restored."""
+    from interaction.core import db as core_db
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock (this suite also runs on SQLite)")
+    holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    waiter = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    naps = []
+
+    def nap(seconds):  # instead of sleeping: note the nap and SQLite's own wait, let go after three
+        naps.append((seconds, waiter.execute("PRAGMA busy_timeout").fetchone()[0]))
+        if len(naps) == 3:
+            holder.execute("ROLLBACK")
+
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        monkeypatch.setattr(core_db.time, "sleep", nap)
+        core_db.begin_immediate(waiter)
+        assert waiter.in_transaction
+        assert naps == [(seconds, 0) for seconds in core_db.WRITE_LOCK_NAPS[:3]]
+        waiter.execute("ROLLBACK")
+
+        holder.execute("BEGIN IMMEDIATE")
+        monkeypatch.setattr(core_db.time, "sleep", lambda _seconds: None)
+        monkeypatch.setattr(core_db, "SQLITE_BUSY_TIMEOUT_MS", 1)  # tries without naps for 1 ms
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            core_db.begin_immediate(waiter)
+        assert not waiter.in_transaction
+        assert waiter.execute("PRAGMA busy_timeout").fetchone() == (1,)  # the connection's setting is back
+    finally:
+        holder.close()
+        waiter.close()
