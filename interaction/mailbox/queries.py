@@ -173,11 +173,11 @@ def board_section(section: str, now: datetime | None = None) -> Select:
 #: Each section's index (see :func:`board_section`), named to SQLite (``INDEXED BY``): its planner chose
 #: from the statistics of the last ``ANALYZE`` and, after one, scanned every open letter for the flagged
 #: section (11 ms at 100,000 letters against 0.07). PostgreSQL's plans use these indexes by themselves.
-SECTION_INDEXES = {"long_unanswered": "ix_letters_open_received", "overdue": "ix_letters_open_due",
+SECTION_INDEXES = {"long_unanswered": "ix_letters_open_received", "overdue": "ix_letters_open_due_received",
                    "acceptance_overdue": "ix_letters_submitted_accept_due", "due_soon": "ix_letters_open_due",
                    "flagged": "ix_letters_open_flagged_due"}
 #: The index each section's capped count reads on SQLite (an index holding every column it tests: no table reads).
-COUNT_INDEXES = dict(SECTION_INDEXES, overdue="ix_letters_open_due_received", due_soon="ix_letters_open_due_received")
+COUNT_INDEXES = dict(SECTION_INDEXES, due_soon="ix_letters_open_due_received")
 
 
 def _on_index(stmt: Select, index: str) -> Select:
@@ -197,9 +197,12 @@ def _section_rows(section: str, now, long_limit, soon_limit) -> Select:
         # "due_dt >= long_limit" adds nothing (a deadline always comes after its letter's receipt) but
         # lets the index scan start there instead of stepping over every letter past the three-months
         # line, whose deadlines are older: without it the section slows down as the archive grows.
+        # Ordered as its index, (due_dt, received_dt, id): the letters of the first deadlines past the
+        # line, received before it (in long_unanswered), are stepped over in the index, not read from
+        # the table (74 against 20 µs on SQLite at 1,000,000 letters). Same deadline: older letter first.
         return (select(Letter).where(open_clause(), Letter.due_dt < now, Letter.due_dt >= long_limit,
                                      Letter.received_dt >= long_limit)
-                .order_by(Letter.due_dt, Letter.id))
+                .order_by(Letter.due_dt, Letter.received_dt, Letter.id))
     if section == "acceptance_overdue":
         return (select(Letter).where(Letter.status == literal_column(f"'{LetterState.submitted.value}'"),
                                      Letter.accept_due_dt < now)
@@ -228,8 +231,8 @@ def _with_department_name(stmt: Select, *columns) -> Select:
 
 
 #: Each section's order (see :func:`board_section`), to put the rows of the board's one query back in order.
-BOARD_ORDER = {"long_unanswered": "received_dt", "overdue": "due_dt", "acceptance_overdue": "accept_due_dt",
-               "due_soon": "due_dt", "flagged": "due_dt"}
+BOARD_ORDER = {"long_unanswered": ("received_dt", "id"), "overdue": ("due_dt", "received_dt", "id"),
+               "acceptance_overdue": ("accept_due_dt", "id"), "due_soon": ("due_dt", "id"), "flagged": ("due_dt", "id")}
 
 
 #: What a board row shows (``templates/mailbox/_board.html``) and its sections' orders.
@@ -296,14 +299,14 @@ def supervision_board(limit: int = BOARD_ROWS, cap: int | None = None) -> dict[s
     now = now_utc()
     fetched = _board_statement(limit, cap).fetch(board_now=now, board_long=long_unanswered_limit(now),
                                                   board_soon=due_soon_limit(now))
-    section_at, total_at, id_at = fetched.position("section"), fetched.position("capped_total"), fetched.position("id")
+    section_at, total_at = fetched.position("section"), fetched.position("capped_total")
     grouped: dict[str, list] = {section: [] for section in BOARD_SECTIONS}
     for raw in fetched.raw:
         grouped[raw[section_at]].append(raw)
     board = {}
     for section, raws in grouped.items():
-        order_at = fetched.position(BOARD_ORDER[section])
-        raws.sort(key=lambda raw, order_at=order_at: (raw[order_at], raw[id_at]))
+        order_at = [fetched.position(column) for column in BOARD_ORDER[section]]
+        raws.sort(key=lambda raw, order_at=order_at: [raw[at] for at in order_at])
         n = raws[0][total_at] if raws else 0
         board[section] = {"letters": fetched.subset(raws), "total": min(n, cap), "capped": n > cap}
     return board

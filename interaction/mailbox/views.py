@@ -500,7 +500,7 @@ def supervision():
     board = queries.supervision_board()
     shown = tuple((key, entry["total"], entry["capped"], entry["letters"].raw) for key, entry in board.items())
     return render_page("mailbox/supervision_board.html", (shown, tuple(missing)), board=board, shown=shown,
-                       sections=BOARD_SECTION_TITLES, missing_years=missing)
+                       sections=BOARD_SECTION_TITLES, missing_years=missing, board_rows=queries.BOARD_ROWS)
 
 
 BOARD_SECTION_TITLES = {"long_unanswered": _l("超过三个月未答复"), "overdue": _l("已超期"),

@@ -194,3 +194,17 @@ def test_on_sqlite_each_section_reads_the_index_it_names(world, request_context)
     assert len(details) == 2 * len(queries.BOARD_SECTIONS)  # each section's rows and count
     used = {re.search(r"INDEX (\w+)", detail).group(1) for detail in details}
     assert used == set(queries.SECTION_INDEXES.values()) | set(queries.COUNT_INDEXES.values())
+
+
+def test_overdue_letters_of_one_deadline_come_oldest_first(client, world, login, clock, request_context):
+    """The overdue section is ordered as its index (due_dt, received_dt, id): same deadline, older letter first."""
+    later, _ = make_letter(world.governor, subject="十点收到", received_dt=datetime(2026, 11, 2, 10, tzinfo=SHANGHAI))
+    earlier, _ = make_letter(world.governor, subject="九点收到", received_dt=datetime(2026, 11, 2, 9, tzinfo=SHANGHAI))
+    db.session.commit()
+    assert later.due_dt == earlier.due_dt and later.id < earlier.id
+    clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))
+    board = queries.supervision_board()
+    assert [letter.id for letter in board["overdue"]["letters"]] == [earlier.id, later.id]
+    login(world.admin)
+    section = text(client.get("/mailbox/supervision/overdue"))
+    assert section.index("九点收到") < section.index("十点收到")
