@@ -182,6 +182,16 @@ def _weekdays_through(day: date) -> int:
 BETWEEN_MEMO_MAX = 4096
 
 
+def _remembered(memo: dict, key, compute: Callable[[], object]):
+    """``compute()``, kept in *memo* under *key*; the memo is emptied when it holds :data:`BETWEEN_MEMO_MAX`."""
+    known = memo.get(key)
+    if known is None:
+        if len(memo) >= BETWEEN_MEMO_MAX:
+            memo.clear()
+        known = memo[key] = compute()
+    return known
+
+
 class WorkCalendar:
     """Working-day arithmetic over per-year schedules, each looked up once and cached.
 
@@ -235,13 +245,7 @@ class WorkCalendar:
         """
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")
-        known = self._added.get((day, n))
-        if known is not None:
-            return known
-        if len(self._added) >= BETWEEN_MEMO_MAX:
-            self._added.clear()
-        known = self._added[day, n] = self._walk(day, n)
-        return known
+        return _remembered(self._added, (day, n), lambda: self._walk(day, n))
 
     def _walk(self, day: date, n: int) -> date:
         # Walking day by day costs about 1.5 steps per working day, a few microseconds each: adding
@@ -257,13 +261,7 @@ class WorkCalendar:
 
         So ``workdays_between(d, add_workdays(d, n)) == n``, and swapping the arguments flips the sign.
         """
-        known = self._between.get((start, end))
-        if known is not None:
-            return known
-        if len(self._between) >= BETWEEN_MEMO_MAX:
-            self._between.clear()
-        known = self._between[start, end] = self._count_between(start, end)
-        return known
+        return _remembered(self._between, (start, end), lambda: self._count_between(start, end))
 
     def _count_between(self, start: date, end: date) -> int:
         if end < start:
