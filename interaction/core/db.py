@@ -141,7 +141,7 @@ def _rest_without_transaction(dbapi_connection, record):
     See :func:`_begin_when_writing` for the mode.
     """
     record.info[RESTING_SINCE_KEY] = time.monotonic()
-    record.info.pop(READING_KEY, None)  # a read ends with its checkout
+    record.info.pop(READING_KEY, None)  # a read ends when its connection comes back
     if dbapi_connection is not None and _is_psycopg(dbapi_connection) and not dbapi_connection.autocommit:
         if dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             dbapi_connection.autocommit = True
@@ -308,9 +308,9 @@ def begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
     """Take SQLite's write lock (``BEGIN IMMEDIATE``), waiting for another writer in naps of a tenth of a ms.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10... ms between its tries, while a writer here holds
-    the lock for about a millisecond: with two workers submitting letters, a third of the
-    submissions met the other's lock and each then slept a whole millisecond after it was free
-    (0.4 ms a submission on average; bench/mailbox.py). The lock is tried with no busy timeout
+    the lock for well under a millisecond: with two workers submitting letters, 28 % of the
+    submissions met the other's lock (counted under bench/mailbox.py's load), and each then slept
+    a whole millisecond, most of it after the lock was free. The lock is tried with no busy timeout
     and again after each of :data:`WRITE_LOCK_NAPS`, for up to :data:`SQLITE_BUSY_TIMEOUT_MS` in
     all, then "database is locked" as before.
     """
