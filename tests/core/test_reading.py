@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import event, select
 
 from interaction.accounts.models import Department
+from interaction.core.audit import INSERT_ENTRY, AuditEntry
 from interaction.core.db import ReadOnlyRequestWrote, db, reading, write_intent
+from interaction.core.time import now_utc
 from tests.factories import make_department
 
 
@@ -72,8 +74,6 @@ def test_the_block_reads_without_the_write_lock_or_a_transaction(office):
 
 def test_a_write_at_the_driver_after_the_block_takes_the_lock_first(office):
     """core.prepared's statements bypass SQLAlchemy's events: they begin the write themselves."""
-    from interaction.core.audit import INSERT_ENTRY
-
     with reading():
         db.session.scalar(select(Department).where(Department.code == "office"))
     INSERT_ENTRY.run(**_audit_values())
@@ -82,14 +82,10 @@ def test_a_write_at_the_driver_after_the_block_takes_the_lock_first(office):
     else:
         assert _connection_state() == (False, "INTRANS")
     db.session.rollback()  # the insert was in the transaction: nothing stays
-    from interaction.core.audit import AuditEntry
-
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "test.reading")) is None
 
 
 def _audit_values() -> dict:
-    from interaction.core.time import now_utc
-
     return {"action": "test.reading", "actor_id": None, "target_type": None, "target_id": None,
             "detail": {}, "ip": None, "at_dt": now_utc()}
 
