@@ -88,7 +88,11 @@ def paginated(stmt, serialize) -> Response:
 
 
 class IdempotencyRecord(db.Model):
-    """The first response to a create request sent with an ``Idempotency-Key`` header."""
+    """The first response to a create request sent with an ``Idempotency-Key`` header.
+
+    ``scope`` names the operation and its caller, ``key`` the caller's key (see :func:`idempotent`);
+    ``fingerprint`` is the request's (method, path, body), so a repeat with another body is told apart.
+    """
 
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("scope", "key"),)
@@ -96,6 +100,7 @@ class IdempotencyRecord(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(200))
     key: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
     created_dt: Mapped[datetime] = mapped_column(index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[int | None] = mapped_column(Integer)
@@ -105,17 +110,53 @@ class IdempotencyRecord(db.Model):
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
-def _scope() -> str:
-    who = f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
-    return f"{request.method} {request.path} {who}"
+class IdempotencyKeyReused(ValidationFailed):
+    """The caller sent a key it already used, with another request: 422, nothing replayed."""
+
+    code = "idempotency_key_reused"
+
+
+def request_fingerprint() -> str:
+    """The sha256 of the request's method, path and body: what makes a repeat the same request."""
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), request.get_data(cache=True)):
+        digest.update(len(part).to_bytes(8, "big"))  # length-prefixed: no two requests hash alike
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _record_identity(raw_key: str, fingerprint: str) -> tuple[str, str]:
+    """The (scope, key) a request's record is stored under: a key belongs to its caller.
+
+    A signed-in caller owns its keys: one key is one request of that user, and a repeat with
+    another body is refused. An anonymous caller cannot be told from another, so its key counts
+    only together with the request's fingerprint: another body with the same key is another
+    request, and nobody is given a response to a request they did not send.
+    """
+    operation = f"{request.method} {request.path}"
+    if current_user.is_authenticated:
+        return f"{operation} user:{current_user.id}", hashlib.sha256(raw_key.encode()).hexdigest()
+    return f"{operation} anonymous", hashlib.sha256(f"{fingerprint}:{raw_key}".encode()).hexdigest()
+
+
+def _replay(scope: str, key: str, fingerprint: str) -> Response:
+    """The stored answer to the caller's earlier request with this key (422 if that was another request)."""
+    first = db.session.scalar(select(IdempotencyRecord).filter_by(scope=scope, key=key))
+    if first is not None and first.fingerprint != fingerprint:
+        raise IdempotencyKeyReused({"Idempotency-Key": _("该幂等键已用于另一个请求，请换一个新的键。")},
+                                   message=_("该幂等键已用于另一个请求。"))
+    if first is None or first.status is None:
+        raise Conflict(_("相同的请求正在处理中，请稍后再试。"), code="request_in_progress")
+    return current_app.response_class(first.body, status=first.status, mimetype="application/json")
 
 
 def idempotent(view):
-    """Honour ``Idempotency-Key``: a repeat within 24 hours gets the first response again.
+    """Honour ``Idempotency-Key``: the caller's repeat within 24 hours gets the first response again.
 
     The key is reserved in its own transaction before the view runs, so two
     concurrent requests with one key cannot both create; the second gets 409
     while the first is still running, and the first's response afterwards.
+    Keys are scoped to their caller (:func:`_record_identity`).
     """
 
     @wraps(view)
@@ -123,21 +164,18 @@ def idempotent(view):
         raw_key = request.headers.get("Idempotency-Key")
         if not raw_key:
             return view(*args, **kwargs)
-        key = hashlib.sha256(raw_key.encode()).hexdigest()
-        scope = _scope()
+        fingerprint = request_fingerprint()
+        scope, key = _record_identity(raw_key, fingerprint)
         now = now_utc()
         db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_dt < now - IDEMPOTENCY_TTL))
-        record = IdempotencyRecord(scope=scope, key=key, created_dt=now,
+        record = IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, created_dt=now,
                                    user_id=current_user.id if current_user.is_authenticated else None)
         db.session.add(record)
         try:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            first = db.session.scalar(select(IdempotencyRecord).filter_by(scope=scope, key=key))
-            if first is None or first.status is None:
-                raise Conflict(_("相同的请求正在处理中，请稍后再试。"), code="request_in_progress") from None
-            return current_app.response_class(first.body, status=first.status, mimetype="application/json")
+            return _replay(scope, key, fingerprint)
         record_id = record.id
         try:
             response = current_app.make_response(view(*args, **kwargs))
