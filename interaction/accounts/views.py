@@ -1,7 +1,5 @@
 """Sign-in, registration, sign-out, password change and the account page."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,6 +9,7 @@ from interaction.accounts.forms import ROLE_LABELS, ChangePasswordForm, LoginFor
 from interaction.core.db import db
 from interaction.core.errors import Conflict, DomainError, ValidationFailed
 from interaction.core.extensions import limiter
+from interaction.core.redirects import safe_next
 from interaction.core.signals import user_signed_in
 
 bp = Blueprint("accounts", __name__)
@@ -19,14 +18,6 @@ bp = Blueprint("accounts", __name__)
 def sign_in_rate() -> str:
     """The rate limit of sign-in and registration per address (``SIGN_IN_RATE_LIMIT``)."""
     return current_app.config.get("SIGN_IN_RATE_LIMIT", "10/minute")
-
-
-def safe_next(target: str | None) -> str | None:
-    """*target* if it is a path on this site, else None (an open redirect would help phishing)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 def clear_session() -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.db import db
 from interaction.core.errors import DomainError
+from interaction.core.redirects import safe_next
 from interaction.core.time import now_utc
 from interaction.moderation import queries, screening, services
 from interaction.moderation.forms import BulkDecisionForm, DecisionForm, WordsForm
@@ -49,8 +50,8 @@ def _labels():
 
 
 def _safe_next(default: str) -> str:
-    target = request.form.get("next") or default
-    return target if target.startswith("/") and not target.startswith("//") else default
+    """The form's ``next`` page if it is one of this site's (core.redirects), else *default*."""
+    return safe_next(request.form.get("next")) or default
 
 
 def _entries(cases) -> list[dict]:
