@@ -8,7 +8,6 @@ import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import (Blueprint, Flask, current_app, g, has_app_context, has_request_context, jsonify, redirect,
                    render_template, request, session, url_for)
@@ -25,6 +24,7 @@ from interaction.core import errors, websocket
 from interaction.core.db import db, declare_writes, write_intent
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
 from interaction.core.lru import app_lru
+from interaction.core.redirects import safe_next
 from interaction.core.sessions import MemoizedCookieSessionInterface
 
 bp = Blueprint("web", __name__)
@@ -468,14 +468,8 @@ def healthz():
 
 
 def _back():
-    target = request.form.get("next") or request.referrer or ""
-    parts = urlsplit(target)
-    if parts.netloc == request.host and parts.scheme in ("http", "https"):  # our own page, as a full URL
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-    # Only paths on this site: an open redirect would help phishing ("/\\x" is "//x" to browsers).
-    if not target.startswith("/") or target.startswith(("//", "/\\")) or any(c in target for c in "\r\n"):
-        target = url_for("web.index")
-    return redirect(target)
+    """Back to the page the preference was set on (``next``, else the referrer), if it is one of ours."""
+    return redirect(safe_next(request.form.get("next")) or safe_next(request.referrer) or url_for("web.index"))
 
 
 def _set_preference(response, name: str, value: str) -> None:
