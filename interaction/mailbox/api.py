@@ -206,7 +206,7 @@ def act_on_letter(number):
     action = payload.get("action")
     if action not in ACTION_FORMS:
         raise ValidationFailed({"action": _("未知的办理操作。")})
-    letter = services.get_letter_or_404(number)
+    letter = services.get_letter_for_staff_or_404(number, current_user)  # another department's: 404
     services.require_handle(current_user, letter)
     form = validate(ACTION_FORMS[action], {k: v for k, v in payload.items() if k != "action"})
     perform_action(letter, action, form, current_user)

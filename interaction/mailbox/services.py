@@ -445,6 +445,19 @@ def can_oversee(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.can(Permission.OVERSEE))
 
 
+def get_letter_for_staff_or_404(number: str, user) -> Letter:
+    """The letter with *number* as *user* may see it at work: ``NotFound`` (404) unless they handle or oversee it.
+
+    Another department's letter answers the very 404 of an unknown number, so that staff cannot
+    learn which numbers exist by trying them. Whether *user* may act on it is still
+    :func:`require_handle`'s question (403 for an overseer, who sees every letter).
+    """
+    letter = find_letter(number)
+    if letter is None or not (can_handle(user, letter) or can_oversee(user)):
+        raise NotFound()
+    return letter
+
+
 def _lock(letter: Letter) -> None:
     """Reload under a row lock (PostgreSQL) so two clerks cannot both move the letter."""
     db.session.flush()

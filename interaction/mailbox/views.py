@@ -181,11 +181,8 @@ def _writer_letter_or_404(number: str) -> Letter:
 
 
 def _staff_letter_or_404(number: str) -> Letter:
-    """The letter for staff: 404 if unknown; 403 unless the user handles it or oversees."""
-    letter = services.get_letter_or_404(number)
-    if not (services.can_handle(current_user, letter) or services.can_oversee(current_user)):
-        abort(403)
-    return letter
+    """The letter for staff: 404 if unknown and alike unless the user handles it or oversees."""
+    return services.get_letter_for_staff_or_404(number, current_user)
 
 
 # -- citizens ---------------------------------------------------------------------------------------
@@ -439,8 +436,8 @@ def staff_letter(number):
 def act_on_letter(number, action):
     if action not in ACTION_FORMS:
         abort(404)
-    letter = services.get_letter_or_404(number)
-    if not services.can_handle(current_user, letter):
+    letter = _staff_letter_or_404(number)
+    if not services.can_handle(current_user, letter):  # an overseer: sees it, does not handle it
         abort(403)
     form = ACTION_FORMS[action](prefix=action)
     if not form.validate_on_submit():
