@@ -63,6 +63,12 @@ def load(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down: each process counts in its own memory meanwhile (Flask-Limiter logs the switch once
+        # and goes back when a ping answers), and a storage error left over never turns sign-in into a 500.
+        # Short socket timeouts: an unreachable Redis must not hold a request for long.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if redis_url else {},
         "RATELIMIT_ENABLED": _flag("INTERACTION_RATELIMIT", True),
         # Passwords and letter query codes; tests lower the cost (a real hash takes ~0.25 s here).
         "PASSWORD_HASH_METHOD": os.environ.get("INTERACTION_PASSWORD_HASH_METHOD", "scrypt"),

@@ -283,14 +283,14 @@ def test_signed_in_user_sees_their_name(client, login):
 def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
 
 
 def test_healthz_answers_503_when_the_database_does_not(tmp_path):
     broken = make_test_app(f"sqlite:///{tmp_path / 'missing-dir' / 'nope.db'}")
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "error"}
+    assert response.get_json() == {"status": "error", "checks": {"database": "down"}}
 
 
 # Nothing from the internet; nothing CSP would block ----------------------------------------------

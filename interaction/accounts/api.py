@@ -16,6 +16,7 @@ from interaction.accounts.forms import LoginForm, RegisterForm
 from interaction.accounts.models import User
 from interaction.accounts.views import sign_in_rate
 from interaction.core.api import idempotent, json_body, validate
+from interaction.core.apidoc import INTEGER, STRING, documented, nullable, obj
 from interaction.core.db import db
 from interaction.core.errors import DomainError, Unauthorized, error_response
 from interaction.core.extensions import limiter
@@ -24,6 +25,9 @@ from interaction.core.time import now_utc
 bp = Blueprint("accounts", __name__)
 
 TOKEN_ID_KEY = "interaction.api_token_id"
+
+#: What :func:`serialize_user` answers (the OpenAPI document's success schema).
+USER_SCHEMA = obj({"id": INTEGER, "email": STRING, "name": STRING, "role": STRING, "department": nullable(STRING)})
 
 
 def serialize_user(user: User) -> dict:
@@ -37,6 +41,7 @@ def serialize_user(user: User) -> dict:
 
 
 @bp.post("/auth/token")
+@documented(request=LoginForm, response=obj({"token": STRING, "user": USER_SCHEMA}), errors=(401, 429))
 @limiter.limit(sign_in_rate)
 def create_token():
     """Exchange e-mail and password for a bearer token: 200 ``{"token", "user"}``."""
@@ -57,6 +62,7 @@ def create_token():
 
 
 @bp.delete("/auth/token")
+@documented(status=204, errors=(401,))
 def revoke_token():
     """Revoke the bearer token this request was made with: 204."""
     if not current_user.is_authenticated:  # loads the bearer token, which notes its id in the environ
@@ -70,6 +76,7 @@ def revoke_token():
 
 
 @bp.post("/auth/register")
+@documented(request=RegisterForm, response=USER_SCHEMA, status=201, errors=(409, 429))
 @limiter.limit(sign_in_rate)
 @idempotent
 def register():
@@ -81,21 +88,9 @@ def register():
 
 
 @bp.get("/auth/me")
+@documented(response=USER_SCHEMA, errors=(401,))
 def me():
     """The signed-in user (cookie session or bearer token)."""
     if not current_user.is_authenticated:
         raise Unauthorized()
     return jsonify(serialize_user(current_user))
-
-
-def _body(properties: dict, required: list[str]) -> dict:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": required, "properties": properties}}}}}
-
-
-_STRING = {"type": "string"}
-create_token.openapi = {"post": {**_body({"email": _STRING, "password": _STRING}, ["email", "password"]),
-                                 "security": [{}]}}
-register.openapi = {"post": {**_body({"email": _STRING, "password": {"type": "string", "minLength": 10},
-                                      "name": _STRING, "phone": _STRING}, ["email", "password", "name", "phone"]),
-                             "security": [{}]}}

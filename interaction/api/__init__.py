@@ -4,7 +4,16 @@ CSRF is checked in :mod:`interaction.core.web`: bearer-token requests need
 no CSRF token; requests authenticated by the session cookie do, like the pages.
 """
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response, request
+
+
+def _options_without_html(response: Response) -> Response:
+    """``OPTIONS`` on an API path: 204 with ``Allow``, not Flask's empty 200 ``text/html``."""
+    if request.method == "OPTIONS" and response.status_code == 200 and "Allow" in response.headers:
+        empty = Response(status=204, headers={"Allow": response.headers["Allow"]})
+        del empty.headers["Content-Type"]  # no body, so no type (the default would say text/html)
+        return empty
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -17,6 +26,7 @@ def init_app(app: Flask) -> None:
 
     # A fresh parent per app: a blueprint registered once cannot take children again (tests build many apps).
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    bp.after_request(_options_without_html)
     for module in (openapi, accounts_api, mailbox_api, moderation_api, interviews_api):
         bp.register_blueprint(module.bp)
     app.register_blueprint(bp)

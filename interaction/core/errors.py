@@ -3,14 +3,26 @@
 Services raise the :class:`DomainError` subclasses below; the API answers
 them (and every HTTP error) as ``{"error": {"code", "message", "fields"?}}``
 with the right status, and HTML pages show a friendly error page. Bad input
-never becomes a 500 or, in the API, an HTML page.
+never becomes a 500 or, in the API, an HTML page. A database that cannot be
+reached answers 503 ``database_unavailable`` with ``Retry-After`` (see
+:func:`handle_database_unavailable`).
 """
 
-from flask import Flask, jsonify, render_template, request
+import logging
+import sqlite3
+import threading
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -138,8 +150,94 @@ def handle_unexpected(exc: Exception):
     return _render_error(500, _("服务器出现错误，请稍后再试。"))
 
 
+#: Seconds a client is asked to wait before trying again while the database is down.
+DATABASE_RETRY_AFTER = 10
+
+#: SQLite's errors that mean the file cannot be used at all (not a mistake in a statement).
+SQLITE_UNAVAILABLE = ("unable to open database", "disk i/o error", "database is locked", "readonly database")
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether *exc* says the database cannot be reached now, rather than that a statement was wrong.
+
+    PostgreSQL: any ``OperationalError`` (refused, terminated, timed out), an ``InterfaceError``
+    (connection already closed) or an error that invalidated its connection; a pool with no
+    connection left to lend. SQLite: only the errors of :data:`SQLITE_UNAVAILABLE` ("no such
+    table" is also an ``OperationalError``, and a bug, not an outage).
+    """
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, (sa_exc.InterfaceError, sa_exc.TimeoutError)):
+        return True
+    if isinstance(exc, sa_exc.OperationalError):
+        if isinstance(exc.orig, sqlite3.OperationalError):
+            return any(text in str(exc.orig).lower() for text in SQLITE_UNAVAILABLE)
+        return True
+    return False
+
+
+class DatabaseOutage:
+    """Logs a database outage once with its traceback, then one line per failing request.
+
+    An outage begins with the first failure after a statement succeeded and ends with the next
+    statement that succeeds (the engine listener below): a burst of hundreds of failing requests
+    leaves one traceback, not hundreds.
+    """
+
+    def __init__(self):
+        self.active = False
+        self._lock = threading.Lock()
+
+    def failed(self, exc: BaseException, what: str) -> None:
+        with self._lock:
+            first, self.active = not self.active, True
+        if first:
+            log.error("database unavailable (%s): outage begins", what, exc_info=exc)
+        else:
+            log.warning("database unavailable (%s): %s", what, type(exc).__name__)
+
+    def succeeded(self) -> None:
+        with self._lock:
+            ended, self.active = self.active, False
+        if ended:
+            log.warning("database reachable again: outage over")
+
+
+database_outage = DatabaseOutage()
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _database_answered(_conn, _cursor, _statement, _parameters, _context, _executemany):
+    if database_outage.active:  # one attribute read per statement while all is well
+        database_outage.succeeded()
+
+
+def handle_database_unavailable(exc: sa_exc.SQLAlchemyError):
+    """503 ``database_unavailable`` with ``Retry-After`` (a friendly page for HTML) while the database is down.
+
+    Any other database error is not ours: it is raised again, to become the 500 it is. The page is
+    rendered without the layout's context (the signed-in user, the navigation), which would read
+    the database that just failed.
+    """
+    if not is_database_unavailable(exc):
+        raise exc
+    database_outage.failed(exc, f"{request.method} {request.path}")
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    message = _("系统暂时无法访问数据库，请稍后再试。")
+    if wants_json():
+        response, status = error_response(503, "database_unavailable", message)
+        return response, status, headers
+    locale = str(get_locale())
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+        message=message, html_lang="zh-CN" if locale.startswith("zh") else locale)
+    return page, 503, headers
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
+    # Registered in tests too: an outage's answer is part of the contract (API.md "Conventions").
+    app.register_error_handler(sa_exc.DBAPIError, handle_database_unavailable)
+    app.register_error_handler(sa_exc.TimeoutError, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     if not app.testing:

@@ -26,6 +26,7 @@ from interaction.core.extensions import babel, csrf, limiter, login_manager, mig
 from interaction.core.lru import app_lru
 from interaction.core.redirects import safe_next
 from interaction.core.sessions import MemoizedCookieSessionInterface
+from interaction.core.wsgi import bounded_chunked_bodies, security_headers, with_security_headers
 
 bp = Blueprint("web", __name__)
 
@@ -400,18 +401,9 @@ def _reset_write_intent(_exc):
 
 @bp.after_app_request
 def _security_headers(response):
-    headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; "
-        "form-action 'self'; frame-ancestors 'none'",
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    if current_app.config.get("PRODUCTION"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    """The security headers of every Flask response (``/socket.io/``'s get them in core.wsgi)."""
+    for name, value in security_headers(bool(current_app.config.get("PRODUCTION"))):
+        response.headers.setdefault(name, value)
     return response
 
 
@@ -459,12 +451,46 @@ def index():
 @bp.get("/healthz")
 @csrf.exempt
 def healthz():
+    """``{"status": "ok"|"degraded"|"error", "checks": {"database", "redis"?}}`` (API.md "Serving").
+
+    The database is required: down, 503. Redis (only when ``REDIS_URL`` is set) is not: the desk
+    serves without it (rate limits in each process's memory, live rooms catch up when it returns),
+    so it down is "degraded", still 200.
+    """
+    checks = {"database": _check_database()}
+    if current_app.config.get("REDIS_URL"):
+        checks["redis"] = _check_redis(current_app.config["REDIS_URL"])
+    if checks["database"] != "ok":
+        return jsonify(status="error", checks=checks), 503
+    return jsonify(status="ok" if all(v == "ok" for v in checks.values()) else "degraded", checks=checks)
+
+
+def _check_database() -> str:
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-        current_app.logger.exception("health check failed")
-        return jsonify(status="error"), 503
-    return jsonify(status="ok")
+    except Exception as exc:  # noqa: BLE001 - any database failure means "down"
+        errors.database_outage.failed(exc, "health check")
+        return "down"
+    return "ok"
+
+
+#: Seconds the health check waits for Redis: a probe must answer quickly whatever Redis does.
+REDIS_PING_TIMEOUT = 0.5
+REDIS_PING_KEY = "interaction.health_redis"
+
+
+def _check_redis(url: str) -> str:
+    import redis
+
+    client = current_app.extensions.get(REDIS_PING_KEY)
+    if client is None:
+        client = current_app.extensions[REDIS_PING_KEY] = redis.Redis.from_url(
+            url, socket_connect_timeout=REDIS_PING_TIMEOUT, socket_timeout=REDIS_PING_TIMEOUT)
+    try:
+        client.ping()
+    except redis.RedisError:
+        return "down"
+    return "ok"
 
 
 def _back():
@@ -592,6 +618,9 @@ def init_socketio(app: Flask) -> None:
     )
     if not app.config.get("SOCKETIO_WS_COMPRESSION", False):
         app.wsgi_app = _decline_websocket_extensions(app.wsgi_app)
+    # Outermost, so that they cover the Socket.IO engine's own answers and requests too (core.wsgi).
+    app.wsgi_app = with_security_headers(app.wsgi_app, security_headers(bool(app.config.get("PRODUCTION"))))
+    app.wsgi_app = bounded_chunked_bodies(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
     if app.config.get("SOCKETIO_DIRECT_WRITES", True):
         websocket.install(socketio.server.eio)
 

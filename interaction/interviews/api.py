@@ -14,16 +14,49 @@ from sqlalchemy.orm import defaultload, lazyload
 from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import idempotent, json_body, page_args, paginated
+from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, NO_BODY, STRING, documented, form_schema, nullable,
+                                     obj, page_of)
 from interaction.core.db import db
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.time import isoformat
 from interaction.interviews import live, queries, services
-from interaction.interviews.forms import parse_local_datetime
+from interaction.interviews.forms import (AnswerForm, AskForm, ApproveForm, CorrectionForm, InterviewForm, RejectForm,
+                                         parse_local_datetime)
 from interaction.interviews.models import Interview, InterviewStatus, LiveQuestion, QuestionState, TranscriptEntry
 
 bp = Blueprint("interviews", __name__)
 
 PUBLIC_STATES = (QuestionState.approved.value, QuestionState.answered.value, QuestionState.handed_over.value)
+
+# -- what the OpenAPI document says (interaction.api.openapi) --------------------------------------------------
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+INTERVIEW_SCHEMA = obj({
+    "id": INTEGER, "title": STRING, "topic": STRING, "description": STRING, "status": STRING, "department": STRING,
+    "department_name": STRING, "scheduled_at": DATETIME, "expected_minutes": INTEGER,
+    "started_at": nullable(DATETIME), "ended_at": nullable(DATETIME), "last_seq": INTEGER,
+    "current_question": nullable(INTEGER),
+    "guests": {"type": "array", "items": obj({"id": INTEGER, "name": STRING, "title": STRING, "role": STRING,
+                                              "linked": BOOLEAN})},
+    "url": STRING, "transcript_url": nullable(STRING)})
+ENTRY_SCHEMA = obj({"interview": INTEGER, "seq": INTEGER, "kind": STRING, "body": STRING, "at": DATETIME,
+                    "author": nullable(STRING), "question": nullable(INTEGER), "upvotes": INTEGER, "state": STRING},
+                   optional=("upvotes", "state"))
+QUESTION_SCHEMA = obj({
+    "id": INTEGER, "interview": INTEGER, "body": STRING, "original_body": nullable(STRING), "state": STRING,
+    "reason": nullable(STRING), "asker": STRING, "upvotes": INTEGER, "pre_question": BOOLEAN,
+    "created_at": DATETIME, "handed_to": nullable({"type": "array"}), "handover_due_at": nullable(DATETIME)},
+    optional=("original_body", "reason", "pre_question", "created_at", "handed_to", "handover_due_at"))
+#: ``POST /interviews``: InterviewForm's fields, with guests as a list of objects (the page has one per line).
+INTERVIEW_REQUEST = form_schema(
+    InterviewForm, scheduled_at=DATETIME, expected_minutes={"type": "integer", "minimum": 10, "maximum": 600},
+    guests={"type": "array", "minItems": 1, "maxItems": 20, "items": {
+        "type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string", "maxLength": 50, "pattern": r"\S"},
+            "title": {"type": "string", "maxLength": 100},
+            "user": nullable({"type": "string", "format": "email"}),
+            "role": {"type": "string", "enum": ["guest", "host"]}}}})
+INTERVIEW_REQUEST["required"] = ["title", "department", "scheduled_at", "guests"]
+PAGE_QUERY = {"page": {"type": "integer"}, "per_page": {"type": "integer"}}
 
 
 def serialize_interview(interview: Interview) -> dict:
@@ -101,6 +134,8 @@ def _user():
 
 
 @bp.get("/interviews")
+@documented(response=page_of(INTERVIEW_SCHEMA), query={
+    "status": {"type": "string", "enum": [s.value for s in InterviewStatus]}, **PAGE_QUERY})
 def list_interviews():
     """Interviews, live first, then upcoming, then ended (``?status=`` filters)."""
     status = request.args.get("status") or None
@@ -124,6 +159,7 @@ def _guest_data(raw) -> list[services.GuestData]:
 
 
 @bp.post("/interviews")
+@documented(request=INTERVIEW_REQUEST, response=INTERVIEW_SCHEMA, status=201, errors=(401, 403, 409))
 @permission_required(Permission.RUN_INTERVIEWS)
 @idempotent
 def create_interview():
@@ -153,12 +189,14 @@ def create_interview():
 
 
 @bp.get("/interviews/<int:interview_id>")
+@documented(response=INTERVIEW_SCHEMA)
 def get_interview(interview_id: int):
     """One interview with its guests."""
     return jsonify(serialize_interview(_interview(interview_id)))
 
 
 @bp.post("/interviews/<int:interview_id>/start")
+@documented(request=NO_BODY, body_optional=True, response=INTERVIEW_SCHEMA, errors=(401, 403, 409))
 @permission_required(Permission.RUN_INTERVIEWS)
 def start_interview(interview_id: int):
     """Go live (scheduled → live); 409 in any other state."""
@@ -168,6 +206,7 @@ def start_interview(interview_id: int):
 
 
 @bp.post("/interviews/<int:interview_id>/end")
+@documented(request=NO_BODY, body_optional=True, response=INTERVIEW_SCHEMA, errors=(401, 403, 409))
 @permission_required(Permission.RUN_INTERVIEWS)
 def end_interview(interview_id: int):
     """End it (live → ended): publishes the transcript, hands unanswered questions to the department."""
@@ -177,6 +216,9 @@ def end_interview(interview_id: int):
 
 
 @bp.get("/interviews/<int:interview_id>/transcript")
+@documented(response=obj({"interview": INTEGER, "status": STRING, "items": {"type": "array", "items": ENTRY_SCHEMA},
+                          "page": INTEGER, "per_page": INTEGER, "total": INTEGER}),
+            query={"since": INTEGER, **PAGE_QUERY})
 def get_transcript(interview_id: int):
     """Entries in seq order; ``?since=N`` gives those after N (what a reconnecting client missed)."""
     interview = _interview(interview_id)
@@ -195,6 +237,10 @@ def get_transcript(interview_id: int):
 
 
 @bp.patch("/interviews/<int:interview_id>/transcript/<int:seq>")
+@documented(request=CorrectionForm, response={**ENTRY_SCHEMA, "properties": {
+    **ENTRY_SCHEMA["properties"], "revisions": {"type": "array", "items": obj({
+        "body_before": STRING, "body_after": STRING, "reason": nullable(STRING), "at": DATETIME})}}},
+    errors=(401, 403, 409))
 @permission_required(Permission.RUN_INTERVIEWS)
 def correct_entry(interview_id: int, seq: int):
     """Correct a transcript entry ``{"body", "reason"}``; the text before is kept as a revision."""
@@ -212,6 +258,7 @@ def correct_entry(interview_id: int, seq: int):
 
 
 @bp.get("/interviews/<int:interview_id>/questions")
+@documented(response=page_of(QUESTION_SCHEMA), query={"state": STRING, **PAGE_QUERY})
 def list_questions(interview_id: int):
     """Moderators: every question (``?state=`` filters). Everyone else: only approved ones."""
     interview = _interview(interview_id)
@@ -229,6 +276,9 @@ def _public_question(question: LiveQuestion) -> dict:
 
 
 @bp.post("/interviews/<int:interview_id>/questions")
+@documented(request=AskForm, response=obj({"id": INTEGER, "state": STRING, "reason": nullable(STRING)},
+                                          optional=("reason",)),
+            status=201, errors=(401, 403, 409, 429))
 @idempotent
 def ask_question(interview_id: int):
     """A citizen's question: ``{"body"}`` → 201 ``{"id", "state"}`` (``"rejected"`` + ``reason`` if screened out)."""
@@ -243,6 +293,7 @@ def ask_question(interview_id: int):
 
 
 @bp.post("/interviews/questions/<int:question_id>/approve")
+@documented(request=ApproveForm, body_optional=True, response=QUESTION_SCHEMA, errors=(401, 403, 409))
 def approve_question(question_id: int):
     """Approve a pending question (moderators), ``{"body"?}`` correcting typos; it becomes public."""
     payload = request.get_json(silent=True) or {}
@@ -253,6 +304,7 @@ def approve_question(question_id: int):
 
 
 @bp.post("/interviews/questions/<int:question_id>/reject")
+@documented(request=RejectForm, body_optional=True, response=QUESTION_SCHEMA, errors=(401, 403, 409))
 def reject_question(question_id: int):
     """Reject a pending question (moderators) with ``{"reason"?}`` that the asker sees."""
     payload = request.get_json(silent=True) or {}
@@ -263,6 +315,7 @@ def reject_question(question_id: int):
 
 
 @bp.post("/interviews/questions/<int:question_id>/pick")
+@documented(request=NO_BODY, body_optional=True, response=INTERVIEW_SCHEMA, errors=(401, 403, 409))
 def pick_question(question_id: int):
     """Pick an approved question for the guests to answer next (moderators)."""
     interview = services.pick_question(_question(question_id), actor=_user())
@@ -271,6 +324,7 @@ def pick_question(question_id: int):
 
 
 @bp.post("/interviews/questions/<int:question_id>/vote")
+@documented(request=NO_BODY, body_optional=True, response=obj({"id": INTEGER, "upvotes": INTEGER}), errors=(401, 403, 409, 429))
 def vote_question(question_id: int):
     """Upvote (同问) an approved question still waiting; once per person."""
     question = services.vote_question(_question(question_id), actor=_user())
@@ -278,6 +332,8 @@ def vote_question(question_id: int):
 
 
 @bp.post("/interviews/<int:interview_id>/answers")
+@documented(request=form_schema(AnswerForm, question=_ID, guest=_ID), response=ENTRY_SCHEMA, status=201,
+            errors=(401, 403, 409))
 def answer(interview_id: int):
     """``{"question"?: id, "body", "guest"?: id}`` (guests, hosts) → 201 the new transcript entry."""
     payload = json_body()
@@ -290,6 +346,8 @@ def answer(interview_id: int):
 
 
 @bp.post("/interviews/<int:interview_id>/remarks")
+@documented(request=form_schema(AnswerForm, question=None, guest=None), response=ENTRY_SCHEMA, status=201,
+            errors=(401, 403, 409))
 def remark(interview_id: int):
     """``{"body"}`` (hosts) → 201 a transcript entry of kind ``host``."""
     payload = json_body()

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import idempotent, json_body, page_args, paginated, validate
+from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, STRING, documented, form_schema, nullable, obj,
+                                     page_of)
 from interaction.core.calendar import set_year_schedule, year_schedule
 from interaction.core.db import db, declare_writes, reading
 from interaction.core.errors import NotFound, ValidationFailed
@@ -38,6 +40,48 @@ def _failed_lookup(response) -> bool:
 
 #: Shared by every endpoint (API and pages) that takes a query code: only failures count.
 lookup_limited = limiter.shared_limit(lookup_limit, scope="mailbox-lookup", deduct_when=_failed_lookup)
+
+
+# -- what the OpenAPI document says (interaction.api.openapi): the serializers' shapes -------------------
+_DATES = {"type": "array", "items": {"type": "string", "format": "date"}}
+_SCORE = nullable({"type": "integer", "minimum": 1, "maximum": 5})
+EVENT_SCHEMA = obj({"at": DATETIME, "action": STRING, "note": STRING, "department": STRING,
+                    "department_name": STRING, "reply": STRING, "score": nullable(INTEGER)},
+                   optional=("note", "department", "department_name", "reply", "score"))
+LETTER_SCHEMA = obj({
+    "number": STRING, "mailbox": STRING, "category": STRING, "subject": STRING, "body": STRING, "channel": STRING,
+    "status": STRING, "submitted_at": DATETIME, "received_at": DATETIME, "accept_due_at": DATETIME,
+    "due_at": DATETIME, "overdue": BOOLEAN, "due_soon": BOOLEAN, "workdays_left": nullable(INTEGER),
+    "department": nullable(STRING), "department_name": STRING, "rejection_reason": nullable(STRING),
+    "extended_workdays": nullable(INTEGER), "transfer_count": nullable(INTEGER),
+    "reply": nullable(obj({"body": STRING, "at": nullable(DATETIME), "department": nullable(STRING)})),
+    "rating": nullable(obj({"score": _SCORE, "resolution": _SCORE, "attitude": _SCORE, "speed": _SCORE,
+                            "comment": nullable(STRING), "at": nullable(DATETIME)})),
+    "can_rehandle": BOOLEAN, "public_consent": BOOLEAN, "is_published": BOOLEAN,
+    "writer": obj({"name": STRING, "phone": STRING, "email": nullable(STRING)}),
+    "timeline": {"type": "array", "items": EVENT_SCHEMA},
+    "flagged": BOOLEAN, "publication_state": nullable(STRING)}, optional=("flagged", "publication_state"))
+CREATED_LETTER_SCHEMA = obj({
+    "number": STRING, "query_code": STRING, "status": STRING, "submitted_at": DATETIME, "received_at": DATETIME,
+    "accept_due_at": DATETIME, "due_at": DATETIME, "mailbox": STRING, "department": STRING, "channel": STRING})
+SUMMARY_SCHEMA = obj({
+    "number": STRING, "mailbox": STRING, "category": STRING, "subject": STRING, "status": STRING,
+    "received_at": DATETIME, "due_at": DATETIME, "overdue": BOOLEAN, "due_soon": BOOLEAN,
+    "workdays_left": nullable(INTEGER), "department": nullable(STRING), "transfer_count": nullable(INTEGER),
+    "flagged": BOOLEAN})
+PUBLIC_LETTER_SCHEMA = obj({
+    "number": STRING, "category": STRING, "subject": nullable(STRING), "body": nullable(STRING),
+    "reply": nullable(STRING), "received_at": DATETIME, "accepted_at": nullable(DATETIME),
+    "replied_at": nullable(DATETIME), "reply_department": nullable(STRING), "mailbox": STRING})
+CALENDAR_SCHEMA = obj({"year": INTEGER, "holidays": _DATES, "workdays": _DATES, "source": STRING})
+MAILBOXES_SCHEMA = obj({"items": {"type": "array", "items": obj({
+    "code": STRING, "name": STRING, "department": STRING, "reply_days": INTEGER})}})
+PAGE_QUERY = {"page": {"type": "integer"}, "per_page": {"type": "integer"}}
+#: One body per action, each its action form's fields (``ACTION_FORMS``), told apart by ``action``.
+ACTION_REQUEST = {"oneOf": [
+    {**form_schema(form, action={"type": "string", "enum": [name]}),
+     "required": ["action", *form_schema(form).get("required", [])]}
+    for name, form in ACTION_FORMS.items()]}
 
 
 # -- serialization ----------------------------------------------------------------------------------
@@ -128,6 +172,7 @@ def serialize_public(letter: Letter) -> dict:
 # -- mailboxes ----------------------------------------------------------------------------------------
 
 @bp.get("/mailboxes")
+@documented(response=MAILBOXES_SCHEMA)
 def list_mailboxes():
     """The active mailboxes: code, name, department code and reply_days."""
     mailboxes = db.session.scalars(queries.active_mailboxes())
@@ -138,6 +183,7 @@ def list_mailboxes():
 # -- letters ------------------------------------------------------------------------------------------
 
 @bp.post("/letters")
+@documented(request=ApiLetterForm, response=CREATED_LETTER_SCHEMA, status=201, errors=(409,))
 @idempotent
 def create_letter():
     """Send a letter (anyone); staff of the mailbox's department may register post/phone/visit letters.
@@ -180,6 +226,7 @@ def _load_for_reader(number: str, code: str | None) -> tuple[Letter, bool]:
 
 
 @bp.get("/letters/<number>")
+@documented(response=LETTER_SCHEMA, errors=(404, 429), query={"query_code": STRING})
 @lookup_limited
 def get_letter(number):
     """One letter: for its writer (``?query_code=``) or staff of its department; else 404."""
@@ -195,6 +242,7 @@ def get_letter(number):
 
 
 @bp.post("/letters/<number>/actions")
+@documented(request=ACTION_REQUEST, response=LETTER_SCHEMA, errors=(401, 403, 409))
 @permission_required(Permission.HANDLE)
 def act_on_letter(number):
     """Act on a letter (staff of its current department, admin); 409 in the wrong state.
@@ -223,6 +271,7 @@ def perform_action(letter: Letter, action: str, form, actor) -> Letter:
 
 
 @bp.post("/letters/<number>/rating")
+@documented(request=ApiRatingForm, response=LETTER_SCHEMA, errors=(409, 429))
 @lookup_limited
 def rate_letter(number):
     """Rate the reply (the writer, with query_code): score 1..5 overall, optional dimensions and comment.
@@ -253,6 +302,7 @@ def _load_writer(number: str, code) -> tuple[Letter, bool]:
 
 
 @bp.post("/letters/<number>/rehandle")
+@documented(request=form_schema(RehandleForm, query_code=STRING), response=LETTER_SCHEMA, errors=(409, 429))
 @lookup_limited
 def rehandle_letter(number):
     """Ask once for re-handling (再办理) after an overall rating of 1–2: ``{"query_code", "reason"?}``."""
@@ -265,6 +315,7 @@ def rehandle_letter(number):
 
 
 @bp.post("/letters/<number>/supervise")
+@documented(request=SuperviseForm, response=LETTER_SCHEMA, errors=(401, 403, 409))
 @permission_required(Permission.OVERSEE)
 def supervise_letter(number):
     """督办 an open letter (oversight staff, admin): ``{"note"}`` goes to its timeline and its department."""
@@ -277,6 +328,9 @@ def supervise_letter(number):
 
 
 @bp.get("/letters")
+@documented(response=page_of(SUMMARY_SCHEMA), errors=(401, 403), query={
+    "status": {"type": "string", "enum": [s.value for s in LetterState]}, "overdue": BOOLEAN, "due_soon": BOOLEAN,
+    "category": STRING, "department": STRING, **PAGE_QUERY})
 @permission_required(Permission.HANDLE)
 def list_letters():
     """Letters of the caller's department (admin: all), by deadline: ``?status=&overdue=true&due_soon=true``."""
@@ -301,6 +355,7 @@ def list_letters():
 
 
 @bp.get("/public/letters")
+@documented(response=page_of(PUBLIC_LETTER_SCHEMA), query={"q": STRING, "category": STRING, **PAGE_QUERY})
 def list_public_letters():
     """Handled letters published with consent after moderation, personal data masked: ``?q=&page=``."""
     q, category = request.args.get("q") or None, request.args.get("category") or None
@@ -314,6 +369,7 @@ def list_public_letters():
 
 
 @bp.get("/public/letters/<number>")
+@documented(response=PUBLIC_LETTER_SCHEMA)
 def get_public_letter(number):
     """One published letter (masked)."""
     letter = services.find_letter(number)
@@ -323,6 +379,7 @@ def get_public_letter(number):
 
 
 @bp.get("/public/letters/statistics")
+@documented(response={"type": "object"})
 def letter_statistics():
     """The public statistics strip: letters received, reply rate, on-time rate, satisfaction; month and year."""
     return jsonify(queries.statistics_strip())
@@ -336,6 +393,7 @@ def _check_year(year: int) -> None:
 
 
 @bp.get("/calendar/<int:year>")
+@documented(response=CALENDAR_SCHEMA)
 def get_calendar_year(year):
     """A year's official schedule: holidays, make-up working days and where they come from."""
     _check_year(year)
@@ -343,6 +401,8 @@ def get_calendar_year(year):
 
 
 @bp.put("/calendar/<int:year>")
+@documented(request={"type": "object", "properties": {"year": INTEGER, "holidays": _DATES, "workdays": _DATES}},
+            response=CALENDAR_SCHEMA, errors=(401, 403))
 @permission_required(Permission.ADMIN)
 def put_calendar_year(year):
     """Replace a year's schedule (admin): ``{"holidays": [...], "workdays": [...]}``."""
@@ -362,43 +422,3 @@ def put_calendar_year(year):
     set_year_schedule(schedule, current_user)
     db.session.commit()
     return jsonify(year_schedule(year).to_dict())
-
-
-
-# -- OpenAPI detail (merged into the generated document by interaction.api.openapi) ------------------
-
-def _body(properties: dict, required: list[str]) -> dict:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "properties": properties, "required": required}}}}}
-
-
-_S = {"type": "string"}
-_SCORE = {"type": "integer", "minimum": 1, "maximum": 5}
-_DATES = {"type": "array", "items": {"type": "string", "format": "date"}}
-
-create_letter.openapi = {"post": {**_body({
-    "mailbox": _S, "category": {"type": "string", "enum": ["consultation", "suggestion", "complaint", "help",
-                                                          "report", "other"]},
-    "subject": {"type": "string", "maxLength": 100}, "body": {"type": "string", "maxLength": 5000},
-    "name": _S, "phone": _S, "email": {"type": "string", "format": "email"}, "public_consent": {"type": "boolean"},
-    "channel": {"type": "string", "enum": ["web", "post", "phone", "visit"]},
-    "received_at": {"type": "string", "format": "date-time"}},
-    ["mailbox", "category", "subject", "body", "name", "phone"]),
-    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": _S}]}}
-get_letter.openapi = {"get": {"parameters": [
-    {"name": "number", "in": "path", "required": True, "schema": _S},
-    {"name": "query_code", "in": "query", "required": False, "schema": _S}]}}
-act_on_letter.openapi = {"post": _body({
-    "action": {"type": "string", "enum": list(ACTION_FORMS)}, "reason": _S, "department": _S,
-    "workdays": {"type": "integer", "minimum": 1, "maximum": 15}, "body": _S}, ["action"])}
-rate_letter.openapi = {"post": _body({"query_code": _S, "score": _SCORE, "resolution": _SCORE, "attitude": _SCORE,
-                                      "speed": _SCORE, "comment": {"type": "string", "maxLength": 500}},
-                                     ["query_code", "score"])}
-rehandle_letter.openapi = {"post": _body({"query_code": _S, "reason": _S}, ["query_code"])}
-supervise_letter.openapi = {"post": _body({"note": _S}, ["note"])}
-put_calendar_year.openapi = {"put": _body({"holidays": _DATES, "workdays": _DATES}, [])}
-list_letters.openapi = {"get": {"parameters": [
-    {"name": n, "in": "query", "required": False, "schema": _S}
-    for n in ("status", "overdue", "due_soon", "category", "department", "page", "per_page")]}}
-list_public_letters.openapi = {"get": {"parameters": [
-    {"name": n, "in": "query", "required": False, "schema": _S} for n in ("q", "category", "page", "per_page")]}}

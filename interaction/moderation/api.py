@@ -9,14 +9,33 @@ from interaction.core.api import json_body, paginated, validate
 from interaction.core.db import db
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.time import isoformat
+from interaction.core.apidoc import BOOLEAN, DATETIME, INTEGER, STRING, documented, form_schema, nullable, obj, page_of
 from interaction.moderation import queries, services
 from interaction.moderation.forms import DecisionForm
-from interaction.moderation.models import CaseState, ModerationCase, SensitiveWord, WordList
+from interaction.moderation.models import CaseState, ModerationCase, SensitiveWord, Verdict, WordList
 from interaction.moderation.registry import describe, kinds
 
 bp = Blueprint("moderation", __name__)
 
 STATES = {s.value for s in CaseState}
+
+# -- what the OpenAPI document says (interaction.api.openapi) --------------------------------------------------
+_VERDICT = {"type": "string", "enum": [v.value for v in Verdict]}
+#: The decision body: DecisionForm's fields, its verdict checked in ``validate_verdict`` (hence the enum here).
+DECISION_REQUEST = form_schema(DecisionForm, verdict=_VERDICT)
+DECISION_REQUEST["required"] = ["verdict"]
+CASE_SCHEMA = obj({"id": INTEGER, "kind": STRING, "kind_label": STRING, "target_id": STRING,
+                   "target": nullable({"type": "object"}), "state": STRING, "screening": {"type": "object"},
+                   "is_automatic": BOOLEAN, "author_id": nullable(INTEGER), "created_at": DATETIME,
+                   "decided_at": nullable(DATETIME), "decided_by_id": nullable(INTEGER), "reason": nullable(STRING)})
+OWN_CASE_SCHEMA = obj({"id": INTEGER, "kind": STRING, "kind_label": STRING, "target": nullable({"type": "object"}),
+                       "state": STRING, "created_at": DATETIME, "decided_at": nullable(DATETIME),
+                       "reason": nullable(STRING)})
+WORD_SCHEMA = obj({"id": INTEGER, "word": STRING, "list": STRING, "created_at": DATETIME,
+                   "created_by_id": nullable(INTEGER)})
+_LIST = {"type": "string", "enum": [w.value for w in WordList]}
+_WORD = {"type": "string", "maxLength": services.MAX_WORD, "pattern": r"\S"}
+PAGE_QUERY = {"page": {"type": "integer"}, "per_page": {"type": "integer"}}
 
 
 def serialize_case(case: ModerationCase) -> dict:
@@ -63,6 +82,8 @@ def _decision_payload(payload: dict) -> DecisionForm:
 
 
 @bp.get("/moderation/cases")
+@documented(response=page_of(CASE_SCHEMA), errors=(401, 403),
+            query={"state": {"type": "string", "enum": [*STATES, "all"]}, "kind": STRING, **PAGE_QUERY})
 @permission_required(Permission.MODERATE)
 def list_cases():
     """The moderation queue, oldest first (moderators).
@@ -78,6 +99,7 @@ def list_cases():
 
 
 @bp.get("/moderation/cases/<int:case_id>")
+@documented(response=CASE_SCHEMA, errors=(401, 403))
 @permission_required(Permission.MODERATE)
 def get_case(case_id: int):
     """One case (moderators)."""
@@ -85,6 +107,7 @@ def get_case(case_id: int):
 
 
 @bp.post("/moderation/cases/<int:case_id>/decision")
+@documented(request=DECISION_REQUEST, response=CASE_SCHEMA, errors=(401, 403, 409))
 @permission_required(Permission.MODERATE)
 def decide_case(case_id: int):
     """Decide a case (moderators).
@@ -100,6 +123,11 @@ def decide_case(case_id: int):
 
 
 @bp.post("/moderation/cases/decision")
+@documented(request={**DECISION_REQUEST, "required": ["ids", "verdict"], "properties": {
+    **DECISION_REQUEST["properties"],
+    "ids": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}}},
+    response=obj({"decided": {"type": "array", "items": INTEGER}, "skipped": {"type": "array", "items": INTEGER}}),
+    errors=(401, 403, 404))
 @permission_required(Permission.MODERATE)
 def decide_cases():
     """Decide several cases the same way (moderators).
@@ -121,6 +149,7 @@ def decide_cases():
 
 
 @bp.get("/moderation/mine")
+@documented(response=page_of(OWN_CASE_SCHEMA), errors=(401,), query=PAGE_QUERY)
 @login_required
 def my_cases():
     """The signed-in user's own submissions, with outcome and rejection reason, newest first."""
@@ -128,6 +157,7 @@ def my_cases():
 
 
 @bp.get("/moderation/words")
+@documented(response=page_of(WORD_SCHEMA), errors=(401, 403), query={"list": _LIST, **PAGE_QUERY})
 @permission_required(Permission.ADMIN)
 def list_words():
     """The sensitive-word lists (administrators).
@@ -141,6 +171,11 @@ def list_words():
 
 
 @bp.post("/moderation/words")
+@documented(request={"type": "object", "required": ["list"], "properties": {
+    "list": _LIST, "word": _WORD, "words": {"type": "array", "items": _WORD}}},
+    response={"anyOf": [WORD_SCHEMA, obj({"added": {"type": "array", "items": WORD_SCHEMA},
+                                          "skipped": {"type": "array", "items": STRING}})]},
+    status=201, errors=(401, 403, 409))
 @permission_required(Permission.ADMIN)
 def add_words():
     """Add sensitive words (administrators).
@@ -168,6 +203,7 @@ def add_words():
 
 
 @bp.delete("/moderation/words/<int:word_id>")
+@documented(status=204, errors=(401, 403))
 @permission_required(Permission.ADMIN)
 def remove_word(word_id: int):
     """Remove a sensitive word (administrators) → 204."""
@@ -177,9 +213,3 @@ def remove_word(word_id: int):
     services.remove_sensitive_word(entry, actor=current_user)
     db.session.commit()
     return "", 204
-
-
-decide_case.openapi = {"post": {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "required": ["verdict"],
-    "properties": {"verdict": {"type": "string", "enum": ["approve", "reject"]},
-                   "reason": {"type": "string", "maxLength": 500}}}}}}}}
