@@ -324,7 +324,8 @@ def pick_question(question_id: int):
 
 
 @bp.post("/interviews/questions/<int:question_id>/vote")
-@documented(request=NO_BODY, body_optional=True, response=obj({"id": INTEGER, "upvotes": INTEGER}), errors=(401, 403, 409, 429))
+@documented(request=NO_BODY, body_optional=True, response=obj({"id": INTEGER, "upvotes": INTEGER}),
+            errors=(401, 403, 409, 429))
 def vote_question(question_id: int):
     """Upvote (同问) an approved question still waiting; once per person."""
     question = services.vote_question(_question(question_id), actor=_user())
