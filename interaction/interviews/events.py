@@ -3,63 +3,80 @@
 Connect: authenticated from the page's session cookie, an ``Authorization: Bearer`` header or
 ``auth: {"token": "<API token>"}``; anonymous clients may watch. A bad token is refused.
 
-Every event handler acknowledges with ``{"ok": true, ...}`` or ``{"ok": false, "error": code}``
-(``"fields"`` too for invalid input) and never raises: payloads are checked field by field
-(types, lengths), privileges are re-read from the database on each event, and a client sending
-more than its budget of events (a flood) is disconnected. Its effects are committed before any
-broadcast (see :mod:`.live`).
+Every event handler acknowledges with ``{"ok": true, ...}`` or ``{"ok": false, "error": code,
+"message"}`` (``"fields"`` too for invalid input) and never raises. A payload is refused whole if
+any of its strings holds a character no database stores (:mod:`interaction.core.untrusted`, the
+check HTTP bodies get too); then its ids and types are checked field by field, and its text goes
+through the same WTForms form as the same text posted from the page (:func:`interaction.core.api.validate`),
+so the two refuse alike, with the same messages. Privileges are re-read from the database on each
+event, and a client sending more than its budget of events (a flood) is disconnected. Its effects
+are committed before any broadcast (see :mod:`.live`).
 """
 
 import logging
 from functools import wraps
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, disconnect
 from sqlalchemy import select
 
 from interaction.accounts import hash_token
 from interaction.accounts.models import ApiToken
+from interaction.core.api import validate
 from interaction.core.db import db, write_intent
-from interaction.core.errors import DomainError
+from interaction.core.errors import DomainError, ValidationFailed
+from interaction.core.untrusted import has_unstorable_text, is_unstorable
 from interaction.interviews import delivery, live, services
 from interaction.interviews.delivery import NAMESPACE, SocketAuth
+from interaction.interviews.forms import AnswerForm, ApproveForm, AskForm, RejectForm
 from interaction.interviews.models import Interview, LiveQuestion, QuestionState, TranscriptEntry
 
 log = logging.getLogger(__name__)
 
-MAX_ID = 2**53
-MAX_TEXT = {"body": services.MAX_ANSWER, "reason": services.MAX_REASON, "token": 200}
+#: Ids and sequence numbers are below this: the range of the databases' ``integer`` (PostgreSQL's is
+#: 32 bits), so a larger number is refused as bad input instead of failing in the query.
+MAX_ID = 2**31
+MAX_TOKEN = 200
 
 
-class BadPayload(Exception):
-    def __init__(self, fields: dict):
-        super().__init__("bad payload")
-        self.fields = fields
+class BadPayload(ValidationFailed):
+    """A payload of the wrong shape (types, ids): refused before any service sees it."""
+
+    code = "invalid_payload"
+
+
+def _refuse_unstorable(data: dict) -> None:
+    """Refuse the whole payload if a string in it holds a NUL or a lone surrogate (never stored, never echoed)."""
+    if has_unstorable_text(data):
+        message = _("内容含有无法保存的字符（如空字符），请删除后重试。")
+        # Name the fields whose values hold one; a key holding one is not sent back (it cannot be encoded).
+        raise BadPayload({name: message for name, value in data.items()
+                          if has_unstorable_text(value) and not is_unstorable(name)}, message=message)
 
 
 def _field(data: dict, name: str, kind: str, required: bool):
     value = data.get(name)
     if value is None:
         if required:
-            raise BadPayload({name: "required"})
+            raise BadPayload({name: _("请填写内容。")})
         return None
     if kind in {"id", "seq"}:
         if isinstance(value, bool) or not isinstance(value, int) or not (0 if kind == "seq" else 1) <= value < MAX_ID:
-            raise BadPayload({name: "integer expected"})
-    elif kind == "text":
-        if not isinstance(value, str):
-            raise BadPayload({name: "string expected"})
-        if len(value) > MAX_TEXT.get(name, services.MAX_ANSWER):
-            raise BadPayload({name: "too long"})
+            raise BadPayload({name: _("编号应为有效的正整数。") if kind == "id" else _("序号应为有效的非负整数。")})
+    elif kind == "text" and not isinstance(value, str):
+        raise BadPayload({name: _("类型不正确。")})
     return value
 
 
-def handler(schema: dict, *, writes: bool = True):
+def handler(schema: dict, *, form=None, writes: bool = True):
     """Wrap an ``on_<event>`` method: flood control, payload checks, one commit, an ack, no exceptions.
 
-    *schema* maps field → (kind, required), kind ``"id"``, ``"seq"`` or ``"text"``. The method
-    receives the checked values as keyword arguments and returns the ack's extra fields.
+    *schema* maps field → (kind, required), kind ``"id"``, ``"seq"`` or ``"text"``; the ``"text"``
+    fields are then validated with *form*, the WTForms class the page posts the same text with
+    (lengths, required text, messages). The method receives the checked values as keyword arguments
+    and returns the ack's extra fields.
     """
 
     def decorator(method):
@@ -72,19 +89,19 @@ def handler(schema: dict, *, writes: bool = True):
                 disconnect()
                 return {"ok": False, "error": "flood"}
             if not isinstance(data, dict) or extra or len(data) > 10:
-                return {"ok": False, "error": "invalid_payload"}
+                return {"ok": False, "error": "invalid_payload", "message": str(BadPayload.default_message)}
             token = write_intent.set(writes)
             try:
+                _refuse_unstorable(data)
                 values = {name: _field(data, name, kind, required) for name, (kind, required) in schema.items()}
+                if form is not None:
+                    validate(form, {name: values[name] for name, (kind, _required) in schema.items() if kind == "text"})
                 result = method(self, **values) or {}
                 if writes:
                     db.session.commit()
                 else:
                     db.session.rollback()
                 return {"ok": True, **result}
-            except BadPayload as exc:
-                db.session.rollback()
-                return {"ok": False, "error": "invalid_payload", "fields": exc.fields}
             except DomainError as exc:
                 db.session.rollback()
                 answer = {"ok": False, "error": exc.code, "message": exc.message}
@@ -137,7 +154,7 @@ class InterviewNamespace(Namespace):
             socket_auth = None
             if isinstance(auth, dict) and auth.get("token") is not None:
                 raw = auth["token"]
-                if not isinstance(raw, str) or not raw or len(raw) > MAX_TEXT["token"]:
+                if not isinstance(raw, str) or not raw or len(raw) > MAX_TOKEN or is_unstorable(raw):
                     raise ConnectionRefusedError("unauthorized")
                 api_token = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(raw)))
                 if api_token is None or not api_token.is_valid:
@@ -224,7 +241,7 @@ class InterviewNamespace(Namespace):
         self._presence_changed(delivery.room(interview))
         return {}
 
-    @handler({"interview": ("id", True), "body": ("text", True)})
+    @handler({"interview": ("id", True), "body": ("text", True)}, form=AskForm)
     def on_ask(self, interview, body):
         """In: ``{"interview": id, "body"}`` (signed-in; ≤ 500 chars; one per 30 s). Ack: ``{"ok", "id", "state"}``.
 
@@ -237,13 +254,13 @@ class InterviewNamespace(Namespace):
             raise DomainError(question.reject_reason, code="screening_rejected")
         return {"id": question.id, "state": question.state}
 
-    @handler({"question": ("id", True), "body": ("text", False)})
+    @handler({"question": ("id", True), "body": ("text", False)}, form=ApproveForm)
     def on_approve(self, question, body=None):
         """In: ``{"question": id, "body"?}`` (moderators; *body* corrects typos). Out: an ``entry`` to the room."""
         found = services.approve_question(_question(question), actor=self._user(), body=body)
         return {"id": found.id, "state": found.state}
 
-    @handler({"question": ("id", True), "reason": ("text", False)})
+    @handler({"question": ("id", True), "reason": ("text", False)}, form=RejectForm)
     def on_reject(self, question, reason=None):
         """In: ``{"question": id, "reason"?}`` (moderators). The asker gets ``my_question`` with the reason."""
         found = services.reject_question(_question(question), actor=self._user(), reason=reason)
@@ -256,7 +273,7 @@ class InterviewNamespace(Namespace):
         return {"id": question}
 
     @handler({"interview": ("id", False), "question": ("id", False), "body": ("text", True),
-              "guest": ("id", False)})
+              "guest": ("id", False)}, form=AnswerForm)
     def on_answer(self, body, interview=None, question=None, guest=None):
         """In: ``{"question"?: id, "interview"?: id, "body", "guest"?: id}`` (guests, hosts). Out: an ``entry``.
 
@@ -264,12 +281,12 @@ class InterviewNamespace(Namespace):
         """
         found_question = _question(question) if question is not None else None
         if interview is None and found_question is None:
-            raise BadPayload({"interview": "required"})
+            raise BadPayload({"interview": _("请指明访谈或问题。")})
         found = _interview(interview if interview is not None else found_question.interview_id)
         entry = services.answer(found, body, actor=self._user(), question=found_question, guest_id=guest)
         return {"seq": entry.seq, "kind": entry.kind}
 
-    @handler({"interview": ("id", True), "body": ("text", True)})
+    @handler({"interview": ("id", True), "body": ("text", True)}, form=AnswerForm)  # the page posts remarks with it
     def on_remark(self, interview, body):
         """In: ``{"interview": id, "body"}`` (hosts). Out: an ``entry`` of kind ``host``."""
         entry = services.post_remark(_interview(interview), body, actor=self._user())
