@@ -19,6 +19,10 @@ for the ``/interviews`` namespace, and leave every other emit alone:
   otherwise cost viewers × votes deliveries; counts never go down on a viewer's screen.
 * **Presence**: viewers per room, from the local room sizes; with Redis each process publishes
   its counts with a heartbeat and sums everyone's (see :meth:`LiveManager.start_presence`).
+* **Redis outages**: a process that loses Redis tells its rooms (``status {"connection":
+  "degraded"}``), tries again every :attr:`RedisLiveManager.reconnect_interval`, and once back tells
+  them ``status {"connection": "ok"}`` and sends what they missed from the database, in order
+  (:meth:`RedisLiveManager.listen_to_redis`).
 
 Broadcasts are encoded and framed once per room, however many viewers, and written straight to
 each WebSocket where it can take them (:func:`interaction.core.websocket.write_direct`); a socket
@@ -33,6 +37,7 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+import redis
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
@@ -45,6 +50,9 @@ NAMESPACE = "/interviews"
 ENTRY_EVENT = "entry"
 VOTES_EVENT = "votes"
 PRESENCE_EVENT = "presence"
+STATUS_EVENT = "status"
+#: Higher than any entry's seq: "everything after" for the entry loader.
+LAST_POSSIBLE_SEQ = 2**31 - 1
 _batch: ContextVar[list | None] = ContextVar("interview_publish_batch", default=None)
 _ROOM_PREFIX = "interview:"
 _MODERATORS_SUFFIX = ":moderators"
@@ -238,13 +246,42 @@ class LiveManager(socketio.Manager):
             if state is None or state.next is None:
                 return
             state.filling = False
-            for row in rows:
-                if row["seq"] >= state.next:
-                    state.held.setdefault(row["seq"], row)
-            if state.held and state.next not in state.held:
-                log.warning("entries %s..%s of %s lost; skipping them", state.next, min(state.held) - 1, room_name)
-                state.next = min(state.held)
-            self._drain(room_name, state)
+            self._take_loaded(room_name, state, rows)
+
+    def _take_loaded(self, room_name: str, state: _RoomSeq, rows: list[dict]) -> None:
+        """Send entries read from the database, with those held, in order (under the lock)."""
+        for row in rows:
+            if row["seq"] >= state.next:
+                state.held.setdefault(row["seq"], row)
+        if state.held and state.next not in state.held:
+            log.warning("entries %s..%s of %s lost; skipping them", state.next, min(state.held) - 1, room_name)
+            state.next = min(state.held)
+        self._drain(room_name, state)
+
+    def catch_up(self, room_name: str) -> None:
+        """Send the room every entry committed after the last one it got (the queue lost some: Redis was down)."""
+        with self.lock:
+            state = self._seqs.get(room_name)
+            if state is None or state.next is None or self.entry_loader is None:
+                return
+            after = state.next - 1
+        try:
+            rows = self.entry_loader(interview_of(room_name), after, LAST_POSSIBLE_SEQ)
+        except Exception:  # noqa: BLE001 - the next live entry finds the gap and fills it
+            log.exception("could not catch %s up after %s", room_name, after)
+            return
+        with self.lock:
+            state = self._seqs.get(room_name)
+            if state is not None and state.next is not None:
+                self._take_loaded(room_name, state, rows)
+
+    def tell_rooms(self, connection: str) -> None:
+        """Send every public room of this process ``status {"interview", "connection"}`` ("degraded", "ok").
+
+        The room page shows it ("连接中断，正在恢复"): viewers know why nothing arrives meanwhile.
+        """
+        for name in list(self._local_counts()):
+            self.local_emit(STATUS_EVENT, {"interview": interview_of(name), "connection": connection}, name)
 
     def _coalesce_votes(self, room_name: str, data: dict) -> None:
         try:
@@ -444,13 +481,83 @@ class RedisLiveManager(socketio.RedisManager, LiveManager):
     rounds); the total counts only processes whose heartbeat is alive.
     """
 
+    #: Seconds between two tries to subscribe again once the listener lost Redis. The library's own
+    #: listener doubles its wait up to a minute: viewers on other processes then got nothing for half
+    #: a minute after Redis had returned.
+    reconnect_interval = 0.25
+    #: Seconds a silent subscription waits before it pings Redis: a link that died without a word shows up.
+    health_check_interval = 5.0
+
     def __init__(self, url, *args, entry_loader=None, private_filter=None, **kwargs):
+        # Publishing must not hang on an unreachable Redis either (the library passes these to redis-py).
+        kwargs.setdefault("redis_options", {"socket_connect_timeout": 1.0, "socket_timeout": 2.0})
         super().__init__(url, *args, **kwargs)  # cooperative: runs LiveManager.__init__ too
         self.redis_url = url
         self.entry_loader = entry_loader
         self.private_filter = private_filter
         self._presence_client = None
         self._reported: set[str] = set()
+        #: True from the listener losing Redis until it subscribed again.
+        self.redis_down = False
+
+    # -- the listener --------------------------------------------------------------------------------------
+
+    def _listen(self):
+        """The channel's messages, for ever: python-socketio's hook for a pub/sub backend (see below)."""
+        return self.listen_to_redis()
+
+    def listen_to_redis(self):
+        """Yield the messages of the channel; when Redis goes, tell the rooms and subscribe again quickly.
+
+        Redis lost (killed, restarted, the link cut): the rooms of this process hear ``status
+        "degraded"`` once, and a new subscription is tried every :attr:`reconnect_interval`. Once
+        subscribed again, the rooms hear ``status "ok"`` and receive the entries they missed, read
+        from the database after subscribing (whatever is committed later arrives through the queue;
+        an entry that comes both ways is sent once).
+        """
+        channel = self.channel.encode()
+        while True:
+            pubsub = None
+            try:
+                pubsub = self._subscribe()
+                self._redis_returned()
+                while True:
+                    message = pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message and message["type"] == "message" and message["channel"] == channel:
+                        yield message["data"]
+            except Exception as exc:  # noqa: BLE001 - whatever broke the subscription, subscribe again
+                self._redis_lost(exc)
+            finally:
+                if pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        pubsub.close()
+            self.server.sleep(self.reconnect_interval)
+
+    def _subscribe(self):
+        client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=1.0, socket_keepalive=True,
+                                      health_check_interval=self.health_check_interval)
+        pubsub = client.pubsub()
+        pubsub.subscribe(self.channel)
+        return pubsub
+
+    def _redis_lost(self, exc: Exception) -> None:
+        if self.redis_down:
+            return
+        self.redis_down = True
+        log.warning("lost Redis (%s); live rooms told, subscribing again every %ss", exc, self.reconnect_interval)
+        with self.lock:
+            self.tell_rooms("degraded")
+
+    def _redis_returned(self) -> None:
+        if not self.redis_down:
+            return
+        self.redis_down = False
+        log.warning("Redis is back; live rooms catching up")
+        with self.lock:
+            self.tell_rooms("ok")
+            rooms = list(self._local_counts())
+        for name in rooms:
+            self.catch_up(name)
 
     @contextlib.contextmanager
     def batched(self):
@@ -486,13 +593,24 @@ class RedisLiveManager(socketio.RedisManager, LiveManager):
                     pipe.publish(self.channel, self.json.dumps(message))
                 pipe.execute()
                 return
-            except Exception:  # noqa: BLE001 - as the library: log, retry once, give up
-                log.exception("cannot publish %d interview events to Redis (attempt %d)", len(messages), attempt)
+            except Exception as exc:  # noqa: BLE001 - as the library: log, retry once, give up
+                if isinstance(exc, redis.RedisError):  # an outage: a line, not a traceback per batch
+                    log.warning("cannot publish %d interview events to Redis (attempt %d): %s",
+                                len(messages), attempt, exc)
+                else:
+                    log.exception("cannot publish %d interview events to Redis (attempt %d)", len(messages), attempt)
                 self.connected = False
 
     def _totals(self, counts: dict[str, int], interval: float) -> dict[str, int]:
-        import redis
+        """Every process's viewers summed; this process's own while Redis is down."""
+        try:
+            return self._summed_totals(counts, interval)
+        except redis.RedisError as exc:
+            if not self.redis_down:  # else the listener said so already
+                log.warning("presence counted by this process only: %s", exc)
+            return counts
 
+    def _summed_totals(self, counts: dict[str, int], interval: float) -> dict[str, int]:
         if self._presence_client is None:
             self._presence_client = redis.Redis.from_url(self.redis_url)
         client = self._presence_client

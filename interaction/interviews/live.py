@@ -8,7 +8,10 @@ rolled back is ever shown. What goes where:
 event                     room                                   payload
 ========================  =====================================  =====================================
 ``entry``                 ``delivery.room(id)`` (everyone)       a transcript entry, see :func:`entry_payload`
-``status``                everyone                               ``{"interview", "status"}``
+``status``                everyone                               ``{"interview", "status"}``; from
+                                                                 :mod:`.delivery` when Redis goes and
+                                                                 returns: ``{"interview", "connection":
+                                                                 "degraded"|"ok"}``
 ``votes``                 everyone                               ``{"interview", "question", "upvotes"}``
 ``next``                  everyone                               ``{"interview", "question"}`` (picked)
 ``question``              ``delivery.moderators_room(id)``       :func:`question_payload` (incl. pending)

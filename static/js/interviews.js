@@ -95,6 +95,8 @@
   function reload() { if (!leaving) { window.location.reload(); } }
   socket.on("status", function (data) {
     if (!data || data.interview !== interviewId) { return; }
+    // The server's link to the other processes (Redis) went or came back: missed entries follow "ok".
+    if (data.connection) { say(statusLine, msg(data.connection === "ok" ? "connected" : "degraded")); return; }
     root.setAttribute("data-status", data.status);
     if (data.status === "ended") { say(statusLine, msg("ended")); window.setTimeout(reload, 1500); }
     if (data.status === "live") { say(document.getElementById("room-status"), msg("live")); reload(); }
