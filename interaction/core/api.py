@@ -7,7 +7,7 @@ feeds a JSON object to a form and turns its errors into a 422 with per-field mes
 import hashlib
 import json
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import cache, wraps
 
 from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
@@ -17,8 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
+from wtforms import (BooleanField, DecimalField, FloatField, IntegerField, SelectFieldBase,
+                     SelectMultipleField)
+from wtforms.fields.core import UnboundField
 
-from interaction.core.db import MAX_PAGE, db
+from interaction.core.db import MAX_ID, MAX_PAGE, db
 from interaction.core.errors import Conflict, ValidationFailed
 from interaction.core.time import now_utc
 
@@ -33,29 +36,94 @@ def json_body() -> dict:
     return data
 
 
-def _as_formdata(payload: dict, form_class) -> MultiDict:
-    """Flatten JSON into form data, refusing values of the wrong type field by field."""
+def _scalar_schema(field: UnboundField) -> dict:
+    """A choice's type: an integer when the field coerces its choices to ``int``, else a string."""
+    return {"type": "integer"} if field.kwargs.get("coerce") is int else {"type": "string"}
+
+
+def field_json_schema(field: UnboundField) -> dict:
+    """The one JSON type (a JSON Schema fragment) a WTForms field takes in an API body.
+
+    Derived from the field's class so that every form the API validates with follows one rule:
+    a BooleanField takes ``true``/``false``, an IntegerField an integer, a multiple choice a list
+    of its choices' type, a single choice its choice's type, and every other field a string
+    (text, e-mail, password, dates and times are written as strings in JSON).
+    """
+    cls = field.field_class
+    if issubclass(cls, BooleanField):
+        return {"type": "boolean"}
+    if issubclass(cls, IntegerField):
+        return {"type": "integer"}
+    if issubclass(cls, (DecimalField, FloatField)):
+        return {"type": "number"}
+    if issubclass(cls, SelectMultipleField):
+        return {"type": "array", "items": _scalar_schema(field)}
+    if issubclass(cls, SelectFieldBase):
+        return _scalar_schema(field)
+    return {"type": "string"}
+
+
+@cache
+def form_json_schemas(form_class) -> dict[str, dict]:
+    """Each field of *form_class* (by name) with its JSON type (:func:`field_json_schema`)."""
+    return {name: field_json_schema(value) for name in dir(form_class)
+            if isinstance(value := getattr(form_class, name), UnboundField)}
+
+
+def is_json_type(value, schema: dict) -> bool:
+    """Whether a parsed JSON *value* has the type *schema* names (a bool is no integer or number)."""
+    kind = schema["type"]
+    if kind == "array":
+        return isinstance(value, list) and all(is_json_type(item, schema["items"]) for item in value)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind == "integer":
+        return isinstance(value, int)
+    if kind == "number":
+        return isinstance(value, (int, float))
+    return isinstance(value, str)
+
+
+def wrong_type_message(schema: dict) -> str:
+    """What a 422 says of a field sent with another JSON type than *schema*."""
+    return {
+        "boolean": _("应为 true 或 false。"),
+        "integer": _("应为整数。"),
+        "number": _("应为数字。"),
+        "array": _("应为列表。"),
+    }.get(schema["type"], _("应为字符串。"))
+
+
+def _as_formdata(payload: dict, form_class) -> tuple[MultiDict, dict]:
+    """The form data of the payload's fields of *form_class*, and the fields sent with a wrong type.
+
+    Keys the form does not have are left out; ``null`` is a field not sent. Nothing is coerced:
+    ``"no"`` is not a boolean, ``true`` not a string, ``["a", "b"]`` not one string.
+    """
     items, type_errors = [], {}
-    for name, value in payload.items():
-        if isinstance(value, bool):
+    for name, schema in form_json_schemas(form_class).items():
+        value = payload.get(name)
+        if value is None:
+            continue
+        if not is_json_type(value, schema):
+            type_errors[name] = wrong_type_message(schema)
+        elif isinstance(value, bool):
             if value:
                 items.append((name, "y"))
-        elif isinstance(value, (str, int, float)):
-            items.append((name, str(value)))
-        elif isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
-            items.extend((name, str(v)) for v in value)
-        elif value is None:
-            continue
+        elif isinstance(value, list):
+            items.extend((name, str(item)) for item in value)
         else:
-            type_errors[name] = _("类型不正确。")
+            items.append((name, str(value)))
     return MultiDict(items), type_errors
 
 
 def validate(form_class, payload: dict, **kwargs):
     """Validate *payload* with *form_class*; return the form or raise 422 with field messages.
 
-    Strings where a boolean is expected and the like are caught by the form's own
-    validators; objects and nested lists are refused here with "wrong type".
+    Each field must come with its one JSON type (:func:`field_json_schema`); a value of another
+    type is refused by name, never coerced, and the form's validators check the rest.
     """
     formdata, type_errors = _as_formdata(payload, form_class)
     form = form_class(formdata=formdata, meta={"csrf": False}, **kwargs)
@@ -66,6 +134,45 @@ def validate(form_class, payload: dict, **kwargs):
         fields.update(type_errors)
         raise ValidationFailed(fields)
     return form
+
+
+def _typed(data: dict, name: str, schema: dict, required: bool, message: str | None):
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise ValidationFailed({name: message or _("请填写内容。")})
+        return None
+    if not is_json_type(value, schema):
+        raise ValidationFailed({name: wrong_type_message(schema)})
+    return value
+
+
+def require_str(data: dict, name: str, *, message: str | None = None) -> str:
+    """``data[name]`` for endpoints that read a JSON body by hand: a string, else 422 naming the field."""
+    return _typed(data, name, {"type": "string"}, True, message)
+
+
+def optional_str(data: dict, name: str) -> str | None:
+    """``data[name]`` if sent (``null`` is not sent): a string, else 422 naming the field."""
+    return _typed(data, name, {"type": "string"}, False, None)
+
+
+def optional_int(data: dict, name: str) -> int | None:
+    """``data[name]`` if sent: an integer (not ``true``, not ``"5"``, not ``5.0``), else 422."""
+    return _typed(data, name, {"type": "integer"}, False, None)
+
+
+def optional_id(data: dict, name: str) -> int | None:
+    """``data[name]`` if sent: an integer id, 1 to :data:`~interaction.core.db.MAX_ID`, else 422."""
+    value = optional_int(data, name)
+    if value is not None and not 1 <= value <= MAX_ID:
+        raise ValidationFailed({name: _("编号无效。")})
+    return value
+
+
+def optional_list(data: dict, name: str, item_type: str = "string") -> list | None:
+    """``data[name]`` if sent: a list whose items are all of *item_type* (``"string"``, ``"integer"``)."""
+    return _typed(data, name, {"type": "array", "items": {"type": item_type}}, False, None)
 
 
 def page_args() -> tuple[int, int]:

@@ -84,6 +84,10 @@ class Base(DeclarativeBase):
 #: Past any real list; larger page numbers would overflow the databases' integers in OFFSET.
 MAX_PAGE = 1_000_000
 
+#: The largest id every supported database holds (PostgreSQL's ``integer``; SQLite's reaches 2**63 - 1):
+#: an id past it names nothing, and comparing it with an integer column fails on PostgreSQL.
+MAX_ID = 2**31 - 1
+
 
 class _SQLiteCompiler(SQLiteCompiler):
     """SQLite's compiler, rendering table hints: ``select(...).with_hint(Letter, "INDEXED BY ix_name", "sqlite")``.

@@ -13,7 +13,8 @@ from sqlalchemy.orm import defaultload, lazyload
 
 from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, permission_required
-from interaction.core.api import idempotent, json_body, page_args, paginated
+from interaction.core.api import (idempotent, json_body, optional_id, optional_int, optional_str, page_args,
+                                  paginated, require_str)
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, NO_BODY, STRING, documented, form_schema, nullable,
                                      obj, page_of)
 from interaction.core.db import db
@@ -103,26 +104,6 @@ def _question(question_id: int) -> LiveQuestion:
     return question
 
 
-def _string(payload: dict, name: str, *, required: bool = False) -> str | None:
-    value = payload.get(name)
-    if value is None:
-        if required:
-            raise ValidationFailed({name: _("请填写内容。")})
-        return None
-    if not isinstance(value, str):
-        raise ValidationFailed({name: _("类型不正确。")})
-    return value
-
-
-def _int(payload: dict, name: str) -> int | None:
-    value = payload.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationFailed({name: _("类型不正确。")})
-    return value
-
-
 def _commit_then(body: dict, status: int = 200):
     """Commit, then answer with *body*, built before the commit (after it every attribute would be re-read)."""
     db.session.commit()
@@ -150,7 +131,7 @@ def _guest_data(raw) -> list[services.GuestData]:
     guests = []
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) \
-                or not isinstance(item.get("title", ""), str) or not isinstance(item.get("user") or "", str) \
+                or not isinstance(item.get("title", ""), str) or not isinstance(item.get("user", ""), str | None) \
                 or item.get("role", "guest") not in ("guest", "host"):
             raise ValidationFailed({"guests": _("嘉宾应为 {name, title, user?, role?} 的列表。")})
         guests.append(services.GuestData(name=item["name"], title=item.get("title", ""),
@@ -166,24 +147,22 @@ def create_interview():
     """Schedule an interview (moderators, admins): ``{"title", "scheduled_at", "department", "guests"}`` → 201."""
     payload = json_body()
     fields = {}
-    scheduled_raw = _string(payload, "scheduled_at", required=True)
+    scheduled_raw = require_str(payload, "scheduled_at")
     scheduled = parse_local_datetime(scheduled_raw)
     if scheduled is None:
         fields["scheduled_at"] = _("时间应为 ISO 8601 格式。")
-    department = None
-    code = _string(payload, "department", required=True)
+    code = require_str(payload, "department")
     department = db.session.scalar(select(Department).where(Department.code == code))
     if department is None:
         fields["department"] = _("找不到该部门。")
-    minutes = payload.get("expected_minutes", 60)
-    if isinstance(minutes, bool) or not isinstance(minutes, int):
-        fields["expected_minutes"] = _("类型不正确。")
+    minutes = optional_int(payload, "expected_minutes")
     if fields:
         raise ValidationFailed(fields)
     interview = services.create_interview(
-        title=_string(payload, "title", required=True), topic=_string(payload, "topic") or "",
-        description=_string(payload, "description") or "", department=department, scheduled_dt=scheduled,
-        expected_minutes=minutes, guests=_guest_data(payload.get("guests")), actor=current_user)
+        title=require_str(payload, "title"), topic=optional_str(payload, "topic") or "",
+        description=optional_str(payload, "description") or "", department=department, scheduled_dt=scheduled,
+        expected_minutes=60 if minutes is None else minutes, guests=_guest_data(payload.get("guests")),
+        actor=current_user)
     db.session.commit()
     return jsonify(serialize_interview(interview)), 201
 
@@ -249,7 +228,7 @@ def correct_entry(interview_id: int, seq: int):
                                                             TranscriptEntry.seq == seq))
     if entry is None:
         raise NotFound()
-    services.correct_entry(entry, _string(payload, "body", required=True), reason=_string(payload, "reason"),
+    services.correct_entry(entry, require_str(payload, "body"), reason=optional_str(payload, "reason"),
                            actor=current_user)
     db.session.commit()
     return jsonify({**live.entry_payload(entry), "revisions": [
@@ -283,7 +262,7 @@ def _public_question(question: LiveQuestion) -> dict:
 def ask_question(interview_id: int):
     """A citizen's question: ``{"body"}`` → 201 ``{"id", "state"}`` (``"rejected"`` + ``reason`` if screened out)."""
     payload = json_body()
-    question = services.ask_question(_interview(interview_id), _string(payload, "body", required=True),
+    question = services.ask_question(_interview(interview_id), require_str(payload, "body"),
                                      actor=_user())
     db.session.commit()
     body = {"id": question.id, "state": question.state}
@@ -299,7 +278,7 @@ def approve_question(question_id: int):
     payload = request.get_json(silent=True) or {}
     if not isinstance(payload, dict):
         raise ValidationFailed({"body": _("类型不正确。")})
-    question = services.approve_question(_question(question_id), actor=_user(), body=_string(payload, "body"))
+    question = services.approve_question(_question(question_id), actor=_user(), body=optional_str(payload, "body"))
     return _commit_then(live.question_payload(question))
 
 
@@ -310,7 +289,7 @@ def reject_question(question_id: int):
     payload = request.get_json(silent=True) or {}
     if not isinstance(payload, dict):
         raise ValidationFailed({"reason": _("类型不正确。")})
-    question = services.reject_question(_question(question_id), actor=_user(), reason=_string(payload, "reason"))
+    question = services.reject_question(_question(question_id), actor=_user(), reason=optional_str(payload, "reason"))
     return _commit_then(live.question_payload(question))
 
 
@@ -339,10 +318,10 @@ def answer(interview_id: int):
     """``{"question"?: id, "body", "guest"?: id}`` (guests, hosts) → 201 the new transcript entry."""
     payload = json_body()
     interview = services.lock_interview(interview_id)  # answering takes this lock anyway: one read for both
-    question_id = _int(payload, "question")
+    question_id = optional_id(payload, "question")
     question = _question(question_id) if question_id is not None else None
-    entry = services.answer(interview, _string(payload, "body", required=True), actor=_user(), question=question,
-                            guest_id=_int(payload, "guest"))
+    entry = services.answer(interview, require_str(payload, "body"), actor=_user(), question=question,
+                            guest_id=optional_id(payload, "guest"))
     return _commit_then(live.entry_payload(entry), 201)
 
 
@@ -352,5 +331,5 @@ def answer(interview_id: int):
 def remark(interview_id: int):
     """``{"body"}`` (hosts) → 201 a transcript entry of kind ``host``."""
     payload = json_body()
-    entry = services.post_remark(_interview(interview_id), _string(payload, "body", required=True), actor=_user())
+    entry = services.post_remark(_interview(interview_id), require_str(payload, "body"), actor=_user())
     return _commit_then(live.entry_payload(entry), 201)

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
-from interaction.core.api import idempotent, json_body, page_args, paginated, validate
+from interaction.core.api import (idempotent, json_body, optional_int, optional_list, optional_str, page_args,
+                                  paginated, require_str, validate)
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, STRING, documented, form_schema, nullable, obj,
                                      page_of)
 from interaction.core.calendar import set_year_schedule, year_schedule
@@ -251,7 +252,7 @@ def act_on_letter(number):
     extend (workdays, reason), reply (body), close.
     """
     payload = json_body()
-    action = payload.get("action")
+    action = require_str(payload, "action", message=_("未知的办理操作。"))
     if action not in ACTION_FORMS:
         raise ValidationFailed({"action": _("未知的办理操作。")})
     letter = services.get_letter_for_staff_or_404(number, current_user)  # another department's: 404
@@ -279,7 +280,7 @@ def rate_letter(number):
     409 before the reply and for a second rating.
     """
     payload = json_body()
-    letter, _staff = _load_writer(number, payload.get("query_code"))
+    letter, _staff = _load_writer(number, optional_str(payload, "query_code"))
     form = validate(ApiRatingForm, payload)
     services.rate_letter(letter, form.score.data, resolution=form.resolution.data, attitude=form.attitude.data,
                          speed=form.speed.data, comment=form.comment.data, actor=_citizen())
@@ -291,9 +292,9 @@ def _citizen():
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
-def _load_writer(number: str, code) -> tuple[Letter, bool]:
+def _load_writer(number: str, code: str | None) -> tuple[Letter, bool]:
     """The letter for its writer: by query code, or the signed-in author; 404 otherwise."""
-    if not isinstance(code, str) or not code:
+    if not code:
         letter = services.find_letter(number)
         if letter is not None and current_user.is_authenticated and letter.author_id == current_user.id:
             return letter, False
@@ -307,7 +308,7 @@ def _load_writer(number: str, code) -> tuple[Letter, bool]:
 def rehandle_letter(number):
     """Ask once for re-handling (再办理) after an overall rating of 1–2: ``{"query_code", "reason"?}``."""
     payload = json_body()
-    letter, _staff = _load_writer(number, payload.get("query_code"))
+    letter, _staff = _load_writer(number, optional_str(payload, "query_code"))
     form = validate(RehandleForm, {k: v for k, v in payload.items() if k == "reason"})
     services.request_rehandle(letter, form.reason.data, actor=_citizen())
     db.session.commit()
@@ -408,15 +409,10 @@ def put_calendar_year(year):
     """Replace a year's schedule (admin): ``{"holidays": [...], "workdays": [...]}``."""
     _check_year(year)
     payload = json_body()
-    errors = {}
-    for key in ("holidays", "workdays"):
-        if key in payload and not isinstance(payload[key], list):
-            errors[key] = _("必须是日期列表（YYYY-MM-DD）。")
-    if errors:
-        raise ValidationFailed(errors)
+    data = {"year": optional_int(payload, "year"), "holidays": optional_list(payload, "holidays"),
+            "workdays": optional_list(payload, "workdays")}
     try:
-        schedule = YearSchedule.from_dict(year, {k: v for k, v in payload.items() if k in ("year", "holidays",
-                                                                                         "workdays")})
+        schedule = YearSchedule.from_dict(year, {k: v for k, v in data.items() if v is not None})
     except ValueError as exc:
         raise ValidationFailed({"holidays": _("日程无效：%(detail)s", detail=str(exc))}) from None
     set_year_schedule(schedule, current_user)

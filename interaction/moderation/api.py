@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from interaction.accounts.permissions import Permission, permission_required
-from interaction.core.api import json_body, paginated, validate
-from interaction.core.db import db
+from interaction.core.api import json_body, optional_list, paginated, require_str, validate
+from interaction.core.db import MAX_ID, db
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.time import isoformat
 from interaction.core.apidoc import BOOLEAN, DATETIME, INTEGER, STRING, documented, form_schema, nullable, obj, page_of
@@ -72,15 +72,6 @@ def serialize_word(entry: SensitiveWord) -> dict:
             "created_by_id": entry.created_by_id}
 
 
-def _decision_payload(payload: dict) -> DecisionForm:
-    """Validate ``{"verdict", "reason"?}``: strings only (a list is not a verdict), then the form's rules."""
-    wrong = {name: _("类型不正确。") for name in ("verdict", "reason")
-             if payload.get(name) is not None and not isinstance(payload[name], str)}
-    if wrong:
-        raise ValidationFailed(wrong)
-    return validate(DecisionForm, {name: payload.get(name) for name in ("verdict", "reason")})
-
-
 @bp.get("/moderation/cases")
 @documented(response=page_of(CASE_SCHEMA), errors=(401, 403),
             query={"state": {"type": "string", "enum": [*STATES, "all"]}, "kind": STRING, **PAGE_QUERY})
@@ -116,7 +107,7 @@ def decide_case(case_id: int):
     an unknown verdict is 422, a case decided already is 409.
     """
     case = services.get_case_or_404(case_id)
-    form = _decision_payload(json_body())
+    form = validate(DecisionForm, json_body())
     services.decide_case(case, form.verdict.data, reason=form.reason.data, actor=current_user)
     db.session.commit()
     return jsonify(serialize_case(case))
@@ -135,10 +126,10 @@ def decide_cases():
     ``{"ids": [..], "verdict", "reason"?}`` → ``{"decided": [ids], "skipped": [ids already decided]}``.
     """
     payload = json_body()
-    ids = payload.get("ids")
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    ids = optional_list(payload, "ids", "integer")
+    if not ids or not all(1 <= i <= MAX_ID for i in ids):
         raise ValidationFailed({"ids": _("请提供审核项编号的列表。")})
-    form = _decision_payload(payload)
+    form = validate(DecisionForm, payload)
     cases = db.session.scalars(db.select(ModerationCase).where(ModerationCase.id.in_(ids))
                                .order_by(ModerationCase.id)).all()
     if len(cases) != len(set(ids)):
@@ -184,19 +175,15 @@ def add_words():
     on the other list moves); ``{"words": [..], "list"}`` → 201 ``{"added": [...], "skipped": [...]}``.
     """
     payload = json_body()
-    list_name = payload.get("list")
-    if not isinstance(list_name, str):
-        raise ValidationFailed({"list": _("请选择禁止词或审核词。")})
+    list_name = require_str(payload, "list", message=_("请选择禁止词或审核词。"))
     if "words" in payload:
-        words = payload["words"]
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        words = optional_list(payload, "words")
+        if words is None:
             raise ValidationFailed({"words": _("请提供词语的列表。")})
         added, skipped = services.add_sensitive_words("\n".join(words), list_name, actor=current_user)
         db.session.commit()
         return jsonify(added=[serialize_word(w) for w in added], skipped=skipped), 201
-    word = payload.get("word")
-    if not isinstance(word, str):
-        raise ValidationFailed({"word": _("请填写词语。")})
+    word = require_str(payload, "word", message=_("请填写词语。"))
     entry = services.add_sensitive_word(word, list_name, actor=current_user)
     db.session.commit()
     return jsonify(serialize_word(entry)), 201
