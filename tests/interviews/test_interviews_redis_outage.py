@@ -18,35 +18,40 @@ from tests.interviews.test_interviews_multiprocess import NS, Client
 from tests.redis_server import RedisServer
 
 
-def _prepare_database(url: str) -> tuple[int, int]:
-    """Schema, a moderator and a live interview with one guest: (interview id, guest id)."""
+def _prepare(app) -> tuple[int, int]:
+    """A moderator and a live interview with one guest in the test's database: (interview id, guest id)."""
     from interaction.core.db import db
     from interaction.interviews.services import GuestData
     from tests.factories import make_department, make_interview, make_user
-    from tests.helpers import make_test_app
 
-    app = make_test_app(url)
-    with app.app_context(), app.test_request_context():
-        db.create_all()
+    with app.test_request_context():
         moderator = make_user(role="moderator", email="outage-moderator@example.com", name="审核员")
         interview = make_interview(make_department(code="ro", name="断线测试部门"), status="live",
                                    actor=moderator, guests=[GuestData("李明", "主任")])
         ids = interview.id, interview.guests[0].id
-        db.session.commit()
-        db.session.remove()
+        db.session.commit()  # and nothing read after it: SQLite's lock would stay with this process
     return ids
 
 
+def test_the_room_page_has_a_live_region_for_the_outage_message(client, people, interview):
+    response = client.get(f"/interviews/{interview.id}")
+    html = response.get_data(as_text=True)
+    assert 'data-msg-degraded="连接中断，正在恢复"' in html
+    assert '<p id="connection-status" class="hint" role="status" aria-live="polite"' in html
+    client.set_cookie("lang", "en")
+    assert 'data-msg-degraded="Connection interrupted, recovering"' in client.get(
+        f"/interviews/{interview.id}").get_data(as_text=True)
+
+
 @pytest.mark.redis
-def test_viewers_on_the_other_process_are_told_and_catch_up_in_order(tmp_path):
+def test_viewers_on_the_other_process_are_told_and_catch_up_in_order(app, database_url):
     import requests
 
     redis_server = RedisServer()
     redis_server.start()
-    db_url = f"sqlite:///{tmp_path / 'shared.db'}"
-    interview_id, guest_id = _prepare_database(db_url)
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_server.url, "INTERACTION_SECRET_KEY": "ro-secret",
-           "INTERACTION_SOCKETIO_CHANNEL": f"test-{uuid.uuid4().hex}"}
+    interview_id, guest_id = _prepare(app)
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_server.url,
+           "INTERACTION_SECRET_KEY": "ro-secret", "INTERACTION_SOCKETIO_CHANNEL": f"test-{uuid.uuid4().hex}"}
     env.pop("INTERACTION_ASYNC_MODE", None)
     ports = [free_port(), free_port()]
     processes = [start_desk(port, env) for port in ports]
