@@ -10,6 +10,7 @@ from interaction.accounts.models import Department, DepartmentKind, normalize_em
 from interaction.accounts.permissions import Role
 from interaction.accounts.services import MAX_PASSWORD, password_problem
 from interaction.core.db import db
+from interaction.core.forms import SingleLineField
 
 
 def _strip(value):
@@ -102,10 +103,10 @@ class RegisterForm(EmailFieldMixin, PasswordFieldMixin, FlaskForm):
     email = EmailField(_l("电子邮箱"), filters=[_email_filter],
                        validators=[DataRequired(_l("请输入电子邮箱。")), Length(max=254)],
                        render_kw={"autocomplete": "email"})
-    name = StringField(_l("姓名"), filters=[_strip],
-                       validators=[DataRequired(_l("请输入姓名。")),
-                                   Length(max=50, message=_l("姓名不能超过 50 个字。"))],
-                       render_kw={"autocomplete": "name"})
+    name = SingleLineField(_l("姓名"),
+                           validators=[DataRequired(_l("请输入姓名。")),
+                                       Length(max=50, message=_l("姓名不能超过 50 个字。"))],
+                           render_kw={"autocomplete": "name"})
     phone = StringField(_l("手机号码"), filters=[_strip],
                         validators=[DataRequired(_l("请输入联系电话。")), Length(max=32)],
                         render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"})
@@ -147,8 +148,7 @@ class DepartmentForm(FlaskForm):
     code = StringField(_l("部门代码"), filters=[_strip],
                        validators=[DataRequired(_l("请输入部门代码。")), Length(max=32),
                                    Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("只能使用小写字母、数字和连字符。"))])
-    name = StringField(_l("部门名称"), filters=[_strip],
-                       validators=[DataRequired(_l("请输入部门名称。")), Length(max=100)])
+    name = SingleLineField(_l("部门名称"), validators=[DataRequired(_l("请输入部门名称。")), Length(max=100)])
     kind = SelectField(_l("类型"), choices=list(KIND_LABELS.items()), default=DepartmentKind.department)
     parent = SelectField(_l("上级部门"), coerce=int, default=0)
     is_active = BooleanField(_l("启用"), default=True)
@@ -165,7 +165,7 @@ class DepartmentEditForm(DepartmentForm):
 class UserCreateForm(EmailFieldMixin, PasswordFieldMixin, FlaskForm):
     email = EmailField(_l("电子邮箱"), filters=[_email_filter],
                        validators=[DataRequired(_l("请输入电子邮箱。")), Length(max=254)])
-    name = StringField(_l("姓名"), filters=[_strip], validators=[DataRequired(_l("请输入姓名。")), Length(max=50)])
+    name = SingleLineField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=50)])
     phone = StringField(_l("联系电话"), filters=[_strip], validators=[Optional(), Length(max=32)])
     role = SelectField(_l("角色"), choices=[(k, v) for k, v in ROLE_LABELS.items() if k != Role.citizen.value],
                        default=Role.staff.value)

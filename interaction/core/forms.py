@@ -1,8 +1,11 @@
-"""Helpers for the pages' WTForms: a service's refusal shown where the person will look."""
+"""Helpers for the pages' WTForms: a service's refusal shown where the person will look, one-line text."""
 
 from flask import flash
+from wtforms import StringField
+from wtforms.validators import StopValidation
 
 from interaction.core.errors import DomainError
+from interaction.core.text import INVISIBLE_ONLY_MESSAGE, is_invisible_only, single_line
 
 
 def show_errors(form, exc: DomainError, *, fallback: str | None = None) -> None:
@@ -20,3 +23,24 @@ def show_errors(form, exc: DomainError, *, fallback: str | None = None) -> None:
             flash(message, "error")
             continue
         form[target].errors = [*form[target].errors, message]
+
+
+class SingleLineField(StringField):
+    """A one-line text field (a name, a subject, a title) as every form and the API take it.
+
+    Bidirectional controls are taken out and invisible characters trimmed from both ends
+    (``core.text.single_line``, before the field's own filters); text made only of invisible
+    characters (zero-width spaces, U+3000, format characters...) is refused with its own message,
+    before the field's validators run, so ``Optional()`` does not take it for an empty field.
+    """
+
+    invisible_message = INVISIBLE_ONLY_MESSAGE
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = single_line(self.data)
+
+    def pre_validate(self, form):
+        raw = self.raw_data[0] if self.raw_data else None
+        if is_invisible_only(raw):
+            raise StopValidation(self.invisible_message)

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from interaction.accounts.models import Department
 from interaction.core.db import db
+from interaction.core.forms import SingleLineField
 from interaction.core.time import SHANGHAI
 from interaction.interviews.models import GuestRole
 from interaction.interviews.services import MAX_ANSWER, MAX_QUESTION, MAX_REASON, GuestData
@@ -52,8 +53,8 @@ def parse_guest_lines(text: str) -> list[GuestData]:
 
 
 class InterviewForm(FlaskForm):
-    title = StringField(_l("访谈标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=200)])
-    topic = StringField(_l("访谈主题"), validators=[Optional(), Length(max=200)])
+    title = SingleLineField(_l("访谈标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=200)])
+    topic = SingleLineField(_l("访谈主题"), validators=[Optional(), Length(max=200)])
     department = SelectField(_l("主办部门"), validators=[InputRequired(_l("请选择部门。"))])
     scheduled_at = StringField(_l("开始时间"), validators=[DataRequired(_l("请填写开始时间。"))],
                                render_kw={"type": "datetime-local"})
@@ -103,4 +104,4 @@ class AnswerForm(FlaskForm):
 
 class CorrectionForm(FlaskForm):
     body = TextAreaField(_l("更正后的内容"), validators=[DataRequired(_l("请填写内容。")), Length(max=MAX_ANSWER)])
-    reason = StringField(_l("更正原因"), validators=[DataRequired(_l("请填写更正原因。")), Length(max=MAX_REASON)])
+    reason = SingleLineField(_l("更正原因"), validators=[DataRequired(_l("请填写更正原因。")), Length(max=MAX_REASON)])

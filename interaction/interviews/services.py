@@ -29,6 +29,7 @@ from interaction.core.errors import Conflict, DomainError, Forbidden, InvalidTra
 from interaction.core.errors import ValidationFailed
 from interaction.core.sanitize import plain_text_html
 from interaction.core.signals import interview_ended, question_handed_over
+from interaction.core.text import INVISIBLE_ONLY_MESSAGE, is_invisible_only, single_line
 from interaction.core.time import now_utc
 from interaction.interviews import live
 from interaction.interviews.models import (EntryKind, Guest, GuestRole, Interview, InterviewStatus, LiveQuestion,
@@ -67,6 +68,13 @@ def _text(value, field: str, limit: int, *, required: bool = True) -> str:
     if len(text) > limit:
         raise ValidationFailed({field: _("不能超过 %(n)d 个字。", n=limit)})
     return text
+
+
+def _line(value, field: str, limit: int, *, required: bool = True) -> str:
+    """One-line text (a title, a name): as :func:`_text`, without bidirectional controls, never invisible only."""
+    if is_invisible_only(value):
+        raise ValidationFailed({field: str(INVISIBLE_ONLY_MESSAGE)})
+    return _text(single_line(value), field, limit, required=required)
 
 
 def require_user(actor: User | None) -> User:
@@ -121,8 +129,8 @@ def _guests(guests: list[GuestData]) -> list[Guest]:
         raise ValidationFailed({"guests": _("嘉宾不能超过 20 位。")})
     rows = []
     for n, data in enumerate(guests):
-        name = _text(data.name, "guests", 50)
-        title = _text(data.title, "guests", 100, required=False)
+        name = _line(data.name, "guests", 50)
+        title = _line(data.title, "guests", 100, required=False)
         if data.role not in {r.value for r in GuestRole}:
             raise ValidationFailed({"guests": _("嘉宾身份只能是嘉宾或主持人。")})
         user_id = None
@@ -151,7 +159,7 @@ def create_interview(*, title: str, department: Department | None, scheduled_dt:
     if fields:
         raise ValidationFailed(fields)
     interview = Interview(
-        title=_text(title, "title", 200), topic=_text(topic, "topic", 200, required=False),
+        title=_line(title, "title", 200), topic=_line(topic, "topic", 200, required=False),
         description=_text(description, "description", 5000, required=False), department=department,
         scheduled_dt=scheduled_dt, expected_minutes=expected_minutes, created_by_id=actor.id,
         status=InterviewStatus.scheduled.value, next_seq=1,

@@ -17,6 +17,7 @@ from wtforms.widgets import DateTimeLocalInput
 
 from interaction.accounts.models import Department
 from interaction.core.db import db
+from interaction.core.forms import SingleLineField
 from interaction.core.time import SHANGHAI, now_utc, to_local
 from interaction.mailbox.models import MAX_EXTENSION_WORKDAYS, Category, LetterChannel, Mailbox
 from interaction.mailbox import queries
@@ -122,13 +123,13 @@ class LetterForm(FlaskForm):
     mailbox = SelectField(_l("信箱"), validators=[Required()], validate_choice=False)
     category = SelectField(_l("来信类别"), choices=choices([("", _l("请选择类别"))] + list(CATEGORY_LABELS.items())),
                            validators=[Required()], validate_choice=False)
-    subject = StringField(_l("标题"), filters=[_text], validators=[
+    subject = SingleLineField(_l("标题"), validators=[
         DataRequired(message=_l("请填写标题。")),
         Length(max=MAX_SUBJECT, message=_l("标题不能超过 %(max)d 个字。", max=MAX_SUBJECT))])
     body = TextAreaField(_l("来信内容"), filters=[_text], validators=[
         DataRequired(message=_l("请填写来信内容。")),
         Length(max=MAX_BODY, message=_l("来信内容不能超过 %(max)d 个字。", max=MAX_BODY))])
-    name = StringField(_l("姓名"), filters=[_strip], validators=[
+    name = SingleLineField(_l("姓名"), validators=[
         DataRequired(message=_l("请填写姓名。")), Length(max=50, message=_l("姓名不能超过 50 个字。"))])
     phone = StringField(_l("联系电话"), filters=[_strip], validators=[DataRequired(message=_l("请填写联系电话。"))],
                         render_kw={"type": "tel", "autocomplete": "tel", "inputmode": "tel"})
@@ -356,7 +357,7 @@ class CalendarForm(FlaskForm):
 class MailboxForm(FlaskForm):
     code = StringField(_l("代码"), filters=[_strip], validators=[
         DataRequired(message=_l("请填写代码。")), Length(max=32, message=_l("代码不能超过 32 个字符。"))])
-    name = StringField(_l("名称"), filters=[_strip], validators=[
+    name = SingleLineField(_l("名称"), validators=[
         DataRequired(message=_l("请填写名称。")), Length(max=100, message=_l("名称不能超过 100 个字。"))])
     department = SelectField(_l("所属部门"), validate_choice=False)
     reply_days = IntegerField(_l("答复期限（工作日）"), default=15, validators=[
