@@ -45,6 +45,8 @@ lookup_limited = limiter.shared_limit(lookup_limit, scope="mailbox-lookup", dedu
 
 # -- what the OpenAPI document says (interaction.api.openapi): the serializers' shapes -------------------
 _DATES = {"type": "array", "items": {"type": "string", "format": "date"}}
+#: A query flag: ``true``, ``1`` or ``yes`` turn it on, any other value leaves it off.
+_FLAG = {"type": "string", "description": "true, 1 or yes: on; anything else: off"}
 _SCORE = nullable({"type": "integer", "minimum": 1, "maximum": 5})
 EVENT_SCHEMA = obj({"at": DATETIME, "action": STRING, "note": STRING, "department": STRING,
                     "department_name": STRING, "reply": STRING, "score": nullable(INTEGER)},
@@ -330,7 +332,7 @@ def supervise_letter(number):
 
 @bp.get("/letters")
 @documented(response=page_of(SUMMARY_SCHEMA), errors=(401, 403), query={
-    "status": {"type": "string", "enum": [s.value for s in LetterState]}, "overdue": BOOLEAN, "due_soon": BOOLEAN,
+    "status": {"type": "string", "enum": [s.value for s in LetterState]}, "overdue": _FLAG, "due_soon": _FLAG,
     "category": STRING, "department": STRING, **PAGE_QUERY})
 @permission_required(Permission.HANDLE)
 def list_letters():
