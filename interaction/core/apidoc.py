@@ -6,13 +6,15 @@ one thing while the endpoint checks another. Views declare it with :func:`docume
 ``interaction.api.openapi`` reads the declaration when it builds the document.
 """
 
+import copy
 import inspect
 from dataclasses import dataclass, field
 
-from wtforms import (BooleanField, DateField, DecimalField, FieldList, FloatField, HiddenField, IntegerField,
-                     SelectFieldBase, SelectMultipleField)
+from wtforms import DateField, FieldList, HiddenField, SelectFieldBase
 from wtforms.fields.core import UnboundField
 from wtforms.validators import AnyOf, Length, NumberRange, Regexp
+
+from interaction.core.api import field_json_schema
 
 
 def nullable(schema: dict) -> dict:
@@ -56,30 +58,28 @@ def _static_choices(unbound: UnboundField) -> list | None:
 
 
 def _base_schema(unbound: UnboundField) -> dict:
-    """The JSON type of a field, before its validators narrow it."""
+    """The JSON type of a field, before its validators narrow it.
+
+    The type is the one :func:`interaction.core.api.validate` enforces (``field_json_schema``),
+    so the document and the check cannot disagree; this adds what the type alone does not say:
+    a select's static choices, a date's or an e-mail's format, a FieldList's items.
+    """
     cls = unbound.field_class
     if issubclass(cls, FieldList):
         return {"type": "array", "items": field_schema(unbound.args[0])}
-    if issubclass(cls, BooleanField):
-        return dict(BOOLEAN)
-    if issubclass(cls, IntegerField):
-        return dict(INTEGER)
-    if issubclass(cls, FloatField | DecimalField):
-        return {"type": "number"}
-    if issubclass(cls, DateField):
-        return {"type": "string", "format": "date"}
-    if issubclass(cls, SelectFieldBase):
-        values = _static_choices(unbound)
-        item = {"type": "integer" if unbound.kwargs.get("coerce") is int else "string"}
-        if values is not None:
-            item["enum"] = values
-        return {"type": "array", "items": item} if issubclass(cls, SelectMultipleField) else item
-    widget = unbound.kwargs.get("widget") or getattr(cls, "widget", None)
-    if getattr(widget, "input_type", None) == "datetime-local":
-        return dict(DATETIME)
-    if getattr(widget, "input_type", None) == "email":
-        return {"type": "string", "format": "email"}
-    return dict(STRING)
+    schema = copy.deepcopy(field_json_schema(unbound))
+    item = schema["items"] if schema["type"] == "array" else schema
+    values = _static_choices(unbound) if issubclass(cls, SelectFieldBase) else None
+    input_type = getattr(unbound.kwargs.get("widget") or getattr(cls, "widget", None), "input_type", None)
+    if values is not None:
+        item["enum"] = values
+    elif issubclass(cls, DateField):
+        item["format"] = "date"
+    elif input_type == "datetime-local":
+        item["format"] = "date-time"
+    elif input_type == "email":
+        item["format"] = "email"
+    return schema
 
 
 def field_schema(unbound: UnboundField) -> dict:
