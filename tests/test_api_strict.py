@@ -6,6 +6,7 @@ One table walks every JSON endpoint and field: each wrong type of each field is 
 whether the endpoint validates with a WTForms form (``core.api.validate``) or reads the body by hand.
 """
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -222,3 +223,49 @@ def test_answer_ids_past_the_databases_range_are_refused(client, desk, field, va
     response = ANSWERS.call(client, desk, {"body": "回答", field: value})
     assert response.status_code == 422
     assert field in response.get_json()["error"]["fields"]
+
+
+# Lone UTF-16 surrogates (issue 13 item 3): JSON allows the escape "\ud800", but no database can store
+# the character it decodes to. The one JSON body reader refuses it, like a NUL, on every endpoint.
+
+SURROGATE_BODIES = [
+    (LETTERS, "subject"), (LETTERS, "name"), (TOKEN, "password"), (TOKEN, "email"), (REGISTER, "name"),
+    (REGISTER, "password"), (REPLY, "body"), (ASK, "body"), (APPROVE, "body"), (WORD, "word"),
+    (DECISION, "reason"), (CALENDAR, "holidays"),
+]
+
+
+def _raw(endpoint: Endpoint, desk: Desk, field: str, escaped: str) -> bytes:
+    """The endpoint's valid body as JSON text, with *field*'s string value holding *escaped* (a JSON escape)."""
+    body = _body(endpoint, desk, **{field: "MARK"})
+    return json.dumps(body).replace('"MARK"', f'"a{escaped}b"').encode()
+
+
+@pytest.mark.parametrize(("endpoint", "field"), SURROGATE_BODIES, ids=[f"{e.url} {f}" for e, f in SURROGATE_BODIES])
+@pytest.mark.parametrize("escaped", ["\\ud800", "\\uDFFF", "\\udc00\\ud800"])
+def test_lone_surrogates_in_a_json_string_are_refused(app, client, desk, endpoint, field, escaped):
+    before = _stored(app)
+    headers = desk.tokens[endpoint.role] if endpoint.role else {}
+    response = client.open(endpoint.url.format(**vars(desk)), method=endpoint.method,
+                           data=_raw(endpoint, desk, field, escaped), content_type="application/json",
+                           headers=headers)
+    assert response.status_code in (400, 422), response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/json"
+    assert _stored(app) == before
+
+
+def test_a_surrogate_pair_is_a_character_and_accepted(client, desk):
+    body = json.dumps({**LETTER, "subject": "MARK"}).replace('"MARK"', '"\\ud83d\\ude00 问题"').encode()
+    response = client.post("/api/v1/letters", data=body, content_type="application/json")
+    assert response.status_code == 201
+    letter = db.session.scalar(select(Letter).filter_by(number=response.get_json()["number"]))
+    assert letter.subject == "\U0001f600 问题"
+
+
+@pytest.mark.parametrize("raw", [b'{"email": "a@example.com", "password": "\xed\xa0\x80"}',
+                                 b'{"email": "a@example.com", "\\ud800": "x", "password": "x"}',
+                                 '{"email": "a@example.com", "password": "\ud800"}'.encode("utf-16-le",
+                                                                                         "surrogatepass")])
+def test_surrogates_in_keys_or_encoded_in_the_bytes_are_refused(client, raw):
+    response = client.post("/api/v1/auth/token", data=raw, content_type="application/json")
+    assert response.status_code in (400, 422), response.get_data(as_text=True)[:300]

@@ -5,6 +5,7 @@ never imports a feature.
 """
 
 import functools
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +20,15 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import text
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from interaction.core import errors, websocket
-from interaction.core.db import db, declare_writes, write_intent
+from interaction.core.db import MAX_ID, db, declare_writes, write_intent
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
 from interaction.core.lru import app_lru
 from interaction.core.redirects import safe_next
 from interaction.core.sessions import MemoizedCookieSessionInterface
+from interaction.core.untrusted import has_unstorable_text
 from interaction.core.wsgi import bounded_chunked_bodies, security_headers, with_security_headers
 
 bp = Blueprint("web", __name__)
@@ -331,34 +334,27 @@ def _reuse_signed_csrf_token():
     setattr(g, field, cached[0])  # Flask-WTF's generate_csrf (forms, templates) gives this one
 
 
-def _has_nul(value) -> bool:
-    """Whether any string in a parsed JSON value holds a NUL (iterative: nesting may be deep)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+#: What a JSON body holds when a decoded string in it may hold a NUL or a lone surrogate: their escapes
+#: (``\u0000``, ``\ud800``-``\udfff``), a zero byte (also in every UTF-16 and UTF-32 body), or a surrogate
+#: encoded as if UTF-8 (``ED A0``-``ED BF``), which Python's JSON decoder lets through. Other bodies are
+#: not walked.
+_MAY_HOLD_UNSTORABLE = re.compile(rb"\\u0000|\x00|\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
 @bp.before_app_request
-def _refuse_nul_characters():
-    """A NUL character is never meaningful input, and PostgreSQL refuses it in text: 400, not 500."""
+def _refuse_unstorable_text():
+    r"""A NUL or a lone surrogate is never meaningful input, and no database stores it: 400, not 500.
+
+    PostgreSQL refuses a NUL in text; a lone UTF-16 surrogate (JSON's ``"\ud800"``) cannot be encoded
+    for either database. Every JSON body is checked here, once, before any view reads it.
+    """
     if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
         raise BadRequest()
     if request.method in SAFE_METHODS:
         return
     if request.is_json:
-        # In UTF-8 a NUL can only reach a JSON string escaped (a raw control character is invalid JSON):
-        # a body with neither that escape nor a zero byte (UTF-16 and UTF-32 have them) is not walked.
         body = request.get_data(cache=True)
-        if (b"\\u0000" in body or b"\x00" in body) and _has_nul(request.get_json(silent=True)):
+        if _MAY_HOLD_UNSTORABLE.search(body) and has_unstorable_text(request.get_json(silent=True)):
             raise BadRequest()
     elif any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
         raise BadRequest()
@@ -533,7 +529,35 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
+def digits_up_to(limit: int) -> str:
+    """A regular expression for the decimal numbers from 0 to *limit* (a non-negative integer)."""
+    digits = str(limit)
+    alternatives = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":  # the same prefix, a smaller digit here, then any digits
+            alternatives.append(rf"{digits[:i]}[0-{int(digit) - 1}]\d{{{len(digits) - i - 1}}}")
+    alternatives.append(digits)
+    return f"(?:{'|'.join(alternatives)})"
+
+
+class IdConverter(IntegerConverter):
+    """The app's ``<int:...>``: an integer no larger than any supported database holds (``MAX_ID``).
+
+    A larger id names no row, and handing it to the database fails (PostgreSQL's ``integer`` ends at
+    2**31 - 1, SQLite's at 2**63 - 1): such a path matches no route, a 404 on every page and endpoint.
+    The bound is in the pattern, not only in ``to_python``: Werkzeug checks a rule's method before its
+    converters, so a value refused only there answers 405 on a path that has rules for two methods.
+    """
+
+    regex = digits_up_to(MAX_ID)
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds a route with one
     app.json = JSONProvider(app)
     app.session_interface = MemoizedCookieSessionInterface()
     # Core's own tables (audit log, idempotency records) are part of the schema whichever features
