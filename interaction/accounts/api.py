@@ -1,9 +1,10 @@
 """Accounts API: tokens and registration (mounted under ``/api/v1``).
 
 ``POST /auth/token`` answers wrong credentials (unknown e-mail or wrong password, one
-message) with 401 ``invalid_credentials`` and a locked e-mail (5 failures within 15
-minutes, for 15 minutes) with **429** ``account_locked`` and a ``Retry-After`` header,
-the same lock the sign-in page applies.
+message) with 401 ``invalid_credentials`` and a locked e-mail (for 15 minutes: from the
+caller's address after 5 failures from it within 15 minutes, from everywhere after 20 from
+several addresses; see ``services.authenticate``) with **429** ``account_locked`` and a
+``Retry-After`` header, the same lock the sign-in page applies.
 """
 
 from math import ceil

@@ -146,5 +146,7 @@ class LoginAttempt(db.Model):
     at_dt: Mapped[datetime] = mapped_column(index=True)
     succeeded: Mapped[bool]
     ip: Mapped[str | None] = mapped_column(String(64))
-    # Set on the failure that locked the e-mail: known or unknown, sign-in is refused until then.
+    # Set on the failure that locked the e-mail (known or not): sign-in is refused until then, from
+    # that failure's address (lock_scope "address") or from every address ("everywhere").
     locks_until_dt: Mapped[datetime | None]
+    lock_scope: Mapped[str | None] = mapped_column(String(16))

@@ -6,11 +6,13 @@ log. They never read the request: the caller passes what it knows (an address).
 
 import secrets
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from interaction.accounts import hash_token
@@ -19,13 +21,22 @@ from interaction.accounts.permissions import Role
 from interaction.core import audit
 from interaction.core.db import db
 from interaction.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from interaction.core.mail import send_mail
 from interaction.core.time import now_utc, to_local
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 128
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # from one address within FAILURE_WINDOW: that address is locked out
+MAX_FAILURES_EVERYWHERE = 20  # from several addresses within FAILURE_WINDOW: every address is
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_DURATION = timedelta(minutes=15)
+
+
+class LockScope(StrEnum):
+    """Where a sign-in lock applies: the address the failures came from, or every address."""
+
+    address = "address"
+    everywhere = "everywhere"
 
 _UNSET = object()
 
@@ -133,55 +144,91 @@ def sign_out(user: User) -> None:
 # --- sign-in ---------------------------------------------------------------------------------------
 
 
-def _lock_until(email: str, user: User | None, now: datetime) -> datetime | None:
-    if user is not None:
-        until = user.locked_until_dt
-    else:
-        until = db.session.scalar(select(func.max(LoginAttempt.locks_until_dt)).where(LoginAttempt.email == email))
-        until = until and until.astimezone(now.tzinfo)
-    return until if until is not None and until > now else None
+def _lock_until(email: str, ip: str | None, now: datetime) -> datetime | None:
+    """When the lock on signing in as *email* from *ip* ends (its own address's lock, or one everywhere), or None."""
+    until = db.session.scalar(
+        select(func.max(LoginAttempt.locks_until_dt)).where(
+            LoginAttempt.email == email, LoginAttempt.locks_until_dt > now,
+            or_(LoginAttempt.lock_scope == LockScope.everywhere, LoginAttempt.ip.is_not_distinct_from(ip))))
+    return until and until.astimezone(now.tzinfo)
 
 
-def _recent_failures(email: str, now: datetime) -> int:
+def _recent_failures(email: str, now: datetime, ip: str | None = _UNSET) -> tuple[int, int]:
+    """``(failures, addresses)``: *email*'s failed sign-ins in the window and since the last success.
+
+    From *ip* only when given (its success restarts its count), else from everywhere (any success
+    restarts it), with the number of distinct addresses they came from.
+    """
+    same_address = () if ip is _UNSET else (LoginAttempt.ip.is_not_distinct_from(ip),)
     since = now - FAILURE_WINDOW
-    last_success = db.session.scalar(
-        select(func.max(LoginAttempt.at_dt)).where(LoginAttempt.email == email, LoginAttempt.succeeded.is_(True))
-    )
+    last_success = db.session.scalar(select(func.max(LoginAttempt.at_dt)).where(
+        LoginAttempt.email == email, LoginAttempt.succeeded.is_(True), *same_address))
     if last_success is not None and last_success > since:
         since = last_success
-    return db.session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.email == email, LoginAttempt.succeeded.is_(False), LoginAttempt.at_dt > since)
-    )
+    failures, addresses = db.session.execute(
+        select(func.count(), func.count(LoginAttempt.ip.distinct())).select_from(LoginAttempt).where(
+            LoginAttempt.email == email, LoginAttempt.succeeded.is_(False), LoginAttempt.at_dt > since,
+            *same_address)).one()
+    return failures, addresses
+
+
+def _lock(attempt: LoginAttempt, user: User | None, scope: LockScope) -> None:
+    """Lock *attempt*'s e-mail, for its address or everywhere; audit it and tell the account's owner."""
+    attempt.locks_until_dt = attempt.at_dt + LOCK_DURATION
+    attempt.lock_scope = scope.value
+    if user is not None and scope == LockScope.everywhere:
+        user.locked_until_dt = attempt.locks_until_dt
+    audit.record("accounts.locked", actor=None, target=user, target_type="users" if user else "email",
+                 target_id=user.id if user else attempt.email, scope=scope.value, address=attempt.ip,
+                 until=attempt.locks_until_dt.isoformat())
+    if user is not None:
+        _tell_owner_of_lock(user, attempt, scope)
+    db.session.flush()
+
+
+def _tell_owner_of_lock(user: User, attempt: LoginAttempt, scope: LockScope) -> None:
+    """E-mail the owner that their account was locked, in the site's language (not the guesser's)."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        until = to_local(attempt.locks_until_dt).strftime("%Y-%m-%d %H:%M")
+        subject = _("您的账号因多次登录失败被暂时锁定")
+        if scope == LockScope.everywhere:
+            body = _("多个网络地址连续多次以错误的密码登录您的账号（%(email)s），账号已暂时锁定，"
+                     "%(time)s 前任何地方都无法登录。", email=user.email, time=until)
+        else:
+            body = _("网络地址 %(address)s 连续多次以错误的密码登录您的账号（%(email)s），%(time)s 前"
+                     "来自该地址的登录将被拒绝；您在其他地方仍可正常登录。",
+                     address=attempt.ip or _("未知地址"), email=user.email, time=until)
+        body += "\n\n" + _("如果不是您本人的操作，建议登录后修改密码。")
+    send_mail(user.email, subject, body)
 
 
 def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
-    """Return the user whose e-mail and password these are.
+    """Return the user whose e-mail and password these are; *ip* is the address the attempt came from.
 
-    Raises :class:`InvalidCredentials` (one message for an unknown e-mail and a
-    wrong password), :class:`AccountLocked` after 5 failures within 15 minutes
-    for the e-mail (known or not, so that locking reveals nothing; the correct
-    password is refused too until the lock ends) and :class:`AccountDisabled`
-    for a deactivated account with the right password. Failures are recorded:
-    the caller must commit even when this raises.
+    Raises :class:`InvalidCredentials` (one message for an unknown e-mail and a wrong password)
+    and :class:`AccountDisabled` for a deactivated account with the right password.
+    :class:`AccountLocked` refuses even the right password while the e-mail is locked for *ip*:
+    after 5 failures within 15 minutes from one address, that address is locked out for 15
+    minutes (others can still sign in, so nobody can lock the owner out from afar); after 20
+    failures from several addresses, every address is. Unknown e-mails lock alike, so that
+    locking reveals nothing. Each lock is audited and mailed to the account's owner. Failures are
+    recorded: the caller must commit even when this raises.
     """
     normalized = normalize_email(email)[:254]
     now = now_utc()
     user = db.session.scalar(select(User).filter_by(email=normalized)) if normalized else None
-    if until := _lock_until(normalized, user, now):
+    if until := _lock_until(normalized, ip, now):
         raise AccountLocked(until)
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if not ok or user is None:
         attempt = LoginAttempt(email=normalized, at_dt=now, succeeded=False, ip=ip)
         db.session.add(attempt)
         db.session.flush()
-        if _recent_failures(normalized, now) >= MAX_FAILURES:
-            attempt.locks_until_dt = now + LOCK_DURATION
-            if user is not None:
-                user.locked_until_dt = attempt.locks_until_dt
-            audit.record("accounts.locked", actor=None, target=user, target_type="users" if user else "email",
-                         target_id=user.id if user else normalized, until=attempt.locks_until_dt.isoformat())
-            db.session.flush()
+        failures, addresses = _recent_failures(normalized, now)
+        if failures >= MAX_FAILURES_EVERYWHERE and addresses > 1:
+            _lock(attempt, user, LockScope.everywhere)
+        elif _recent_failures(normalized, now, ip)[0] >= MAX_FAILURES:
+            _lock(attempt, user, LockScope.address)
         raise InvalidCredentials()
     if not user.is_enabled:
         raise AccountDisabled()
