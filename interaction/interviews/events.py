@@ -25,7 +25,7 @@ from sqlalchemy import select
 from interaction.accounts import hash_token
 from interaction.accounts.models import ApiToken
 from interaction.core.api import validate
-from interaction.core.db import db, write_intent
+from interaction.core.db import MAX_ID, db, write_intent
 from interaction.core.errors import DomainError, ValidationFailed
 from interaction.core.untrusted import has_unstorable_text, is_unstorable
 from interaction.interviews import delivery, live, services
@@ -35,9 +35,6 @@ from interaction.interviews.models import Interview, LiveQuestion, QuestionState
 
 log = logging.getLogger(__name__)
 
-#: Ids and sequence numbers are below this: the range of the databases' ``integer`` (PostgreSQL's is
-#: 32 bits), so a larger number is refused as bad input instead of failing in the query.
-MAX_ID = 2**31
 MAX_TOKEN = 200
 
 
@@ -63,7 +60,8 @@ def _field(data: dict, name: str, kind: str, required: bool):
             raise BadPayload({name: _("请填写内容。")})
         return None
     if kind in {"id", "seq"}:
-        if isinstance(value, bool) or not isinstance(value, int) or not (0 if kind == "seq" else 1) <= value < MAX_ID:
+        # Up to the databases' integer range (core.db.MAX_ID): a larger number is bad input, not a failed query.
+        if isinstance(value, bool) or not isinstance(value, int) or not (0 if kind == "seq" else 1) <= value <= MAX_ID:
             raise BadPayload({name: _("编号应为有效的正整数。") if kind == "id" else _("序号应为有效的非负整数。")})
     elif kind == "text" and not isinstance(value, str):
         raise BadPayload({name: _("类型不正确。")})

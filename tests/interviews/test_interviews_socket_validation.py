@@ -133,3 +133,13 @@ def test_messages_follow_the_language(people, interview, sio, app):
     finally:
         client.disconnect(namespace=NS)
     assert join(sio(), interview.id)["ok"]
+
+
+@pytest.mark.parametrize("event, payload", [
+    ("join", {"interview": 2**31 - 1, "since": 2**31 - 1}),
+    ("approve", {"question": 2**31 - 1}),
+    ("answer", {"interview": 2**31 - 1, "body": "答"}),
+])
+def test_the_largest_id_the_databases_hold_is_looked_up(people, interview, sio, event, payload):
+    """The bound is the databases' own (core.db.MAX_ID): the largest id is a plain "not found"."""
+    _assert_refused(emit(sio(people["moderator"]), event, payload), error="not_found")
