@@ -18,7 +18,12 @@ from tests.redis_server import RedisServer
 
 
 @pytest.fixture
-def redis_server():
+def redis_server(monkeypatch):
+    from interaction.core.extensions import limiter
+
+    # One Flask-Limiter object serves every app a test builds: its "storage is down" mark (no public
+    # way to clear it) must not outlive this test and send the next one's Redis limits to memory.
+    monkeypatch.setattr(limiter, "_storage_dead", False)
     server = RedisServer()
     server.start()
     try:
@@ -79,6 +84,7 @@ def test_sign_in_and_tracking_keep_working_while_redis_is_down(app, database_url
     assert health.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
+@pytest.mark.redis
 def test_rate_limits_still_hold_in_memory_while_redis_is_down(app, database_url, redis_server):
     make_user(email="limited@example.com")
     db.session.commit()

@@ -534,11 +534,22 @@ class RedisLiveManager(socketio.RedisManager, LiveManager):
             self.server.sleep(self.reconnect_interval)
 
     def _subscribe(self):
+        """A subscription to the channel that Redis confirmed: whatever is published from now on reaches it.
+
+        Confirmed before the rooms catch up from the database, so that an entry committed after that
+        read cannot have been published before the subscription counted.
+        """
         client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=1.0, socket_keepalive=True,
                                       health_check_interval=self.health_check_interval)
         pubsub = client.pubsub()
         pubsub.subscribe(self.channel)
-        return pubsub
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=0.5)
+            if message and message["type"] == "subscribe":
+                return pubsub
+        pubsub.close()
+        raise redis.TimeoutError("Redis did not confirm the subscription")
 
     def _redis_lost(self, exc: Exception) -> None:
         if self.redis_down:

@@ -162,10 +162,12 @@ def list_words():
 
 
 @bp.post("/moderation/words")
-@documented(request={"type": "object", "required": ["list"], "properties": {
-    "list": _LIST, "word": _WORD,
+@documented(request={"oneOf": [
+    {"type": "object", "required": ["list", "word"], "properties": {"list": _LIST, "word": _WORD},
+     "not": {"required": ["words"]}},
     # A pasted list: each item split into lines; empty lines are ignored, too long or known words skipped.
-    "words": {"type": "array", "items": STRING}}},
+    {"type": "object", "required": ["list", "words"], "properties": {
+        "list": _LIST, "words": {"type": "array", "items": STRING}}}]},
     response={"anyOf": [WORD_SCHEMA, obj({"added": {"type": "array", "items": WORD_SCHEMA},
                                           "skipped": {"type": "array", "items": STRING}})]},
     status=201, errors=(401, 403, 409))
