@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask
 
 from interaction import config
-from interaction.core import web
+from interaction.core import keycheck, web
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,4 +40,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     demo.init_app(app)  # the seed-demo command
     api.init_app(app)  # last: it mounts the features' API modules
     web.init_socketio(app)  # after every feature registered its namespace
+    keycheck.check_secret_key(app)  # refuses a key other than the one the letters were made with
     return app

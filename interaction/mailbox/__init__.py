@@ -16,7 +16,9 @@ from interaction.core.web import Channel, NavLink, register_channel, register_na
 
 def init_app(app: Flask) -> None:
     from interaction.core import calendar  # noqa: F401 - CalendarYear: a table create_all must know
+    from interaction.core.keycheck import register_keyed_table
     from interaction.mailbox import cli, demo, receivers, services, views
+    from interaction.mailbox.models import Letter
     from interaction.moderation.registry import ModerationKind, register_kind
 
     app.register_blueprint(views.bp)
@@ -42,3 +44,4 @@ def init_app(app: Flask) -> None:
         for endpoint, title, description in admin_links:
             register_admin_link(app, endpoint, title, description)
     app.extensions.setdefault("interaction.demo_seeders", []).append(demo.seed)
+    register_keyed_table(app, Letter.__table__)  # query codes are HMACs keyed with SECRET_KEY
