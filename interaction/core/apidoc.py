@@ -28,6 +28,11 @@ def obj(properties: dict, *, optional: tuple[str, ...] = ()) -> dict:
             "required": [name for name in properties if name not in optional]}
 
 
+def query_choice(values) -> dict:
+    """A query filter taking one of *values*; empty (``?status=``) is no filter, as ``args.get(x) or None`` reads."""
+    return {"type": "string", "enum": [*values, ""]}
+
+
 def page_of(item: dict) -> dict:
     """A list in the contract's shape: ``{"items", "page", "per_page", "total"}``."""
     return obj({"items": {"type": "array", "items": item}, "page": {"type": "integer"},

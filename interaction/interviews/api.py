@@ -16,7 +16,7 @@ from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import (idempotent, json_body, optional_id, optional_int, optional_str, page_args,
                                   paginated, require_str)
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, NO_BODY, STRING, documented, form_schema, nullable,
-                                     obj, page_of)
+                                     obj, page_of, query_choice)
 from interaction.core.db import db
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.time import isoformat
@@ -116,7 +116,7 @@ def _user():
 
 @bp.get("/interviews")
 @documented(response=page_of(INTERVIEW_SCHEMA), query={
-    "status": {"type": "string", "enum": [s.value for s in InterviewStatus]}, **PAGE_QUERY})
+    "status": query_choice(s.value for s in InterviewStatus), **PAGE_QUERY})
 def list_interviews():
     """Interviews, live first, then upcoming, then ended (``?status=`` filters)."""
     status = request.args.get("status") or None

@@ -17,7 +17,7 @@ from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import (idempotent, json_body, optional_int, optional_list, optional_str, page_args,
                                   paginated, require_str, validate)
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, STRING, documented, form_schema, nullable, obj,
-                                     page_of)
+                                     page_of, query_choice)
 from interaction.core.calendar import set_year_schedule, year_schedule
 from interaction.core.db import db, declare_writes, reading
 from interaction.core.errors import NotFound, ValidationFailed
@@ -332,7 +332,7 @@ def supervise_letter(number):
 
 @bp.get("/letters")
 @documented(response=page_of(SUMMARY_SCHEMA), errors=(401, 403), query={
-    "status": {"type": "string", "enum": [s.value for s in LetterState]}, "overdue": _FLAG, "due_soon": _FLAG,
+    "status": query_choice(s.value for s in LetterState), "overdue": _FLAG, "due_soon": _FLAG,
     "category": STRING, "department": STRING, **PAGE_QUERY})
 @permission_required(Permission.HANDLE)
 def list_letters():

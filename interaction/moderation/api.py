@@ -9,7 +9,8 @@ from interaction.core.api import json_body, optional_list, paginated, require_st
 from interaction.core.db import MAX_ID, db
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.time import isoformat
-from interaction.core.apidoc import BOOLEAN, DATETIME, INTEGER, STRING, documented, form_schema, nullable, obj, page_of
+from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, STRING, documented, form_schema, nullable, obj,
+                                     page_of, query_choice)
 from interaction.moderation import queries, services
 from interaction.moderation.forms import DecisionForm
 from interaction.moderation.models import CaseState, ModerationCase, SensitiveWord, Verdict, WordList
@@ -74,7 +75,7 @@ def serialize_word(entry: SensitiveWord) -> dict:
 
 @bp.get("/moderation/cases")
 @documented(response=page_of(CASE_SCHEMA), errors=(401, 403),
-            query={"state": {"type": "string", "enum": [*STATES, "all"]}, "kind": STRING, **PAGE_QUERY})
+            query={"state": query_choice([*STATES, "all"]), "kind": STRING, **PAGE_QUERY})
 @permission_required(Permission.MODERATE)
 def list_cases():
     """The moderation queue, oldest first (moderators).
@@ -148,7 +149,8 @@ def my_cases():
 
 
 @bp.get("/moderation/words")
-@documented(response=page_of(WORD_SCHEMA), errors=(401, 403), query={"list": _LIST, **PAGE_QUERY})
+@documented(response=page_of(WORD_SCHEMA), errors=(401, 403),
+            query={"list": query_choice(w.value for w in WordList), **PAGE_QUERY})
 @permission_required(Permission.ADMIN)
 def list_words():
     """The sensitive-word lists (administrators).
