@@ -3,11 +3,9 @@
 A page that every signed-in request or every visitor asks for (the user of a session, the inbox,
 the supervision board, the public list) spends most of its database time not in the database but
 in the layers above the driver: building the statement's cache key, the ORM's compile state, the
-execution context and the result's metadata. Measured in-process on PostgreSQL: the public list's
-statement costs 890 µs through ``db.session.execute`` and 330 µs through psycopg; ``SELECT 1`` 240
-against 67 µs. :class:`PreparedSelect` keeps the statement in SQLAlchemy (same columns, same
-clauses, compiled by the dialect) and pays that once per process and database instead of once per
-request.
+execution context and the result's metadata (measured: bench/README.md). :class:`PreparedSelect`
+keeps the statement in SQLAlchemy (same columns, same clauses, compiled by the dialect) and pays
+that once per process and database instead of once per request.
 
 What it gives up, on purpose: rows are plain named tuples (no ORM objects, no identity map), the
 statement's parameters are fixed when it is built (values are passed by name at each call), and
@@ -128,9 +126,9 @@ class PreparedSelect:
     *generic_plan* (PostgreSQL): plan the statement once for any parameters. PostgreSQL plans a
     prepared statement again on every run while that looks cheaper than its generic plan; for the
     supervision board at a million letters it did so every time, and planning its ten-part query
-    cost more than running it (backend CPU 8.4 ms a run against 3.0 with the generic plan; the
-    inbox's 1.3 against 0.6 ms). Only for statements shaped for their indexes whatever the
-    parameters: the public list's generic plan was 30 times slower than its custom one.
+    cost more than running it. Only for statements shaped for their indexes whatever the
+    parameters: the public list's generic plan was much slower than its custom one (figures:
+    bench/README.md).
     """
 
     def __init__(self, stmt: Select, *, generic_plan: bool = False) -> None:
@@ -274,7 +272,7 @@ def as_detached(model, row):
     """
     values = row if isinstance(row, dict) else row._asdict()
     # As the ORM's loading does: the values go into the new object's state as loaded (its constructor
-    # would set them one by one as changes, firing each attribute's events: 60 against 24 µs for a user).
+    # would set them one by one as changes, firing each attribute's events).
     obj = model.__mapper__.class_manager.new_instance()
     obj.__dict__.update(values)
     make_transient_to_detached(obj)

@@ -163,7 +163,7 @@ class LiveQuestion(db.Model):
     handed_to: Mapped[list | None] = mapped_column(JSON)
 
     # Read-only ways to navigate (rows are written with the ids): viewonly keeps them out of every
-    # flush's dependency graph, which cost more than the UPDATE itself (a question's flush 480 → 190 µs).
+    # flush's dependency graph, which cost more than the UPDATE itself (figures: bench/README.md).
     interview: Mapped[Interview] = relationship(lazy="joined", viewonly=True)
     asker: Mapped[User | None] = relationship(foreign_keys=[asker_id], lazy="joined", viewonly=True)
 

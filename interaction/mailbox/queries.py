@@ -118,7 +118,7 @@ def query_inbox(user, **filters) -> Select:
 
 #: The totals of the lists staff open all day (the inbox, the supervision board's sections) are counted up to
 #: this ("200+" past it): each count scans up to that many index entries on every request, which at a
-#: million letters was most of the board's database time (four sections past a cap of 1,000: ~3 ms).
+#: million letters was most of the board's database time with a higher cap (figures: bench/README.md).
 #: A section's own page and the public search count up to ``pagination.COUNT_CAP``.
 STAFF_COUNT_CAP = 200
 
@@ -151,8 +151,8 @@ def query_author_letters(user_id: int) -> Select:
 #: The board's sections, top to bottom.
 BOARD_SECTIONS = ("long_unanswered", "overdue", "acceptance_overdue", "due_soon", "flagged")
 #: Rows per section on the board: the most urgent; all of them are on the section's own (paginated) page.
-#: Ten keeps the five sections one screen each on a phone and the board's query at half the rows (it
-#: was twenty: a board of up to 100 rows cost 0.25 ms of SQLite's and 0.44 of PostgreSQL's time).
+#: Ten keeps the five sections one screen each on a phone and the board's query at half the rows it
+#: read with twenty, the database time of a board growing with its rows (figures: bench/README.md).
 BOARD_ROWS = 10
 
 
@@ -173,7 +173,7 @@ def board_section(section: str, now: datetime | None = None) -> Select:
 
 #: Each section's index (see :func:`board_section`), named to SQLite (``INDEXED BY``): its planner chose
 #: from the statistics of the last ``ANALYZE`` and, after one, scanned every open letter for the flagged
-#: section (11 ms at 100,000 letters against 0.07). PostgreSQL's plans use these indexes by themselves.
+#: section instead of reading its small partial index. PostgreSQL's plans use these indexes by themselves.
 SECTION_INDEXES = {"long_unanswered": "ix_letters_open_received", "overdue": "ix_letters_open_due_received",
                    "acceptance_overdue": "ix_letters_submitted_accept_due", "due_soon": "ix_letters_open_due",
                    "flagged": "ix_letters_open_flagged_due"}
@@ -210,7 +210,7 @@ def _section_filter(section: str, now, long_limit, soon_limit) -> Select:
         # line, whose deadlines are older: without it the section slows down as the archive grows.
         # Ordered as its index, (due_dt, received_dt, id): the letters of the first deadlines past the
         # line, received before it (in long_unanswered), are stepped over in the index, not read from
-        # the table (74 against 20 µs on SQLite at 1,000,000 letters). Same deadline: older letter first.
+        # the table, which grows with the archive. Same deadline: older letter first.
         return select(Letter).where(open_clause(), Letter.due_dt < now, Letter.due_dt >= long_limit,
                                     Letter.received_dt >= long_limit)
     if section == "acceptance_overdue":
@@ -252,10 +252,10 @@ def board_rows(stmt: Select) -> Select:
     return _with_department_name(stmt, *BOARD_COLUMNS)
 
 
-#: Sections whose capped count keeps the section's order: without it SQLite counts the 86 flagged
-#: letters by scanning every open letter through the status index (~60 ms at 1M) instead of the
-#: flagged partial index (0.1 ms); PostgreSQL plans both alike. Ordering the others' counts makes
-#: them slower (bench/mailbox.py; EXPLAIN on both databases).
+#: Sections whose capped count keeps the section's order: without it SQLite counts the few flagged
+#: letters by scanning every open letter through the status index instead of the flagged partial
+#: index; PostgreSQL plans both alike. Ordering the others' counts makes them slower (bench/mailbox.py;
+#: EXPLAIN on both databases; figures in bench/README.md).
 COUNT_IN_ORDER = frozenset({"flagged"})
 
 @functools.cache

@@ -6,6 +6,7 @@ from sqlalchemy import event, func, select
 from interaction.core.audit import AuditEntry
 from interaction.core.db import db
 from interaction.mailbox import services
+from interaction.mailbox.services import submission
 from interaction.mailbox.models import Letter, LetterEvent
 from tests.helpers import csrf_token
 
@@ -39,7 +40,7 @@ def test_a_taken_number_is_passed_over_in_the_same_transaction(world, monkeypatc
     db.session.commit()
     fresh = "2611-FRESH"
     numbers = iter([first.number, fresh])
-    monkeypatch.setattr(services, "new_number", lambda _at: next(numbers))
+    monkeypatch.setattr(submission, "new_number", lambda _at: next(numbers))
 
     letter, code, created = services.submit_letter(world.governor, dict(DATA, subject="第二封"))
     db.session.commit()
@@ -64,14 +65,14 @@ def test_a_token_stored_meanwhile_answers_as_a_repeat(world, monkeypatch, reques
     """The other request's letter committed between this one's look-up and its insert (a race)."""
     first, code, _created = services.submit_letter(world.governor, DATA, submission_token="retried")
     db.session.commit()
-    real_lookup = services._letter_for_token
+    real_lookup = submission._letter_for_token
     lookups = []
 
     def late_lookup(token, now):  # the look-up before the insert still missed the other letter
         lookups.append(token)
         return None if len(lookups) == 1 else real_lookup(token, now)
 
-    monkeypatch.setattr(services, "_letter_for_token", late_lookup)
+    monkeypatch.setattr(submission, "_letter_for_token", late_lookup)
     letter, code_again, created = services.submit_letter(world.governor, DATA, submission_token="retried")
     db.session.commit()
 
@@ -84,7 +85,7 @@ def test_a_failure_after_the_insert_leaves_nothing(world, monkeypatch, request_c
     def fail(*_args, **_kwargs):
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(services.audit, "record", fail)
+    monkeypatch.setattr(submission.audit, "record", fail)
     with pytest.raises(RuntimeError):
         services.submit_letter(world.governor, DATA, submission_token="fails")
     db.session.rollback()
