@@ -16,14 +16,12 @@ from flask import Blueprint, current_app, jsonify
 from werkzeug.routing import IntegerConverter
 
 from interaction.core.apidoc import ApiDoc, documented, form_schema
-from interaction.core.db import MAX_PAGE
+from interaction.core.db import MAX_ID, MAX_PAGE
 
 bp = Blueprint("openapi", __name__)
 
 PREFIX = "/api/v1"
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
-#: The largest id a path may carry: PostgreSQL's ``integer`` (larger ones answer 404).
-MAX_ID = 2**31 - 1
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -62,7 +60,7 @@ def _path_parameters(app, rule) -> list[dict]:
     for converter, name in _CONVERTER.findall(rule.rule):
         converter_class = app.url_map.converters.get(converter or "default")
         if converter_class is not None and issubclass(converter_class, IntegerConverter):
-            schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+            schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}  # larger: 404 (core.web.IdConverter)
         else:
             schema = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})

@@ -17,7 +17,7 @@ from interaction.core.api import (idempotent, json_body, optional_id, optional_i
                                   paginated, require_str)
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, NO_BODY, STRING, documented, form_schema, nullable,
                                      obj, page_of, query_choice)
-from interaction.core.db import db
+from interaction.core.db import MAX_ID, db
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.time import isoformat
 from interaction.interviews import live, queries, services
@@ -30,7 +30,7 @@ bp = Blueprint("interviews", __name__)
 PUBLIC_STATES = (QuestionState.approved.value, QuestionState.answered.value, QuestionState.handed_over.value)
 
 # -- what the OpenAPI document says (interaction.api.openapi) --------------------------------------------------
-_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 INTERVIEW_SCHEMA = obj({
     "id": INTEGER, "title": STRING, "topic": STRING, "description": STRING, "status": STRING, "department": STRING,
     "department_name": STRING, "scheduled_at": DATETIME, "expected_minutes": INTEGER,

@@ -117,7 +117,7 @@ def decide_case(case_id: int):
 @bp.post("/moderation/cases/decision")
 @documented(request={**DECISION_REQUEST, "required": ["ids", "verdict"], "properties": {
     **DECISION_REQUEST["properties"],
-    "ids": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}}},
+    "ids": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}}},
     response=obj({"decided": {"type": "array", "items": INTEGER}, "skipped": {"type": "array", "items": INTEGER}}),
     errors=(401, 403, 404))
 @permission_required(Permission.MODERATE)
