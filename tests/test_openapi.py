@@ -133,3 +133,12 @@ def test_options_on_an_api_path_is_204_with_allow(client):
     response = client.options("/api/v1/letters")
     assert response.status_code == 204
     assert {"GET", "POST"} <= set(response.headers["Allow"].replace(" ", "").split(","))
+
+
+def test_idempotent_creates_list_the_idempotency_key_header(client):
+    document = _document(client)
+    for path in ("/letters", "/auth/register", "/interviews"):
+        parameters = document["paths"][path]["post"]["parameters"]
+        assert {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}} \
+            in parameters
+    assert "parameters" not in document["paths"]["/auth/token"]["post"]

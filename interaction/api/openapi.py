@@ -11,6 +11,7 @@ plus those every operation of its shape can give (a body: 400, 413, 422; a path 
 
 import inspect
 import re
+from dataclasses import replace
 
 from flask import Blueprint, current_app, jsonify
 from werkzeug.routing import IntegerConverter
@@ -96,12 +97,19 @@ def _responses(doc: ApiDoc, *, has_path_params: bool) -> dict:
     return responses
 
 
+#: The header of :func:`interaction.core.api.idempotent` views: a repeat gets the first response (API.md).
+IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
+
+
 def _operation(view, method: str, params: list[dict]) -> dict:
     doc_string = inspect.getdoc(view) or ""
     summary, _, description = doc_string.partition("\n")
     doc = getattr(view, "api_doc", None) or ApiDoc()
     params = params + [{"name": name, "in": "query", "required": False, "schema": schema}
                        for name, schema in doc.query.items()]
+    if getattr(view, "takes_idempotency_key", False):
+        params.append(IDEMPOTENCY_KEY)
+        doc = replace(doc, errors=(*doc.errors, 409, 422))  # a key in use (409) or reused for another body (422)
     operation = {
         "summary": summary.strip() or view.__name__.replace("_", " "),
         "operationId": f"{view.__name__}_{method}",

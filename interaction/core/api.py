@@ -299,6 +299,7 @@ def idempotent(view):
         db.session.commit()
         return response
 
+    wrapped.takes_idempotency_key = True  # the OpenAPI document lists the header (interaction.api.openapi)
     return wrapped
 
 
