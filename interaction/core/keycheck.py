@@ -3,30 +3,35 @@
 Letters' query codes are stored as HMACs keyed with ``SECRET_KEY`` (``INTERACTION_SECRET_KEY``).
 A backup restored under another key (or with the variable unset, so that a key generated into
 ``instance/`` is used) would silently turn every code into a wrong one. So the database keeps a
-check value of the key, ``HMAC(key, KEY_CHECK_LABEL)``, in core's ``settings`` table: written when
-the first data made with the key is stored (a feature calls :func:`remember_secret_key`), compared
-at start-up (:func:`check_secret_key`, called by ``create_app``).
+check value of the key, ``HMAC(key, KEY_CHECK_LABEL)``, in core's ``settings`` table, and
+``create_app`` calls :func:`check_secret_key`: one read of one row when the key is the stored one
+(every start but the first). Features name the tables that hold data made with the key
+(:func:`register_keyed_table`, the mailbox's letters). When the stored value differs (or is
+missing) and one of those tables has a row, the desk refuses to start; when none has, nothing
+depends on the key yet and the start records its key's value (the first start of a database,
+or one whose letters were all deleted). A database that holds letters from before check values
+existed records the key it starts with, and says so in the log. The value is written at start-up,
+not with the first letter, so that storing a letter costs nothing more.
 
-The start-up check is one read of one row through its own short-lived connection; nothing is
-read or written when the ``settings`` table does not exist yet (before ``flask db upgrade``).
-Features name the tables that hold key-dependent data (:func:`register_keyed_table`): a database
-whose check value differs is refused only if one of them has a row. A database holding such data
-from before check values existed records the key it starts with, and says so in the log.
+Nothing is read or written when the ``settings`` table does not exist yet (before
+``flask db upgrade``), for a database held in memory, or when the database cannot be reached (the
+health check reports that).
 """
 
 import hashlib
 import hmac
 import logging
+import sqlite3
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import String, Table, Text, exists, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from interaction.core.db import after_commit, db
+from interaction.core.db import db
 from interaction.core.time import now_utc
 
 log = logging.getLogger(__name__)
@@ -34,7 +39,6 @@ log = logging.getLogger(__name__)
 KEY_CHECK_SETTING = "secret_key_check"
 KEY_CHECK_LABEL = b"interaction: secret key check value, v1"
 KEYED_TABLES_KEY = "interaction.keyed_tables"
-REMEMBERED_KEY = "interaction.secret_key_remembered"
 
 
 class Setting(db.Model):
@@ -70,30 +74,12 @@ def register_keyed_table(app: Flask, table: Table) -> None:
     app.extensions.setdefault(KEYED_TABLES_KEY, []).append(table)
 
 
-def remember_secret_key() -> None:
-    """Store the current key's check value unless stored already, in the current transaction (flush only).
-
-    A feature calls this where it stores data made with the key. The app started, so the key is
-    the right one: it matched, or no such data existed (:func:`check_secret_key`). Looked up once
-    per process (once it committed); two first writers at once both write the same value.
-    """
-    app = current_app._get_current_object()
-    if app.extensions.get(REMEMBERED_KEY):
-        return
-    value = key_check_value(app.config["SECRET_KEY"])
-    stored = db.session.get(Setting, KEY_CHECK_SETTING)
-    if stored is None:
-        _insert_or_ignore(value)
-    elif stored.value != value:  # a stale value from before the keyed data was emptied
-        stored.value, stored.updated_dt = value, now_utc()
-    db.session.flush()
-    after_commit(lambda: app.extensions.__setitem__(REMEMBERED_KEY, True))
-
-
-def _insert_or_ignore(value: str) -> None:
+def _record(connection, value: str) -> None:
+    """Store *value* as the check value, over any other (only when no data depends on the key)."""
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     values = {"name": KEY_CHECK_SETTING, "value": value, "updated_dt": now_utc()}
-    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(Setting).values(values).on_conflict_do_nothing(index_elements=["name"]))
+    connection.execute(insert(Setting).values(values).on_conflict_do_update(
+        index_elements=["name"], set_={"value": values["value"], "updated_dt": values["updated_dt"]}))
 
 
 def check_secret_key(app: Flask) -> None:
@@ -122,12 +108,15 @@ def _check(app: Flask) -> None:
         if stored == value:
             return
         tables = app.extensions.get(KEYED_TABLES_KEY, [])
-        if not any(connection.scalar(select(exists().select_from(table))) for table in tables):
-            return  # no data depends on the key (yet): any key may start
-        if stored is not None:
+        keyed_data = any(connection.scalar(select(exists().select_from(table))) for table in tables)
+        if keyed_data and stored is not None:
             raise SecretKeyMismatch(MISMATCH_MESSAGE)
-    with db.engine.begin() as connection:
-        connection.execute(Setting.__table__.insert().values(name=KEY_CHECK_SETTING, value=value,
-                                                             updated_dt=now_utc()))
-    log.warning("the database holds data made with the secret key but no check value of it: recorded the "
-                "configured key's; keep INTERACTION_SECRET_KEY with the backups (README.md)")
+    try:
+        with db.engine.begin() as connection:
+            _record(connection, value)
+    except (OperationalError, sqlite3.OperationalError):  # SQLite's write lock held past its timeout
+        log.warning("could not record the secret key's check value (the database is busy); the next start will")
+        return
+    if keyed_data:
+        log.warning("the database holds data made with the secret key but no check value of it: recorded the "
+                    "configured key's; keep INTERACTION_SECRET_KEY with the backups (README.md)")

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from flask import has_app_context
 from sqlalchemy import delete, select
 
 from interaction.core.db import db
@@ -29,70 +30,64 @@ def _store_a_letter():
 
 
 def _build(database_url, key):
+    """A desk started on the test's database with *key* (the test's session first ends its transaction)."""
+    if has_app_context():
+        db.session.commit()
     app = make_test_app(database_url, SECRET_KEY=key)
     with app.app_context():
         db.engine.dispose()
     return app
 
 
-def test_the_first_letter_stores_the_keys_check_value(app, request_context):
-    assert _stored_check_value() is None
+def _letters_made_with_the_test_key(database_url):
+    _build(database_url, "test-secret-key")  # the desk started on this database once
     _store_a_letter()
-    assert _stored_check_value() == key_check_value("test-secret-key") != key_check_value("another-key")
-    _store_a_letter()  # the second changes nothing
-    assert db.session.scalars(select(Setting)).all()[0].value == key_check_value("test-secret-key")
+
+
+def test_an_empty_database_starts_with_any_key_and_records_it(app, database_url, request_context):
+    _build(database_url, "another-key")
+    assert _stored_check_value() == key_check_value("another-key") != key_check_value("test-secret-key")
+    _build(database_url, "test-secret-key")  # still no letters: nothing depends on the key
+    assert _stored_check_value() == key_check_value("test-secret-key")
+    assert len(db.session.scalars(select(Setting)).all()) == 1
 
 
 def test_the_same_key_starts(app, database_url, request_context):
-    _store_a_letter()
+    _letters_made_with_the_test_key(database_url)
     assert _build(database_url, "test-secret-key").config["SECRET_KEY"] == "test-secret-key"
+    assert _stored_check_value() == key_check_value("test-secret-key")
 
 
 def test_another_key_refuses_to_start_with_a_clear_message(app, database_url, request_context):
-    _store_a_letter()
+    _letters_made_with_the_test_key(database_url)
     with pytest.raises(SecretKeyMismatch) as refused:
         _build(database_url, "another-key")
     message = str(refused.value)
     assert "INTERACTION_SECRET_KEY" in message and "query codes" in message and "README.md" in message
+    assert _stored_check_value() == key_check_value("test-secret-key")  # the refusal changed nothing
 
 
-def test_an_empty_database_starts_with_any_key_and_its_first_letter_stores_that_key(app, database_url,
-                                                                                     request_context):
-    other = _build(database_url, "another-key")  # no letters: nothing depends on the key
-    with other.app_context(), other.test_request_context():
-        letter, _code = make_letter(make_mailbox())
-        db.session.commit()
-        assert _stored_check_value() == key_check_value("another-key")
-        db.session.remove()
-        db.engine.dispose()
-    with pytest.raises(SecretKeyMismatch):
-        _build(database_url, "test-secret-key")
-
-
-def test_a_stale_check_value_without_letters_is_replaced_by_the_first_letter(app, database_url, request_context):
-    _store_a_letter()
+def test_a_database_whose_letters_were_deleted_starts_with_another_key(app, database_url, request_context):
+    _letters_made_with_the_test_key(database_url)
     from interaction.mailbox.models import Letter, LetterEvent
 
     db.session.execute(delete(LetterEvent))
     db.session.execute(delete(Letter))
     db.session.commit()
-    other = _build(database_url, "another-key")  # the letters are gone: any key may start
-    with other.app_context(), other.test_request_context():
-        make_letter(make_mailbox())
-        db.session.commit()
-        assert _stored_check_value() == key_check_value("another-key")
-        db.session.remove()
-        db.engine.dispose()
+    _build(database_url, "another-key")
+    assert _stored_check_value() == key_check_value("another-key")
 
 
 def test_letters_from_before_check_values_record_the_key_at_start_up(app, database_url, request_context, caplog):
-    _store_a_letter()
+    _letters_made_with_the_test_key(database_url)
     db.session.execute(delete(Setting))
     db.session.commit()
     with caplog.at_level(logging.WARNING, logger="interaction.core.keycheck"):
         _build(database_url, "test-secret-key")
     assert "recorded the configured key" in caplog.text
     assert _stored_check_value() == key_check_value("test-secret-key")
+    with pytest.raises(SecretKeyMismatch):
+        _build(database_url, "another-key")
 
 
 def test_a_database_without_the_settings_table_starts(tmp_path):

@@ -30,7 +30,6 @@ from interaction.core import audit
 from interaction.core.calendar import get_calendar
 from interaction.core.db import db, reading
 from interaction.core.errors import Forbidden, NotFound, ValidationFailed
-from interaction.core.keycheck import remember_secret_key
 from interaction.core.mail import send_mail
 from interaction.core.prepared import PreparedInsert, as_loaded
 from interaction.core.time import now_utc, to_local
@@ -240,7 +239,6 @@ def submit_letter(mailbox: Mailbox | None, data: dict, *, actor=None, submission
     ), received, first_event=event)
     if letter is None:  # another request with the same token won the race: answer as for a repeat
         return _letter_for_token(submission_token, now)
-    remember_secret_key()  # its query code is keyed with SECRET_KEY: the database keeps the key's check value
     audit.record("mailbox.submit", actor=actor if getattr(actor, "is_authenticated", False) else None,
                  target=letter, number=letter.number, channel=channel, mailbox=mailbox.code)
     log.info("letter %s submitted to %s", letter.number, mailbox.code)
