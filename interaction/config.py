@@ -81,6 +81,10 @@ def load(instance_path: Path) -> dict:
         "SOCKETIO_WS_COMPRESSION": _flag("INTERACTION_WS_COMPRESSION"),
         # Broadcast frames written once and straight to each WebSocket under gevent (core.websocket).
         "SOCKETIO_DIRECT_WRITES": _flag("INTERACTION_WS_DIRECT_WRITES", True),
+        # A viewer that stops reading: the kernel keeps at most this much for it (SO_SNDBUF, 0: the OS's
+        # default), and it is disconnected once output has waited this long for it (it replays with since).
+        "SOCKETIO_SEND_BUFFER_BYTES": int(os.environ.get("INTERACTION_WS_SEND_BUFFER", str(64 * 1024))),
+        "SOCKETIO_MAX_LAG_SECONDS": float(os.environ.get("INTERACTION_WS_MAX_LAG", "5")),
         # engine.io's heartbeat, as Node's socket.io: a ping every 25 s, a socket closed if no pong in 20 s.
         "SOCKETIO_PING_INTERVAL": int(os.environ.get("INTERACTION_PING_INTERVAL", "25")),
         "SOCKETIO_PING_TIMEOUT": int(os.environ.get("INTERACTION_PING_TIMEOUT", "20")),

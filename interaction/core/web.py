@@ -645,8 +645,9 @@ def init_socketio(app: Flask) -> None:
     # Outermost, so that they cover the Socket.IO engine's own answers and requests too (core.wsgi).
     app.wsgi_app = with_security_headers(app.wsgi_app, security_headers(bool(app.config.get("PRODUCTION"))))
     app.wsgi_app = bounded_chunked_bodies(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
-    if app.config.get("SOCKETIO_DIRECT_WRITES", True):
-        websocket.install(socketio.server.eio)
+    websocket.install(socketio.server.eio, direct=app.config.get("SOCKETIO_DIRECT_WRITES", True),
+                      send_buffer=app.config.get("SOCKETIO_SEND_BUFFER_BYTES", 0),
+                      max_lag=app.config.get("SOCKETIO_MAX_LAG_SECONDS", websocket.MAX_LAG_SECONDS))
 
 
 def _decline_websocket_extensions(wsgi_app):

@@ -11,8 +11,12 @@ Here the broadcaster builds the frame once (:func:`text_frame`) and each viewer'
 :class:`FrameWriter` writes it without waiting: a non-blocking ``send`` that almost always takes
 the whole frame at once. Only when a viewer's socket buffer is full is the rest kept, in order,
 for that viewer alone, and written by a greenlet of its own: a slow phone never holds up the
-others. A viewer that falls more than :attr:`FrameWriter.max_pending` bytes (1 MiB) behind is
-disconnected; its client reconnects and asks for what it missed (``since``).
+others. A viewer that falls behind is disconnected, by bytes (more than :attr:`FrameWriter.max_pending`,
+1 MiB, kept for it) or by time (output kept for it longer than :attr:`FrameWriter.max_lag`
+seconds); its client reconnects and asks for what it missed (``since``). What the kernel holds
+for a viewer is bounded too: each socket's send buffer is set to ``SOCKETIO_SEND_BUFFER_BYTES``
+(:func:`bound_send_buffer`), where Linux would otherwise let it grow to megabytes for a socket
+that never reads.
 
 engine.io's own packets (handshake, pings, acknowledgements, private events) keep their queue and
 writer greenlet, which now write through the same :class:`FrameWriter`, so the two paths cannot
@@ -25,7 +29,10 @@ of a greenlet per ping (same interval, packet and timeout; see the class), and i
 clients makes one pass every few seconds instead of a wake-up per socket (:func:`monitor_clients`).
 
 Installed by :func:`install` when Socket.IO runs on gevent with simple-websocket (the deployment
-and benchmark set-up); other async modes keep the library's path unchanged.
+and benchmark set-up); other async modes keep the library's path unchanged. With direct writes off
+(``SOCKETIO_DIRECT_WRITES``) broadcasts, pings and the service task stay the library's: each
+packet goes through the socket's queue and writer greenlet, and only the writing itself goes
+through a :class:`FrameWriter`, so a slow viewer is bounded the same way on both paths.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from __future__ import annotations
 import collections
 import functools
 import logging
+import socket
 import struct
 import time
 
@@ -61,15 +69,32 @@ def text_frame(text: str) -> bytes:
     return frame(text.encode("utf-8"), _OPCODE_TEXT)
 
 
+#: Default seconds a viewer may stay behind (output kept for it, unsent) before it is disconnected.
+MAX_LAG_SECONDS = 5.0
+
+
+def bound_send_buffer(sock, size: int) -> None:
+    """Set the kernel's send buffer of *sock* to *size* bytes (``SO_SNDBUF``; 0 or less: leave it).
+
+    Linux grows a TCP socket's send buffer on its own up to megabytes; for a viewer that stops
+    reading all of that fills with broadcasts before :class:`FrameWriter` sees anything behind.
+    Setting the size turns that growth off for the socket (Linux doubles the value for its own
+    bookkeeping). A socket that refuses the option is left as it is.
+    """
+    if size <= 0:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+    except OSError:
+        log.warning("could not set the send buffer of a websocket to %d bytes", size)
+
+
 class FrameWriter:
     """Writes whole frames to one gevent socket in order, never making the caller wait."""
 
-    #: Seconds the background flush waits for a full socket to take anything at all.
-    flush_timeout = 60.0
+    __slots__ = ("_pending", "_pending_bytes", "_spawn", "broken", "max_lag", "max_pending", "send_now", "sock")
 
-    __slots__ = ("_pending", "_pending_bytes", "_spawn", "broken", "max_pending", "send_now", "sock")
-
-    def __init__(self, sock, spawn, max_pending: int = 1 << 20):
+    def __init__(self, sock, spawn, max_pending: int = 1 << 20, max_lag: float = MAX_LAG_SECONDS):
         self.sock = sock
         # A send that never waits: the OS socket's own (gevent keeps it non-blocking) when there is one,
         # which skips gevent's wrapper on the hot path of a broadcast.
@@ -77,8 +102,11 @@ class FrameWriter:
         self.send_now = raw.send if raw is not None else (lambda data: sock.send(data, 0, 0.0))
         #: Bytes a viewer may fall behind before it is disconnected (it reconnects with ``since``).
         self.max_pending = max_pending
+        #: Seconds output may wait for the viewer before it is disconnected (it reconnects with ``since``).
+        self.max_lag = max_lag
         self._spawn = spawn  # starts the background flush (gevent.spawn, or the server's task starter)
-        self._pending: collections.deque[memoryview] = collections.deque()
+        # What the socket did not take yet, oldest first: (monotonic time it was written, bytes left).
+        self._pending: collections.deque[tuple[float, memoryview]] = collections.deque()
         self._pending_bytes = 0
         self.broken = False
 
@@ -104,25 +132,40 @@ class FrameWriter:
             self._keep(memoryview(data)[sent:])
             self._spawn(self._flush)
 
+    @property
+    def lag(self) -> float:
+        """Seconds the oldest output kept for the viewer has waited (0 when nothing is kept)."""
+        return time.monotonic() - self._pending[0][0] if self._pending else 0.0
+
     def _keep(self, data: memoryview) -> None:
-        self._pending.append(data)
+        self._pending.append((time.monotonic(), data))
         self._pending_bytes += len(data)
-        if self._pending_bytes > self.max_pending:
-            log.info("websocket viewer %s bytes behind: disconnecting it", self._pending_bytes)
+        if self._pending_bytes > self.max_pending or self.lag > self.max_lag:
+            log.info("websocket viewer %d bytes, %.1f s behind: disconnecting it", self._pending_bytes, self.lag)
             self.close()
             raise OSError("websocket viewer too slow")
 
     def _flush(self) -> None:
+        """Write what is kept as the socket takes it; close the viewer once the oldest has waited max_lag."""
+        from gevent import Timeout  # runs in a greenlet: this module is imported in every async mode
+
         try:
             while self._pending:
-                chunk = self._pending[0]  # stays first while it is written, so later writes queue behind it
-                sent = self.sock.send(chunk, 0, self.flush_timeout)  # waits for room, whatever the socket's timeout
+                written, chunk = self._pending[0]  # stays first while it is written: later writes queue behind it
+                wait = written + self.max_lag - time.monotonic()
+                if wait <= 0:
+                    raise TimeoutError("websocket viewer too slow")
+                # gevent's send waits for room with the socket's own timeout (None here), not one passed to it.
+                with Timeout(wait, TimeoutError("websocket viewer too slow")):
+                    sent = self.sock.send(chunk)
                 self._pending_bytes -= sent
                 if sent < len(chunk):
-                    self._pending[0] = chunk[sent:]
+                    self._pending[0] = (written, chunk[sent:])
                 else:
                     self._pending.popleft()
-        except OSError:  # includes the timeout: a viewer that takes nothing for a minute is gone
+        except OSError:  # includes the timeout: a viewer max_lag seconds behind is gone
+            if not self.broken:
+                log.info("websocket viewer %d bytes, %.1f s behind: disconnecting it", self._pending_bytes, self.lag)
             self.close()
 
     def close(self) -> None:
@@ -285,8 +328,14 @@ def poll_without_timeout(eio_socket) -> list:
     return packets
 
 
-def install(eio_server) -> bool:
-    """Make engine.io's gevent WebSocket transport write through :class:`FrameWriter`. True if done."""
+def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: float = MAX_LAG_SECONDS) -> bool:
+    """Make engine.io's gevent WebSocket transport write through :class:`FrameWriter`. True if done.
+
+    *direct*: broadcasts and pings skip the socket's queue where they can (:func:`write_direct`)
+    and the service task is :func:`monitor_clients`; without it only the writing is ours (see the
+    module docstring). *send_buffer*: each socket's ``SO_SNDBUF`` (:func:`bound_send_buffer`).
+    *max_lag*: :attr:`FrameWriter.max_lag`.
+    """
     if getattr(eio_server, "async_mode", None) != "gevent":
         return False
     from engineio.async_drivers import gevent as eio_gevent
@@ -297,8 +346,9 @@ def install(eio_server) -> bool:
     import gevent
 
     heartbeat = Heartbeat(eio_server)
-    # engine.io starts its service task at the first connection; this replaces what it starts.
-    eio_server._service_task = functools.partial(monitor_clients, eio_server)
+    if direct:
+        # engine.io starts its service task at the first connection; this replaces what it starts.
+        eio_server._service_task = functools.partial(monitor_clients, eio_server)
 
     class DirectWebSocket(base):
         """engine.io's gevent WebSocket (simple-websocket) with frames written by :class:`FrameWriter`."""
@@ -332,8 +382,9 @@ def install(eio_server) -> bool:
                 ws = getattr(self, "ws", None)
                 if ws is None or not ws.connected:
                     return None
-                writer = self._frame_writer = FrameWriter(ws.sock, gevent.spawn)
-                if self._eio_socket is not None:
+                bound_send_buffer(ws.sock, send_buffer)
+                writer = self._frame_writer = FrameWriter(ws.sock, gevent.spawn, max_lag=max_lag)
+                if direct and self._eio_socket is not None:
                     self._eio_socket.frame_writer = writer
                     heartbeat.adopt(self._eio_socket)
             if writer.broken:

@@ -88,6 +88,66 @@ def test_a_viewer_too_far_behind_is_disconnected_and_memory_is_freed():
         pass
 
 
+def _fill(writer):
+    """Write to a peer that does not read until the writer keeps something; the bytes written."""
+    written = 0
+    data = websocket.text_frame("慢" * 3000)
+    while writer.pending_bytes == 0:
+        writer.write(data)
+        written += len(data)
+    return written
+
+
+def test_a_viewer_behind_longer_than_max_lag_is_disconnected_without_another_write():
+    server, client = _pair()
+    writer = websocket.FrameWriter(server, gevent.spawn, max_lag=0.3)
+    _fill(writer)
+    for _ in range(100):  # the background flush gives up by itself, nothing more written meanwhile
+        if writer.broken:
+            break
+        gevent.sleep(0.1)
+    assert writer.broken
+    assert writer.pending_bytes == 0
+    client.settimeout(5)
+    while client.recv(65536):  # what the kernel had, then the end of the connection
+        pass
+
+
+def test_a_write_to_a_viewer_behind_longer_than_max_lag_disconnects_it(monkeypatch):
+    server, _client = _pair()
+    writer = websocket.FrameWriter(server, lambda flush: None, max_lag=5.0)  # no background flush
+    _fill(writer)
+    now = websocket.time.monotonic()
+    monkeypatch.setattr(websocket.time, "monotonic", lambda: now + 5.5)
+    with pytest.raises(OSError):
+        writer.write(websocket.text_frame("又一条"))
+    assert writer.broken and writer.pending_bytes == 0
+
+
+def test_a_viewer_reading_slowly_but_within_max_lag_gets_everything():
+    server, client = _pair()
+    writer = websocket.FrameWriter(server, gevent.spawn, max_lag=5.0)
+    total = _fill(writer)
+    for _ in range(20):
+        writer.write(websocket.text_frame("慢" * 3000))
+        total += len(websocket.text_frame("慢" * 3000))
+    gevent.sleep(0.5)  # behind for a while, less than max_lag
+    assert len(_read_all(client, total)) == total
+    gevent.sleep(0)
+    assert not writer.broken and writer.pending_bytes == 0 and writer.lag == 0.0
+
+
+def test_the_send_buffer_is_bounded_as_configured():
+    server, _client = _pair()
+    import socket
+
+    websocket.bound_send_buffer(server, 64 * 1024)
+    assert server.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * 64 * 1024  # Linux doubles it
+    before = _client.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    websocket.bound_send_buffer(_client, 0)  # 0: the OS's own
+    assert _client.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) == before
+
+
 def test_a_closed_peer_breaks_the_writer_without_raising_out_of_a_broadcast():
     server, client = _pair()
     writer = websocket.FrameWriter(server, gevent.spawn)
@@ -340,6 +400,16 @@ def test_the_monitor_makes_a_pass_per_interval_and_stops_when_told():
     task.join(timeout=1)
     assert task.dead
     assert 3 <= server.sockets["a"].checked <= 6
+
+
+def test_without_direct_writes_the_service_task_stays_the_librarys():
+    import socketio
+
+    server = socketio.Server(async_mode="gevent")
+    library_task = server.eio._service_task
+    assert websocket.install(server.eio, direct=False) is True
+    assert server.eio._service_task == library_task
+    assert server.eio._async["websocket"].__name__ == "DirectWebSocket"  # the writing is bounded all the same
 
 
 def test_install_replaces_the_service_task_engineio_starts():
