@@ -80,11 +80,16 @@ def test_integer_path_parameters_are_bounded(client):
 def test_request_bodies_come_from_the_forms(client):
     document = _document(client)
     letter = document["paths"]["/letters"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert letter == form_schema(ApiLetterForm)
+    expected = form_schema(ApiLetterForm)
+    assert letter["required"] == expected["required"]
+    assert letter["properties"].keys() == expected["properties"].keys()
+    assert letter["properties"]["subject"] == expected["properties"]["subject"]  # required: no null
     assert letter["properties"]["subject"]["maxLength"] == 100
-    assert letter["properties"]["public_consent"] == {"type": "boolean"}
+    # Optional fields also take null, which the JSON body reader takes for a field not sent.
+    assert letter["properties"]["public_consent"] == {"type": "boolean", "nullable": True}
+    assert letter["properties"]["channel"]["enum"] == ["web", "post", "phone", "visit", None]
     assert letter["properties"]["category"]["enum"] == ["consultation", "suggestion", "complaint", "help", "report",
-                                                        "other"]
+                                                        "other"]  # required (Required marker): no null
     assert "submission_token" not in letter["properties"]  # a page's hidden field, not part of the API
     decision = document["paths"]["/moderation/cases/{case_id}/decision"]["post"]["requestBody"]
     assert decision["content"]["application/json"]["schema"]["properties"]["reason"]["maxLength"] == 500

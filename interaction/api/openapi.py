@@ -72,10 +72,29 @@ def _json(schema: dict) -> dict:
     return {"application/json": {"schema": schema}}
 
 
+def _nullable(schema: dict) -> dict:
+    schema = {**schema, "nullable": True}
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def _null_is_absent(schema: dict) -> dict:
+    """A body's optional fields also take ``null``: the JSON body reader takes null for a field not sent."""
+    if "oneOf" in schema:
+        return {**schema, "oneOf": [_null_is_absent(variant) for variant in schema["oneOf"]]}
+    required = set(schema.get("required", ()))
+    properties = {name: prop if name in required or "$ref" in prop else _nullable(prop)
+                  for name, prop in schema.get("properties", {}).items()}
+    return {**schema, "properties": properties} if properties else schema
+
+
 def _request_body(doc: ApiDoc) -> dict | None:
     if doc.request is None:
         return None
-    schema = doc.request if isinstance(doc.request, dict) else form_schema(doc.request)
+    schema = _null_is_absent(doc.request if isinstance(doc.request, dict) else form_schema(doc.request))
+    if doc.body_optional:  # no body, an empty one and ``null`` all read as ``{}``
+        schema = {**schema, "nullable": True}
     return {"required": not doc.body_optional, "content": _json(schema)}
 
 
