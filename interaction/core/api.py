@@ -36,6 +36,18 @@ def json_body() -> dict:
     return data
 
 
+def optional_json_body() -> dict:
+    """:func:`json_body` for actions whose fields are all optional: no body (or ``null``) is ``{}``.
+
+    A body that is there is read as :func:`json_body` reads it: ``false``, ``0``, ``""`` or
+    malformed JSON are a 400, not an empty object.
+    """
+    raw = request.get_data(cache=True).strip()
+    if not raw or raw == b"null":
+        return {}
+    return json_body()
+
+
 def _scalar_schema(field: UnboundField) -> dict:
     """A choice's type: an integer when the field coerces its choices to ``int``, else a string."""
     return {"type": "integer"} if field.kwargs.get("coerce") is int else {"type": "string"}

@@ -13,8 +13,8 @@ from sqlalchemy.orm import defaultload, lazyload
 
 from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, permission_required
-from interaction.core.api import (idempotent, json_body, optional_id, optional_int, optional_str, page_args,
-                                  paginated, require_str)
+from interaction.core.api import (idempotent, json_body, optional_id, optional_int, optional_json_body, optional_str,
+                                  page_args, paginated, require_str)
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, NO_BODY, STRING, documented, form_schema, nullable,
                                      obj, page_of, query_choice)
 from interaction.core.db import MAX_ID, db
@@ -275,9 +275,7 @@ def ask_question(interview_id: int):
 @documented(request=ApproveForm, body_optional=True, response=QUESTION_SCHEMA, errors=(401, 403, 409))
 def approve_question(question_id: int):
     """Approve a pending question (moderators), ``{"body"?}`` correcting typos; it becomes public."""
-    payload = request.get_json(silent=True) or {}
-    if not isinstance(payload, dict):
-        raise ValidationFailed({"body": _("类型不正确。")})
+    payload = optional_json_body()
     question = services.approve_question(_question(question_id), actor=_user(), body=optional_str(payload, "body"))
     return _commit_then(live.question_payload(question))
 
@@ -286,9 +284,7 @@ def approve_question(question_id: int):
 @documented(request=RejectForm, body_optional=True, response=QUESTION_SCHEMA, errors=(401, 403, 409))
 def reject_question(question_id: int):
     """Reject a pending question (moderators) with ``{"reason"?}`` that the asker sees."""
-    payload = request.get_json(silent=True) or {}
-    if not isinstance(payload, dict):
-        raise ValidationFailed({"reason": _("类型不正确。")})
+    payload = optional_json_body()
     question = services.reject_question(_question(question_id), actor=_user(), reason=optional_str(payload, "reason"))
     return _commit_then(live.question_payload(question))
 

@@ -214,3 +214,16 @@ def test_listing_and_preview_for_everyone(people, client):
     make_interview(people["department"], actor=people["moderator"], title="下周的访谈")
     db.session.commit()
     assert "下周的访谈" in client.get("/interviews/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+@pytest.mark.parametrize("data, status", [
+    (b"", 200), (b"null", 200), (b"{}", 200),  # no fields: all of them are optional
+    (b"false", 400), (b"0", 400), (b'""', 400), (b"[]", 400), (b"{", 400),  # not a JSON object: malformed
+])
+def test_optional_bodies_are_absent_or_an_object(client, token, people, interview, action, data, status):
+    question = services.ask_question(interview, "没有正文也能审核吗？", actor=people["citizen"])
+    db.session.commit()
+    response = client.post(f"/api/v1/interviews/questions/{question.id}/{action}", data=data,
+                           content_type="application/json", headers=token("moderator"))
+    assert response.status_code == status, response.get_json()
