@@ -12,8 +12,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from sqlalchemy import select
+
+from interaction.accounts.models import Department
 from interaction.core.db import db
-from tests.factories import PASSWORD, make_department, make_mailbox, make_user
+from interaction.mailbox.models import Mailbox
+from tests.factories import PASSWORD, make_department, make_interview, make_letter, make_mailbox, make_user
 
 pytestmark = pytest.mark.fuzz
 
@@ -50,6 +54,21 @@ def _seed(role: str):
     return user
 
 
+def _things() -> dict:
+    """One of each thing a path names, so that the examples reach real objects and not only 404s."""
+    from interaction.interviews import services as interviews
+    from interaction.moderation import services as moderation
+
+    department = db.session.scalar(select(Department).where(Department.code == "fuzz"))
+    interview = make_interview(department, status="live")
+    question = interviews.ask_question(interview, "营商环境如何优化？", actor=make_user())
+    letter, _code = make_letter(db.session.scalar(select(Mailbox).where(Mailbox.code == "fuzzbox")))
+    word = moderation.add_sensitive_word("测试词", "review", actor=make_user(role="admin"))
+    db.session.commit()
+    return {"interview_id": interview.id, "question_id": question.id, "case_id": question.moderation_case_id,
+            "word_id": word.id, "number": letter.number, "seq": 1, "year": 2026}
+
+
 @pytest.fixture(params=ROLES)
 def auth_headers(request, app, client):
     """The request headers of the role: a bearer token from ``POST /auth/token``, none for anonymous."""
@@ -62,9 +81,18 @@ def auth_headers(request, app, client):
 
 
 @pytest.fixture
-def api_schema(app, auth_headers):
-    config = schemathesis.Config.from_dict(CONFIG)
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=config)
+def api_schema(app, client, auth_headers):
+    """The served document, its path parameters given the seeded objects as examples."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    examples = _things()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] in examples:
+                    parameter["example"] = examples[parameter["name"]]
+    api = schemathesis.openapi.from_dict(document, config=schemathesis.Config.from_dict(CONFIG))
+    api.app = app
+    return api
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
