@@ -27,16 +27,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from interaction import accounts, api, demo, interviews, mailbox, moderation
+    from interaction import accounts, api, calendar, demo, interviews, mailbox, moderation, oversight
 
     web.init_app(app)
     accounts.init_app(app)
     from interaction.accounts.permissions import Permission
 
     app.add_template_global(Permission, "Permission")  # templates test permissions by name
+    calendar.init_app(app)  # the working-day calendar's administration (the calendar itself is core's)
     moderation.init_app(app)
     mailbox.init_app(app)
     interviews.init_app(app)  # registers the /interviews namespace before init_socketio
+    oversight.init_app(app)  # reads the features above through their queries modules
     demo.init_app(app)  # the seed-demo command
     api.init_app(app)  # last: it mounts the features' API modules
     web.init_socketio(app)  # after every feature registered its namespace

@@ -5,7 +5,10 @@ line and says which rule it breaks and what to do instead.
 
 Layers (imports point one way):
     core ← accounts ← moderation ← {mailbox, qa, polls, interviews} ← oversight
+    core ← accounts ← calendar (the working-day calendar's administration)
     api/, interaction/__init__.py (the factory) and interaction/demo.py may import all.
+Oversight reads the features only through their ``queries`` modules; nothing imports oversight or
+calendar but the factory and api/.
 """
 
 import ast
@@ -19,13 +22,14 @@ PACKAGE = ROOT / "interaction"
 TEMPLATES = ROOT / "templates"
 
 CHANNELS = {"mailbox", "qa", "polls", "interviews"}
-FEATURES = {"accounts", "moderation", *CHANNELS, "oversight"}
+FEATURES = {"accounts", "calendar", "moderation", *CHANNELS, "oversight"}
 EVERYTHING = {"core", *FEATURES, "api", "factory"}
 
 #: What each layer may import from ``interaction`` (besides itself).
 ALLOWED = {
     "core": {"core"},
     "accounts": {"core"},
+    "calendar": {"core", "accounts"},
     "moderation": {"core", "accounts"},
     **{channel: {"core", "accounts", "moderation"} for channel in CHANNELS},
     "oversight": {"core", "accounts", "moderation", *CHANNELS},
@@ -131,6 +135,49 @@ def test_imports_point_one_way(path):
     )
 
 
+OVERSIGHT_FILES = [p for p in PY_FILES if layer_of_file(p) == "oversight"]
+
+
+def past_queries(path: Path, source: str | None = None) -> list[tuple[int, str]]:
+    """The imports of features by *path* other than their ``queries`` module.
+
+    ``from interaction.mailbox import queries`` also names the package ``interaction.mailbox`` on
+    its line: that name is let through when the same line imports the queries module.
+    """
+    found = imported_modules(path, source)
+    with_queries = {n for n, m in found if m.split(".")[2:3] == ["queries"]}
+    return [(n, m) for n, m in found
+            if layer_of_module(m) in FEATURES - {"oversight"} and m.split(".")[2:3] != ["queries"]
+            and not (len(m.split(".")) == 2 and n in with_queries)]
+
+
+@pytest.mark.parametrize("path", OVERSIGHT_FILES, ids=[_rel(p) for p in OVERSIGHT_FILES])
+def test_oversight_reads_features_only_through_their_queries(path):
+    wrong = [f"  {_rel(path)}:{n} imports {m}" for n, m in past_queries(path)
+             if layer_of_module(m) != "accounts" or m.split(".")[2:3] != ["permissions"]]
+    assert not wrong, (
+        "oversight reads a feature only through its queries module (interaction.<feature>.queries; "
+        "accounts.permissions for its access rules), so a feature can change its models and services "
+        "without breaking oversight:\n" + "\n".join(wrong)
+    )
+
+
+#: The only layers that may import these top layers (besides themselves).
+TOP_LAYERS = {"oversight": {"api", "factory"}, "calendar": {"api", "factory"}}
+
+
+@pytest.mark.parametrize("path", PY_FILES, ids=PY_IDS)
+def test_nothing_imports_the_top_layers(path):
+    layer = layer_of_file(path)
+    wrong = [f"  {_rel(path)}:{n} imports {m}" for n, m in imported_modules(path)
+             if layer_of_module(m) in TOP_LAYERS and layer_of_module(m) != layer
+             and layer not in TOP_LAYERS[layer_of_module(m)]]
+    assert not wrong, (
+        "only the factory and api/ import oversight and calendar: features do not depend on them "
+        "(links to their pages go through url_for):\n" + "\n".join(wrong)
+    )
+
+
 @pytest.mark.parametrize("path", PY_FILES, ids=PY_IDS)
 def test_only_core_sanitize_imports_bleach(path):
     if _rel(path) == "interaction/core/sanitize.py":
@@ -222,6 +269,16 @@ def test_checker_finds_a_feature_importing_a_feature():
     found = [m for _n, m in imported_modules(PACKAGE / "mailbox" / "views.py", source)]
     assert {"interaction.qa", "interaction.polls.models", "interaction.interviews"} <= set(found)
     assert {layer_of_module(m) for m in found} >= {"qa", "polls", "interviews"}
+
+
+def test_checker_finds_oversight_reaching_past_queries():
+    source = ("from interaction.mailbox import queries\nfrom interaction.mailbox.models import Letter\n"
+              "from interaction.mailbox import services\nfrom interaction import interviews\n"
+              "from interaction.core.time import now_utc\n")
+    found = {m for _n, m in past_queries(PACKAGE / "oversight" / "views.py", source)}
+    assert {"interaction.mailbox.models", "interaction.mailbox", "interaction.mailbox.services",
+            "interaction.interviews"} <= found
+    assert not {m for m in found if ".queries" in m or m.startswith("interaction.core")}
 
 
 def test_checker_finds_legacy_query_and_request_in_services():

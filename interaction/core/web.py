@@ -560,9 +560,9 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds a route with one
     app.json = JSONProvider(app)
     app.session_interface = MemoizedCookieSessionInterface()
-    # Core's own tables (audit log, idempotency records) are part of the schema whichever features
-    # happen to import them: create_all and `flask db migrate` must always see the same metadata.
-    from interaction.core import api as _core_api, audit as _core_audit  # noqa: F401
+    # Core's own tables (audit log, idempotency records, the calendar's years) are part of the schema
+    # whichever features happen to import them: create_all and `flask db migrate` must always see the same metadata.
+    from interaction.core import api as _core_api, audit as _core_audit, calendar as _core_calendar  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))

@@ -1,9 +1,11 @@
-"""Leader mailbox (领导信箱): mailboxes, letters, deadlines, supervision, publication.
+"""Leader mailbox (领导信箱): mailboxes, letters, deadlines, 督办, publication.
 
 ``init_app`` registers the pages and CLI, the moderation kind ``mailbox.letter`` (publication of a
 handled letter, masked) and its receiver, the home-page channel, work and admin links, the
 "my letters" account link and the demo seeder; the mailbox takes the questions live interviews
-hand over (``receivers``).
+hand over (``receivers``). The supervision board over its letters is oversight's
+(``interaction.oversight``), reading ``queries``; the working-day calendar is core's, administered
+by ``interaction.calendar``.
 """
 
 from flask import Flask
@@ -15,7 +17,6 @@ from interaction.core.web import Channel, NavLink, register_channel, register_na
 
 
 def init_app(app: Flask) -> None:
-    from interaction.core import calendar  # noqa: F401 - CalendarYear: a table create_all must know
     from interaction.core.keycheck import register_keyed_table
     from interaction.mailbox import cli, demo, receivers, services, views
     from interaction.mailbox.models import Letter
@@ -31,17 +32,12 @@ def init_app(app: Flask) -> None:
     register_channel(app, Channel("mailbox.index", _l("领导信箱"),
                                   _l("给省长和各部门负责人写信，按时答复，可查询办理进度。")))
     register_nav_link(app, NavLink("mailbox.inbox", _l("来信办理"), Permission.HANDLE))
-    register_nav_link(app, NavLink("mailbox.supervision", _l("电子监察"), Permission.OVERSEE))
     app.extensions.setdefault("interaction.account_links", []).append(("mailbox.my_letters", _l("我的来信")))
-    admin_links = [("mailbox.calendar_list", _l("工作日历"), _l("录入每年的放假和调休上班安排。")),
-                   ("mailbox.mailbox_list", _l("信箱管理"), _l("省长信箱和各部门信箱，答复期限。"))]
     try:
         from interaction.accounts.admin import register_admin_link
-    except ImportError:
-        for endpoint, title, _description in admin_links:
-            register_nav_link(app, NavLink(endpoint, title, Permission.ADMIN))
+    except ImportError:  # the administration area has no link registry: a work link instead
+        register_nav_link(app, NavLink("mailbox.mailbox_list", _l("信箱管理"), Permission.ADMIN))
     else:
-        for endpoint, title, description in admin_links:
-            register_admin_link(app, endpoint, title, description)
+        register_admin_link(app, "mailbox.mailbox_list", _l("信箱管理"), _l("省长信箱和各部门信箱，答复期限。"))
     app.extensions.setdefault("interaction.demo_seeders", []).append(demo.seed)
     register_keyed_table(app, Letter.__table__)  # query codes are HMACs keyed with SECRET_KEY

@@ -7,44 +7,28 @@ unknown number gets. Failed look-ups are rate-limited per address (``MAILBOX_LOO
 default 10 a minute, then 429), on every endpoint that takes a query code.
 """
 
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
-from interaction.core.api import (idempotent, json_body, optional_int, optional_list, optional_str, page_args,
-                                  paginated, require_str, validate)
+from interaction.core.api import idempotent, json_body, optional_str, page_args, paginated, require_str, validate
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, STRING, documented, form_schema, nullable, obj,
                                      page_of, query_choice)
-from interaction.core.calendar import set_year_schedule, year_schedule
 from interaction.core.db import db, declare_writes, reading
 from interaction.core.errors import NotFound, ValidationFailed
-from interaction.core.extensions import limiter
 from interaction.core.time import isoformat
-from interaction.core.workdays import YearSchedule
 from interaction.mailbox import queries, services
+from interaction.mailbox.common import lookup_limited, perform_action
 from interaction.mailbox.forms import ACTION_FORMS, ApiLetterForm, ApiRatingForm, RehandleForm, SuperviseForm
 from interaction.mailbox.models import Letter, LetterState
 
 bp = Blueprint("mailbox", __name__)
 
 
-def lookup_limit() -> str:
-    return current_app.config.get("MAILBOX_LOOKUP_LIMIT", "10/minute")
-
-
-def _failed_lookup(response) -> bool:
-    return response.status_code == 404
-
-
-#: Shared by every endpoint (API and pages) that takes a query code: only failures count.
-lookup_limited = limiter.shared_limit(lookup_limit, scope="mailbox-lookup", deduct_when=_failed_lookup)
-
-
 # -- what the OpenAPI document says (interaction.api.openapi): the serializers' shapes -------------------
-_DATES = {"type": "array", "items": {"type": "string", "format": "date"}}
 #: A query flag: ``true``, ``1`` or ``yes`` turn it on, any other value leaves it off.
 _FLAG = {"type": "string", "description": "true, 1 or yes: on; anything else: off"}
 _SCORE = nullable({"type": "integer", "minimum": 1, "maximum": 5})
@@ -76,7 +60,6 @@ PUBLIC_LETTER_SCHEMA = obj({
     "number": STRING, "category": STRING, "subject": nullable(STRING), "body": nullable(STRING),
     "reply": nullable(STRING), "received_at": DATETIME, "accepted_at": nullable(DATETIME),
     "replied_at": nullable(DATETIME), "reply_department": nullable(STRING), "mailbox": STRING})
-CALENDAR_SCHEMA = obj({"year": INTEGER, "holidays": _DATES, "workdays": _DATES, "source": STRING})
 MAILBOXES_SCHEMA = obj({"items": {"type": "array", "items": obj({
     "code": STRING, "name": STRING, "department": STRING, "reply_days": INTEGER})}})
 PAGE_QUERY = {"page": {"type": "integer"}, "per_page": {"type": "integer"}}
@@ -265,14 +248,6 @@ def act_on_letter(number):
     return jsonify(serialize_letter(letter, staff=True))
 
 
-def perform_action(letter: Letter, action: str, form, actor) -> Letter:
-    """Call the service of *action* with the fields of its validated *form* (the pages use it too)."""
-    fields = {name: getattr(form, name).data for name in ("reason", "workdays", "body") if hasattr(form, name)}
-    if hasattr(form, "selected_department"):
-        fields["department"] = form.selected_department
-    return services.act_on_letter(letter, action, actor=actor, **fields)
-
-
 @bp.post("/letters/<number>/rating")
 @documented(request=ApiRatingForm, response=LETTER_SCHEMA, errors=(409, 429))
 @lookup_limited
@@ -386,37 +361,3 @@ def get_public_letter(number):
 def letter_statistics():
     """The public statistics strip: letters received, reply rate, on-time rate, satisfaction; month and year."""
     return jsonify(queries.statistics_strip())
-
-
-# -- calendar -----------------------------------------------------------------------------------------
-
-def _check_year(year: int) -> None:
-    if not 2000 <= year <= 2100:
-        raise NotFound()
-
-
-@bp.get("/calendar/<int:year>")
-@documented(response=CALENDAR_SCHEMA)
-def get_calendar_year(year):
-    """A year's official schedule: holidays, make-up working days and where they come from."""
-    _check_year(year)
-    return jsonify(year_schedule(year).to_dict())
-
-
-@bp.put("/calendar/<int:year>")
-@documented(request={"type": "object", "properties": {"year": INTEGER, "holidays": _DATES, "workdays": _DATES}},
-            response=CALENDAR_SCHEMA, errors=(401, 403))
-@permission_required(Permission.ADMIN)
-def put_calendar_year(year):
-    """Replace a year's schedule (admin): ``{"holidays": [...], "workdays": [...]}``."""
-    _check_year(year)
-    payload = json_body()
-    data = {"year": optional_int(payload, "year"), "holidays": optional_list(payload, "holidays"),
-            "workdays": optional_list(payload, "workdays")}
-    try:
-        schedule = YearSchedule.from_dict(year, {k: v for k, v in data.items() if v is not None})
-    except ValueError as exc:
-        raise ValidationFailed({"holidays": _("日程无效：%(detail)s", detail=str(exc))}) from None
-    set_year_schedule(schedule, current_user)
-    db.session.commit()
-    return jsonify(year_schedule(year).to_dict())

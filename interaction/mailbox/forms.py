@@ -343,17 +343,6 @@ class RehandleForm(FlaskForm):
         Optional(), Length(max=MAX_REASON, message=_l("理由不能超过 %(max)d 个字。", max=MAX_REASON))])
 
 
-class CalendarForm(FlaskForm):
-    """A year's schedule: one date per line (or separated by commas or spaces)."""
-
-    holidays = TextAreaField(_l("放假日期"), description=_l("每行一个日期，格式 2027-01-01；包括假期中的周末。"))
-    workdays = TextAreaField(_l("调休上班日期"), description=_l("每行一个日期；只填落在周六、周日的调休上班日。"))
-
-    @staticmethod
-    def split(value: str | None) -> list[str]:
-        return [part for part in (value or "").replace(",", " ").replace("，", " ").split() if part]
-
-
 class MailboxForm(FlaskForm):
     code = StringField(_l("代码"), filters=[_strip], validators=[
         DataRequired(message=_l("请填写代码。")), Length(max=32, message=_l("代码不能超过 32 个字符。"))])

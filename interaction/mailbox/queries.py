@@ -252,6 +252,12 @@ def board_rows(stmt: Select) -> Select:
     return _with_department_name(stmt, *BOARD_COLUMNS)
 
 
+def board_section_page(section: str, *, per_page: int) -> pagination.CappedPage:
+    """The request's page of one section of the board (its own page, "查看全部"), as :func:`board_rows`."""
+    return pagination.paginate_capped(board_rows(board_section(section)), Letter.id, per_page=per_page, rows=True,
+                                      count_in_order=section in COUNT_IN_ORDER)
+
+
 #: Sections whose capped count keeps the section's order: without it SQLite counts the few flagged
 #: letters by scanning every open letter through the status index instead of the flagged partial
 #: index; PostgreSQL plans both alike. Ordering the others' counts makes them slower (bench/mailbox.py;

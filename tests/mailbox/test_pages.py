@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from interaction.core.audit import AuditEntry
-from interaction.core.calendar import CalendarYear
 from interaction.core.db import db
 from interaction.core.time import SHANGHAI
 from interaction.mailbox import services
@@ -197,19 +196,6 @@ def test_supervision_board_and_supervise(client, world, login, post_form, clock,
     db.session.expire_all()
     assert old.events[-1].action == "supervised" and old.events[-1].note == "请尽快答复"
     assert any("office@example.com" in m.to and "督办" in m.subject for m in outbox)
-
-
-def test_calendar_admin_page(client, world, login, post_form):
-    login(world.admin)
-    listing = text(client.get("/mailbox/admin/calendar"))
-    assert "2027" in listing and "未录入" in listing
-    response = post_form("/mailbox/admin/calendar/2027", {"holidays": "2027-01-01\n2027-02-06", "workdays": ""})
-    assert response.status_code == 302
-    assert db.session.get(CalendarYear, 2027).holidays == ["2027-01-01", "2027-02-06"]
-    bad = post_form("/mailbox/admin/calendar/2027", {"holidays": "2027-02-30", "workdays": ""})
-    assert bad.status_code == 200 and "日程无效" in text(bad)
-    login(world.office_staff)
-    assert client.get("/mailbox/admin/calendar").status_code == 403
 
 
 def test_mailbox_admin_pages(client, world, login, post_form):
