@@ -81,6 +81,9 @@ def load(instance_path: Path) -> dict:
         "SOCKETIO_WS_COMPRESSION": _flag("INTERACTION_WS_COMPRESSION"),
         # Broadcast frames written once and straight to each WebSocket under gevent (core.websocket).
         "SOCKETIO_DIRECT_WRITES": _flag("INTERACTION_WS_DIRECT_WRITES", True),
+        # Start even if the realtime libraries are not the versions core.websocket was written for
+        # (it then takes the libraries' own, slower path, logs it and /healthz says so); else refuse.
+        "SOCKETIO_ALLOW_UNTESTED": _flag("INTERACTION_WS_ALLOW_UNTESTED"),
         # A viewer that stops reading: the kernel keeps at most this much for it (SO_SNDBUF, 0: the OS's
         # default), and it is disconnected once output has waited this long for it (it replays with since).
         "SOCKETIO_SEND_BUFFER_BYTES": int(os.environ.get("INTERACTION_WS_SEND_BUFFER", str(64 * 1024))),

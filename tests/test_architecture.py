@@ -299,3 +299,77 @@ def test_checker_finds_legacy_query_and_request_in_services():
 ])
 def test_checker_for_safe(snippet, bad):
     assert bool(unsafe_markup(snippet)) is bad
+
+
+# -- the realtime libraries' private names: only in the realtime adapter (issue 14, finding 3) ---------------
+
+#: The one module that may use them; it checks the libraries' versions at start-up (core.websocket.install).
+REALTIME_ADAPTER = "interaction/core/websocket.py"
+REALTIME_LIBRARIES = ("engineio", "socketio", "simple_websocket", "flask_socketio")
+#: gevent's socket keeps the OS socket as ``_sock`` (gevent's other private names are too common to list).
+REALTIME_EXTRA_PRIVATE = {"_sock"}
+
+
+def _private_names_of(packages) -> frozenset[str]:
+    """Every ``_name`` (not dunder) the installed *packages* define: functions, classes, names they assign."""
+    import importlib.util
+
+    names = set()
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        for path in Path(spec.origin).parent.rglob("*.py"):
+            for node in ast.walk(_tree(path)):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    names.add(node.name)
+                elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                    names.add(node.attr)
+                elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    names.add(node.id)
+    return frozenset(n for n in names if n.startswith("_") and not n.startswith("__"))
+
+
+def private_uses(tree: ast.Module, private) -> list[tuple[int, str]]:
+    """``x._name``, ``getattr(x, "_name")`` and overrides ``def _name`` (in a class) of a name in *private*.
+
+    Names the file gives its own objects (``self._lock = …``) are its own, whatever a library calls them.
+    """
+    own = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
+           and isinstance(n.value, ast.Name) and n.value.id == "self"}
+    hits = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in private and node.attr not in own:
+            hits.append((node.lineno, f".{node.attr}"))
+        elif isinstance(node, ast.ClassDef):
+            hits += [(f.lineno, f"def {f.name}") for f in node.body
+                     if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name in private]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id in {"getattr", "setattr", "hasattr"} and len(node.args) > 1
+              and isinstance(node.args[1], ast.Constant) and node.args[1].value in private):
+            hits.append((node.lineno, f'{node.func.id}(…, "{node.args[1].value}")'))
+    return hits
+
+
+@pytest.fixture(scope="module")
+def realtime_private_names():
+    return _private_names_of(REALTIME_LIBRARIES) | REALTIME_EXTRA_PRIVATE
+
+
+@pytest.mark.parametrize("path", PY_FILES, ids=PY_IDS)
+def test_realtime_private_names_only_in_the_adapter(path, realtime_private_names):
+    if _rel(path) == REALTIME_ADAPTER:
+        return
+    hits = [f"  {_rel(path)}:{n}: {what}" for n, what in private_uses(_tree(path), realtime_private_names)]
+    assert not hits, (
+        f"private names of engine.io, python-socketio, simple-websocket, Flask-SocketIO or gevent are used only "
+        f"in {REALTIME_ADAPTER}, which checks the libraries' versions at start-up; add a function there:\n"
+        + "\n".join(hits)
+    )
+
+
+def test_checker_finds_realtime_private_names(realtime_private_names):
+    source = ("class M(RedisManager):\n    def _listen(self):\n        self._redis_connect()\n"
+              "server._send_eio_packet(sid, pkt)\nraw = getattr(sock, '_sock', None)\n"
+              "class Own:\n    def __init__(self):\n        self._lock = None\n    def use(self):\n"
+              "        return self._lock\n")
+    found = [what for _n, what in private_uses(ast.parse(source), realtime_private_names)]
+    assert sorted(found) == sorted(["def _listen", "._redis_connect", "._send_eio_packet", 'getattr(…, "_sock")'])

@@ -77,11 +77,12 @@ def test_sign_in_and_tracking_keep_working_while_redis_is_down(app, database_url
 
     health = desk.test_client().get("/healthz")
     assert health.status_code == 200
-    assert health.get_json() == {"status": "degraded", "checks": {"database": "ok", "redis": "down"}}
+    assert health.get_json() == {"status": "degraded",
+                                 "checks": {"database": "ok", "redis": "down", "realtime": "fast"}}
 
     redis_server.start()
     health = desk.test_client().get("/healthz")
-    assert health.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert health.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok", "realtime": "fast"}}
 
 
 @pytest.mark.redis
@@ -99,7 +100,7 @@ def test_rate_limits_still_hold_in_memory_while_redis_is_down(app, database_url,
 def test_healthz_without_redis_configured(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "realtime": "fast"}}
 
 
 # -- the database ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "realtime": "fast"}}
 
 
 def test_home_page_is_chinese_first(client):

@@ -283,7 +283,7 @@ def test_signed_in_user_sees_their_name(client, login):
 def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "realtime": "fast"}}
 
 
 def test_healthz_answers_503_when_the_database_does_not(tmp_path):

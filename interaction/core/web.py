@@ -447,18 +447,25 @@ def index():
 @bp.get("/healthz")
 @csrf.exempt
 def healthz():
-    """``{"status": "ok"|"degraded"|"error", "checks": {"database", "redis"?}}`` (API.md "Serving").
+    """``{"status": "ok"|"degraded"|"error", "checks": {"database", "redis"?, "realtime"?}}`` (API.md "Serving").
 
     The database is required: down, 503. Redis (only when ``REDIS_URL`` is set) is not: the desk
     serves without it (rate limits in each process's memory, live rooms catch up when it returns),
-    so it down is "degraded", still 200.
+    so it down is "degraded", still 200. ``realtime`` (under gevent, the deployment) says which path
+    live rooms take (core.websocket): "fast", "bounded", or "slow-path" (degraded: libraries of
+    untested versions, allowed by INTERACTION_WS_ALLOW_UNTESTED).
     """
     checks = {"database": _check_database()}
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = _check_redis(current_app.config["REDIS_URL"])
     if checks["database"] != "ok":
         return jsonify(status="error", checks=checks), 503
-    return jsonify(status="ok" if all(v == "ok" for v in checks.values()) else "degraded", checks=checks)
+    healthy = all(v == "ok" for v in checks.values())
+    realtime = current_app.extensions.get(REALTIME_EXTENSION, websocket.LIBRARY)
+    if realtime != websocket.LIBRARY:  # the realtime adapter's path under gevent (core.websocket.install)
+        checks["realtime"] = realtime
+        healthy = healthy and realtime != websocket.SLOW_PATH
+    return jsonify(status="ok" if healthy else "degraded", checks=checks)
 
 
 def _check_database() -> str:
@@ -645,9 +652,15 @@ def init_socketio(app: Flask) -> None:
     # Outermost, so that they cover the Socket.IO engine's own answers and requests too (core.wsgi).
     app.wsgi_app = with_security_headers(app.wsgi_app, security_headers(bool(app.config.get("PRODUCTION"))))
     app.wsgi_app = bounded_chunked_bodies(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
-    websocket.install(socketio.server.eio, direct=app.config.get("SOCKETIO_DIRECT_WRITES", True),
-                      send_buffer=app.config.get("SOCKETIO_SEND_BUFFER_BYTES", 0),
-                      max_lag=app.config.get("SOCKETIO_MAX_LAG_SECONDS", websocket.MAX_LAG_SECONDS))
+    app.extensions[REALTIME_EXTENSION] = websocket.install(
+        socketio.server.eio, direct=app.config.get("SOCKETIO_DIRECT_WRITES", True),
+        send_buffer=app.config.get("SOCKETIO_SEND_BUFFER_BYTES", 0),
+        max_lag=app.config.get("SOCKETIO_MAX_LAG_SECONDS", websocket.MAX_LAG_SECONDS),
+        allow_untested=app.config.get("SOCKETIO_ALLOW_UNTESTED", False))
+
+
+#: What the realtime adapter did at start-up (core.websocket.install): /healthz reports it.
+REALTIME_EXTENSION = "interaction.realtime"
 
 
 def _decline_websocket_extensions(wsgi_app):

@@ -1,181 +1,172 @@
-"""WebSocket writes for broadcasts: one frame per broadcast, written straight to every socket (gevent).
+"""The realtime adapter: the one module that uses the realtime libraries' private names.
 
-What the libraries do per viewer for one broadcast under gevent: engine.io puts the packet in the
-socket's queue, wakes the socket's writer greenlet, which encodes the packet again and hands it to
-simple-websocket, which frames it again through wsproto and writes it (``socket.send``, so a short
-write would even cut the frame). At 5,000 viewers that is 5,000 queue hand-offs, greenlet switches
-and wsproto framings of the same bytes: most of the server's CPU per delivery
-(``bench/interviews.py``).
+Those of engine.io, python-socketio, simple-websocket, Flask-SocketIO and gevent are used here
+and nowhere else (tests/test_architecture.py checks it).
 
-Here the broadcaster builds the frame once (:func:`text_frame`) and each viewer's
-:class:`FrameWriter` writes it without waiting: a non-blocking ``send`` that almost always takes
-the whole frame at once. Only when a viewer's socket buffer is full is the rest kept, in order,
-for that viewer alone, and written by a greenlet of its own: a slow phone never holds up the
-others. A viewer that falls behind is disconnected, by bytes (more than :attr:`FrameWriter.max_pending`,
-1 MiB, kept for it) or by time (output kept for it longer than :attr:`FrameWriter.max_lag`
-seconds); its client reconnects and asks for what it missed (``since``). What the kernel holds
-for a viewer is bounded too: each socket's send buffer is set to ``SOCKETIO_SEND_BUFFER_BYTES``
-(:func:`bound_send_buffer`), where Linux would otherwise let it grow to megabytes for a socket
-that never reads.
+Why it exists: for one broadcast under gevent, the libraries put the packet in every viewer's
+queue, wake every viewer's writer greenlet, encode the packet again and frame it again through
+wsproto. At 5,000 viewers that is 5,000 queue hand-offs, greenlet switches and framings of the
+same bytes: most of the server's CPU per delivery (``bench/interviews.py``). Here a broadcast is
+framed once (:mod:`interaction.core.frames`) and written straight to each WebSocket that can take
+it (:func:`broadcast`); a socket that cannot (long polling, packets still queued, not upgraded)
+gets the packet through engine.io's queue, so a socket always gets its packets in order. The
+public API of python-engineio has no hook for this; ``deploy/README.md`` ("Upstream hook")
+describes the one that would let this module go.
 
-engine.io's own packets (handshake, pings, acknowledgements, private events) keep their queue and
-writer greenlet, which now write through the same :class:`FrameWriter`, so the two paths cannot
-interleave bytes. A broadcast takes the direct path only when the socket's queue is empty; else it
-joins the queue behind what is waiting (see :func:`write_direct`), so a socket always gets its
-packets in the order they were sent.
+What it changes, only when Socket.IO runs on gevent with simple-websocket (the deployment):
 
-engine.io's pings of upgraded WebSockets come from one :class:`Heartbeat` loop per process instead
-of a greenlet per ping (same interval, packet and timeout; see the class), and its watch for silent
-clients makes one pass every few seconds instead of a wake-up per socket (:func:`monitor_clients`).
+* engine.io's WebSocket class (``server._async["websocket"]``) becomes :class:`DirectWebSocket`,
+  which writes every frame through a :class:`~interaction.core.frames.FrameWriter` (the send
+  buffer bounded, a viewer too far behind disconnected) and hands that writer to the broadcasts;
+* each upgraded socket's ``schedule_ping``/``poll`` come from one :class:`Heartbeat` loop per
+  process instead of a greenlet per ping;
+* engine.io's service task (``server._service_task``) becomes :func:`monitor_clients`, one pass
+  over the sockets every few seconds instead of a wake-up per socket.
 
-Installed by :func:`install` when Socket.IO runs on gevent with simple-websocket (the deployment
-and benchmark set-up); other async modes keep the library's path unchanged. With direct writes off
-(``SOCKETIO_DIRECT_WRITES``) broadcasts, pings and the service task stay the library's: each
-packet goes through the socket's queue and writer greenlet, and only the writing itself goes
-through a :class:`FrameWriter`, so a slow viewer is bounded the same way on both paths.
+With ``SOCKETIO_DIRECT_WRITES`` off only the first stays (each packet takes the library's queue,
+written through a FrameWriter: slow viewers bounded the same way).
+
+**Versions.** The module was written against the versions in :data:`WRITTEN_FOR` (requirements.txt
+pins them). :func:`install` checks the installed ones when the app starts: on a difference it
+refuses to start (:class:`UntestedRealtimeLibraries`, naming what it found and expected); with
+``INTERACTION_WS_ALLOW_UNTESTED=1`` it logs an error and installs nothing (the libraries' own,
+slower path), and ``/healthz`` says ``"realtime": "slow-path"``. Never a silent fallback.
 """
 
 from __future__ import annotations
 
 import collections
 import functools
+import importlib.metadata
 import logging
-import socket
-import struct
 import time
+import weakref
 
+import socketio
 from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
+from interaction.core.frames import OPCODE_BINARY, FrameWriter, bound_send_buffer, frame, text_frame
+from interaction.core.frames import MAX_LAG_SECONDS  # noqa: F401 - the default core.web passes
 
 log = logging.getLogger(__name__)
 
-_OPCODE_TEXT = 0x1
-_OPCODE_BINARY = 0x2
-_FIN = 0x80
+# -- versions: checked at start-up ---------------------------------------------------------------------------
+
+#: The distributions whose private names this module uses, at the versions it was written and tested for.
+WRITTEN_FOR = {
+    "python-engineio": "4.15.1",
+    "python-socketio": "5.18.1",
+    "simple-websocket": "1.1.0",
+    "Flask-SocketIO": "5.7.0",
+    "gevent": "26.9.0",
+}
+#: The environment variable (config ``SOCKETIO_ALLOW_UNTESTED``) that lets the desk start on other versions.
+ALLOW_UNTESTED_SETTING = "INTERACTION_WS_ALLOW_UNTESTED"
+
+#: What :func:`install` did, as ``/healthz`` reports it (``checks.realtime``).
+FAST = "fast"  # frame-once broadcasts written straight to the sockets (the deployment)
+BOUNDED = "bounded"  # SOCKETIO_DIRECT_WRITES off: the libraries' queues, writes bounded by FrameWriter
+LIBRARY = "library"  # not gevent with simple-websocket (development server, tests): nothing to change
+SLOW_PATH = "slow-path"  # untested library versions, allowed by the setting: the libraries' own path
 
 
-def frame(payload: bytes, opcode: int = _OPCODE_TEXT) -> bytes:
-    """One unfragmented, unmasked WebSocket frame from the server (RFC 6455 §5.2)."""
-    length = len(payload)
-    if length < 126:
-        header = struct.pack("!BB", _FIN | opcode, length)
-    elif length < 1 << 16:
-        header = struct.pack("!BBH", _FIN | opcode, 126, length)
-    else:
-        header = struct.pack("!BBQ", _FIN | opcode, 127, length)
-    return header + payload
+class UntestedRealtimeLibraries(RuntimeError):
+    """The installed realtime libraries are not the versions this adapter was written for."""
 
 
-def text_frame(text: str) -> bytes:
-    return frame(text.encode("utf-8"), _OPCODE_TEXT)
+def untested_versions() -> dict[str, tuple[str | None, str]]:
+    """``{distribution: (installed or None, expected)}`` for each one that differs from :data:`WRITTEN_FOR`."""
+    found = {}
+    for name, expected in WRITTEN_FOR.items():
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        if installed != expected:
+            found[name] = (installed, expected)
+    return found
 
 
-#: Default seconds a viewer may stay behind (output kept for it, unsent) before it is disconnected.
-MAX_LAG_SECONDS = 5.0
+def describe(mismatches: dict[str, tuple[str | None, str]]) -> str:
+    found = ", ".join(f"{name} {installed or 'not installed'} (written for {expected})"
+                      for name, (installed, expected) in mismatches.items())
+    return (f"The realtime adapter (interaction/core/websocket.py) uses private parts of its libraries and was "
+            f"written for other versions than those installed: {found}. Install the versions requirements.txt "
+            f"pins, or set {ALLOW_UNTESTED_SETTING}=1 to start on the libraries' own, slower path (no frame-once "
+            f"broadcasts, no bound on slow viewers; /healthz then reports \"realtime\": \"slow-path\").")
 
 
-def bound_send_buffer(sock, size: int) -> None:
-    """Set the kernel's send buffer of *sock* to *size* bytes (``SO_SNDBUF``; 0 or less: leave it).
+def check_versions(allow_untested: bool) -> bool:
+    """True if the installed versions are those of :data:`WRITTEN_FOR`; else raise, or log and return False."""
+    mismatches = untested_versions()
+    if not mismatches:
+        return True
+    if not allow_untested:
+        raise UntestedRealtimeLibraries(describe(mismatches))
+    log.error("STARTING ON THE SLOW PATH. %s", describe(mismatches))
+    return False
 
-    Linux grows a TCP socket's send buffer on its own up to megabytes; for a viewer that stops
-    reading all of that fills with broadcasts before :class:`FrameWriter` sees anything behind.
-    Setting the size turns that growth off for the socket (Linux doubles the value for its own
-    bookkeeping). A socket that refuses the option is left as it is.
+
+# -- python-socketio's client manager: its private hooks under public names -----------------------------------
+
+class RedisManager(socketio.RedisManager):
+    """python-socketio's Redis client manager with the hooks it reads and publishes through made public.
+
+    The library reads the channel through ``_listen`` (a generator of messages) and publishes
+    through ``_publish``; a subclass overrides :meth:`listen_to_redis` and :meth:`publish` instead.
     """
-    if size <= 0:
-        return
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
-    except OSError:
-        log.warning("could not set the send buffer of a websocket to %d bytes", size)
+
+    def _listen(self):
+        return self.listen_to_redis()
+
+    def _publish(self, data):
+        return self.publish(data)
+
+    def listen_to_redis(self):
+        """The channel's messages, for ever (the library's own listener unless overridden)."""
+        return super()._listen()
+
+    def publish(self, data) -> None:
+        """Publish one message to the other processes (the library's own way unless overridden)."""
+        return super()._publish(data)
 
 
-class FrameWriter:
-    """Writes whole frames to one gevent socket in order, never making the caller wait."""
+def register_namespace(socketio_ext, namespace) -> None:
+    """Attach a Flask-SocketIO namespace to every server *socketio_ext* creates from now on.
 
-    __slots__ = ("_pending", "_pending_bytes", "_spawn", "broken", "max_lag", "max_pending", "send_now", "sock")
+    ``SocketIO.on_namespace`` registers it with the server already running instead, when there is
+    one (tests bind the one ``SocketIO`` object to many apps).
+    """
+    namespace._set_socketio(socketio_ext)
+    socketio_ext.namespace_handlers.append(namespace)
 
-    def __init__(self, sock, spawn, max_pending: int = 1 << 20, max_lag: float = MAX_LAG_SECONDS):
-        self.sock = sock
-        # A send that never waits: the OS socket's own (gevent keeps it non-blocking) when there is one,
-        # which skips gevent's wrapper on the hot path of a broadcast.
-        raw = getattr(sock, "_sock", None)
-        self.send_now = raw.send if raw is not None else (lambda data: sock.send(data, 0, 0.0))
-        #: Bytes a viewer may fall behind before it is disconnected (it reconnects with ``since``).
-        self.max_pending = max_pending
-        #: Seconds output may wait for the viewer before it is disconnected (it reconnects with ``since``).
-        self.max_lag = max_lag
-        self._spawn = spawn  # starts the background flush (gevent.spawn, or the server's task starter)
-        # What the socket did not take yet, oldest first: (monotonic time it was written, bytes left).
-        self._pending: collections.deque[tuple[float, memoryview]] = collections.deque()
-        self._pending_bytes = 0
-        self.broken = False
 
-    @property
-    def pending_bytes(self) -> int:
-        return self._pending_bytes
+# -- broadcasts: one frame, written straight to each socket that can take it -----------------------------------
 
-    def write(self, data: bytes) -> None:
-        """Write *data* now if the socket takes it, else after what is pending. Raises OSError if broken."""
-        if self.broken:
-            raise OSError("websocket writer is closed")
-        if self._pending:
-            self._keep(memoryview(data))
-            return
-        try:
-            sent = self.send_now(data)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            self.broken = True
-            raise
-        if sent < len(data):
-            self._keep(memoryview(data)[sent:])
-            self._spawn(self._flush)
+def send_to_many(sio_server, namespace: str, event: str, data, eio_sids) -> bool:
+    """Send one event to the engine.io sockets *eio_sids*: encoded and framed once, written where it can be.
 
-    @property
-    def lag(self) -> float:
-        """Seconds the oldest output kept for the viewer has waited (0 when nothing is kept)."""
-        return time.monotonic() - self._pending[0][0] if self._pending else 0.0
+    Only on the fast path (:data:`FAST`); False (nothing sent) elsewhere, or when the event has
+    binary attachments: the caller then sends it the library's way (``socketio.Manager.emit``,
+    which also encodes once, and queues the packet for each socket). A socket that cannot take
+    the frame directly gets the same packet the way ``Manager.emit`` sends it (through the
+    Socket.IO server's ``_send_eio_packet``, which Flask-SocketIO's test client intercepts).
+    """
+    if sio_server.eio not in _fast_servers:
+        return False
+    encoded = sio_server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, data]).encode()
+    if isinstance(encoded, list):
+        return False
+    packet = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+    sockets, send_queued = sio_server.eio.sockets, sio_server._send_eio_packet
+    broadcast(((eio_sid, sockets.get(eio_sid)) for eio_sid in eio_sids), text_frame(packet.encode()),
+              lambda eio_sid: send_queued(eio_sid, packet))
+    return True
 
-    def _keep(self, data: memoryview) -> None:
-        self._pending.append((time.monotonic(), data))
-        self._pending_bytes += len(data)
-        if self._pending_bytes > self.max_pending or self.lag > self.max_lag:
-            log.info("websocket viewer %d bytes, %.1f s behind: disconnecting it", self._pending_bytes, self.lag)
-            self.close()
-            raise OSError("websocket viewer too slow")
 
-    def _flush(self) -> None:
-        """Write what is kept as the socket takes it; close the viewer once the oldest has waited max_lag."""
-        from gevent import Timeout  # runs in a greenlet: this module is imported in every async mode
-
-        try:
-            while self._pending:
-                written, chunk = self._pending[0]  # stays first while it is written: later writes queue behind it
-                wait = written + self.max_lag - time.monotonic()
-                if wait <= 0:
-                    raise TimeoutError("websocket viewer too slow")
-                # gevent's send waits for room with the socket's own timeout (None here), not one passed to it.
-                with Timeout(wait, TimeoutError("websocket viewer too slow")):
-                    sent = self.sock.send(chunk)
-                self._pending_bytes -= sent
-                if sent < len(chunk):
-                    self._pending[0] = (written, chunk[sent:])
-                else:
-                    self._pending.popleft()
-        except OSError:  # includes the timeout: a viewer max_lag seconds behind is gone
-            if not self.broken:
-                log.info("websocket viewer %d bytes, %.1f s behind: disconnecting it", self._pending_bytes, self.lag)
-            self.close()
-
-    def close(self) -> None:
-        self.broken = True
-        self._pending.clear()
-        self._pending_bytes = 0
-        try:
-            self.sock.shutdown(2)  # the socket's reader sees the end and engine.io closes the session
-        except OSError:
-            pass
+#: engine.io servers :func:`install` put on the fast path.
+_fast_servers: weakref.WeakSet = weakref.WeakSet()
 
 
 def write_direct(eio_socket, data: bytes) -> bool:
@@ -328,21 +319,25 @@ def poll_without_timeout(eio_socket) -> list:
     return packets
 
 
-def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: float = MAX_LAG_SECONDS) -> bool:
-    """Make engine.io's gevent WebSocket transport write through :class:`FrameWriter`. True if done.
+def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: float = MAX_LAG_SECONDS,
+            allow_untested: bool = False) -> str:
+    """Check the libraries' versions, then make engine.io's gevent WebSocket transport ours; what was done.
 
-    *direct*: broadcasts and pings skip the socket's queue where they can (:func:`write_direct`)
-    and the service task is :func:`monitor_clients`; without it only the writing is ours (see the
-    module docstring). *send_buffer*: each socket's ``SO_SNDBUF`` (:func:`bound_send_buffer`).
-    *max_lag*: :attr:`FrameWriter.max_lag`.
+    Returns :data:`FAST`, :data:`BOUNDED`, :data:`LIBRARY` or :data:`SLOW_PATH` (see the module
+    docstring); raises :class:`UntestedRealtimeLibraries` on untested versions unless
+    *allow_untested*. *direct*: broadcasts and pings skip the socket's queue where they can
+    (:func:`write_direct`) and the service task is :func:`monitor_clients`. *send_buffer*: each
+    socket's ``SO_SNDBUF`` (:func:`bound_send_buffer`). *max_lag*: :attr:`FrameWriter.max_lag`.
     """
+    if not check_versions(allow_untested):
+        return SLOW_PATH
     if getattr(eio_server, "async_mode", None) != "gevent":
-        return False
+        return LIBRARY
     from engineio.async_drivers import gevent as eio_gevent
 
     base = eio_gevent.WebSocketWSGI
     if getattr(eio_gevent, "SimpleWebSocketWSGI", None) is None:
-        return False  # gevent-websocket is installed and serves instead: keep the library's path
+        return LIBRARY  # gevent-websocket is installed and serves instead: keep the library's path
     import gevent
 
     heartbeat = Heartbeat(eio_server)
@@ -362,7 +357,7 @@ def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: f
             if writer is None:
                 return super().send(message)
             if isinstance(message, bytes):
-                writer.write(frame(message, _OPCODE_BINARY))
+                writer.write(frame(message, OPCODE_BINARY))
             else:
                 writer.write(text_frame(message))
 
@@ -383,7 +378,9 @@ def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: f
                 if ws is None or not ws.connected:
                     return None
                 bound_send_buffer(ws.sock, send_buffer)
-                writer = self._frame_writer = FrameWriter(ws.sock, gevent.spawn, max_lag=max_lag)
+                # send_now: the OS socket's own send (gevent keeps it non-blocking), skipping gevent's wrapper.
+                writer = self._frame_writer = FrameWriter(ws.sock, gevent.spawn, max_lag=max_lag,
+                                                          send_now=ws.sock._sock.send)
                 if direct and self._eio_socket is not None:
                     self._eio_socket.frame_writer = writer
                     heartbeat.adopt(self._eio_socket)
@@ -392,4 +389,7 @@ def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: f
             return writer
 
     eio_server._async = dict(eio_server._async, websocket=DirectWebSocket)
-    return True
+    if not direct:
+        return BOUNDED
+    _fast_servers.add(eio_server)
+    return FAST

@@ -5,6 +5,7 @@ import os
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from interaction.core import websocket
 from interaction.core.extensions import socketio
 from interaction.core.signals import moderation_decided
 from interaction.core.web import Channel, NavLink, register_channel, register_nav_link
@@ -30,9 +31,7 @@ def _register_namespace() -> None:
     from interaction.interviews.events import InterviewNamespace
 
     if not any(ns.namespace == NAMESPACE for ns in socketio.namespace_handlers):
-        namespace = InterviewNamespace(NAMESPACE)
-        namespace._set_socketio(socketio)
-        socketio.namespace_handlers.append(namespace)
+        websocket.register_namespace(socketio, InterviewNamespace(NAMESPACE))
 
 
 def init_app(app: Flask) -> None:

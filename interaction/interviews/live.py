@@ -29,7 +29,7 @@ from interaction.core.db import after_commit, db, write_intent
 from interaction.core.extensions import socketio
 from interaction.core.privacy import mask_name
 from interaction.core.time import isoformat
-from interaction.interviews import delivery
+from interaction.interviews import delivery, redis_delivery
 from interaction.interviews.delivery import NAMESPACE, SocketAuth
 from interaction.interviews.models import Interview, LiveQuestion, TranscriptEntry
 
@@ -181,8 +181,8 @@ def make_manager(app: Flask):
 
     url = app.config.get("REDIS_URL")
     if url:
-        manager = delivery.RedisLiveManager(url, channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
-                                            entry_loader=load_entries, private_filter=moderators_only)
+        manager = redis_delivery.RedisLiveManager(url, channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
+                                                  entry_loader=load_entries, private_filter=moderators_only)
     else:
         manager = delivery.LiveManager(entry_loader=load_entries, private_filter=moderators_only)
     manager.gap_wait = app.config["INTERVIEWS_GAP_WAIT_SECONDS"]

@@ -1,4 +1,4 @@
-"""Broadcast frames written straight to WebSockets (core.websocket): valid frames, order kept, slow viewers cut.
+"""Broadcast frames written straight to WebSockets (core.frames, core.websocket): valid, in order, slow viewers cut.
 
 Frames are decoded with wsproto's client-side frame parser (an independent implementation); the
 writer runs on real gevent sockets (a socket pair), the way it runs under gunicorn's gevent worker.
@@ -11,7 +11,7 @@ import gevent.socket
 import pytest
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
-from interaction.core import websocket
+from interaction.core import frames, websocket
 
 
 def _decode(data: bytes) -> list[tuple[Opcode, bytes | str]]:
@@ -23,13 +23,13 @@ def _decode(data: bytes) -> list[tuple[Opcode, bytes | str]]:
 @pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 200_000])
 def test_frames_of_every_length_class_decode(size):
     text = ("访" * size)[:size]
-    [(opcode, payload)] = _decode(websocket.text_frame(text))
+    [(opcode, payload)] = _decode(frames.text_frame(text))
     assert opcode is Opcode.TEXT
     assert payload == text
 
 
 def test_binary_frame():
-    [(opcode, payload)] = _decode(websocket.frame(b"\x00\x01\xff", 0x2))
+    [(opcode, payload)] = _decode(frames.frame(b"\x00\x01\xff", 0x2))
     assert opcode is Opcode.BINARY
     assert payload == b"\x00\x01\xff"
 
@@ -50,21 +50,21 @@ def _read_all(sock, expected: int) -> bytes:
 
 def test_a_socket_with_room_gets_the_frame_at_once_and_nothing_is_kept():
     server, client = _pair()
-    writer = websocket.FrameWriter(server, gevent.spawn)
-    writer.write(websocket.text_frame("第一条"))
+    writer = frames.FrameWriter(server, gevent.spawn)
+    writer.write(frames.text_frame("第一条"))
     assert writer.pending_bytes == 0
-    assert _decode(_read_all(client, len(websocket.text_frame("第一条")))) == [(Opcode.TEXT, "第一条")]
+    assert _decode(_read_all(client, len(frames.text_frame("第一条")))) == [(Opcode.TEXT, "第一条")]
 
 
 def test_a_viewer_that_does_not_read_keeps_its_frames_in_order_and_gets_them_all_later():
     server, client = _pair()
-    writer = websocket.FrameWriter(server, gevent.spawn)
-    frames = [websocket.text_frame(f"{i:05d}" + "答" * 2000) for i in range(400)]  # ~2.4 MB, far over the buffers
-    writer.max_pending = 10 * sum(map(len, frames))
-    for f in frames:
+    writer = frames.FrameWriter(server, gevent.spawn)
+    sent = [frames.text_frame(f"{i:05d}" + "答" * 2000) for i in range(400)]  # ~2.4 MB, far over the buffers
+    writer.max_pending = 10 * sum(map(len, sent))
+    for f in sent:
         writer.write(f)  # never waits, however full the socket is
     assert writer.pending_bytes > 0  # the kernel buffers could not take it all
-    received = _read_all(client, sum(map(len, frames)))
+    received = _read_all(client, sum(map(len, sent)))
     gevent.sleep(0)
     texts = [payload for _opcode, payload in _decode(received)]
     assert [t[:5] for t in texts] == [f"{i:05d}" for i in range(400)]
@@ -73,9 +73,9 @@ def test_a_viewer_that_does_not_read_keeps_its_frames_in_order_and_gets_them_all
 
 def test_a_viewer_too_far_behind_is_disconnected_and_memory_is_freed():
     server, client = _pair()
-    writer = websocket.FrameWriter(server, gevent.spawn)
+    writer = frames.FrameWriter(server, gevent.spawn)
     writer.max_pending = 100_000
-    big = websocket.text_frame("慢" * 30_000)
+    big = frames.text_frame("慢" * 30_000)
     with pytest.raises(OSError):
         for _ in range(1000):
             writer.write(big)
@@ -91,7 +91,7 @@ def test_a_viewer_too_far_behind_is_disconnected_and_memory_is_freed():
 def _fill(writer):
     """Write to a peer that does not read until the writer keeps something; the bytes written."""
     written = 0
-    data = websocket.text_frame("慢" * 3000)
+    data = frames.text_frame("慢" * 3000)
     while writer.pending_bytes == 0:
         writer.write(data)
         written += len(data)
@@ -100,7 +100,7 @@ def _fill(writer):
 
 def test_a_viewer_behind_longer_than_max_lag_is_disconnected_without_another_write():
     server, client = _pair()
-    writer = websocket.FrameWriter(server, gevent.spawn, max_lag=0.3)
+    writer = frames.FrameWriter(server, gevent.spawn, max_lag=0.3)
     _fill(writer)
     for _ in range(100):  # the background flush gives up by itself, nothing more written meanwhile
         if writer.broken:
@@ -115,22 +115,22 @@ def test_a_viewer_behind_longer_than_max_lag_is_disconnected_without_another_wri
 
 def test_a_write_to_a_viewer_behind_longer_than_max_lag_disconnects_it(monkeypatch):
     server, _client = _pair()
-    writer = websocket.FrameWriter(server, lambda flush: None, max_lag=5.0)  # no background flush
+    writer = frames.FrameWriter(server, lambda flush: None, max_lag=5.0)  # no background flush
     _fill(writer)
-    now = websocket.time.monotonic()
-    monkeypatch.setattr(websocket.time, "monotonic", lambda: now + 5.5)
+    now = frames.time.monotonic()
+    monkeypatch.setattr(frames.time, "monotonic", lambda: now + 5.5)
     with pytest.raises(OSError):
-        writer.write(websocket.text_frame("又一条"))
+        writer.write(frames.text_frame("又一条"))
     assert writer.broken and writer.pending_bytes == 0
 
 
 def test_a_viewer_reading_slowly_but_within_max_lag_gets_everything():
     server, client = _pair()
-    writer = websocket.FrameWriter(server, gevent.spawn, max_lag=5.0)
+    writer = frames.FrameWriter(server, gevent.spawn, max_lag=5.0)
     total = _fill(writer)
     for _ in range(20):
-        writer.write(websocket.text_frame("慢" * 3000))
-        total += len(websocket.text_frame("慢" * 3000))
+        writer.write(frames.text_frame("慢" * 3000))
+        total += len(frames.text_frame("慢" * 3000))
     gevent.sleep(0.5)  # behind for a while, less than max_lag
     assert len(_read_all(client, total)) == total
     gevent.sleep(0)
@@ -141,16 +141,16 @@ def test_the_send_buffer_is_bounded_as_configured():
     server, _client = _pair()
     import socket
 
-    websocket.bound_send_buffer(server, 64 * 1024)
+    frames.bound_send_buffer(server, 64 * 1024)
     assert server.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * 64 * 1024  # Linux doubles it
     before = _client.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
-    websocket.bound_send_buffer(_client, 0)  # 0: the OS's own
+    frames.bound_send_buffer(_client, 0)  # 0: the OS's own
     assert _client.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) == before
 
 
 def test_a_closed_peer_breaks_the_writer_without_raising_out_of_a_broadcast():
     server, client = _pair()
-    writer = websocket.FrameWriter(server, gevent.spawn)
+    writer = frames.FrameWriter(server, gevent.spawn)
     client.close()
 
     class Socket:
@@ -159,7 +159,7 @@ def test_a_closed_peer_breaks_the_writer_without_raising_out_of_a_broadcast():
         frame_writer = writer
 
     for _ in range(3):  # the first write may still land in the kernel buffer; later ones see the reset
-        assert websocket.write_direct(Socket, websocket.text_frame("x")) is True
+        assert websocket.write_direct(Socket, frames.text_frame("x")) is True
         gevent.sleep(0.01)
     assert writer.broken
 
@@ -174,17 +174,17 @@ class _EioSocket:
 
 def test_a_broadcast_never_overtakes_packets_still_queued_for_the_socket():
     server, _client = _pair()
-    sock = _EioSocket(websocket.FrameWriter(server, gevent.spawn))
+    sock = _EioSocket(frames.FrameWriter(server, gevent.spawn))
     sock.queue.put("an earlier packet")
-    assert websocket.write_direct(sock, websocket.text_frame("later")) is False
+    assert websocket.write_direct(sock, frames.text_frame("later")) is False
 
 
 @pytest.mark.parametrize("state", [{"upgraded": False}, {"upgrading": True}, {"closing": True}, {"closed": True},
                                    {"frame_writer": None}])
 def test_sockets_not_on_an_open_websocket_of_ours_take_the_queue(state):
     server, _client = _pair()
-    sock = _EioSocket(websocket.FrameWriter(server, gevent.spawn), **state)
-    assert websocket.write_direct(sock, websocket.text_frame("x")) is False
+    sock = _EioSocket(frames.FrameWriter(server, gevent.spawn), **state)
+    assert websocket.write_direct(sock, frames.text_frame("x")) is False
 
 
 # --- broadcast: write_direct for a whole room, its common case inlined ----------------------------------
@@ -195,7 +195,7 @@ def _room(n: int, **state):
     sockets, clients = {}, {}
     for key in range(n):
         server, client = _pair()
-        sockets[key] = _EioSocket(websocket.FrameWriter(server, gevent.spawn), **state)
+        sockets[key] = _EioSocket(frames.FrameWriter(server, gevent.spawn), **state)
         clients[key] = client
     return sockets, clients
 
@@ -203,7 +203,7 @@ def _room(n: int, **state):
 def test_broadcast_gives_every_clean_viewer_the_frame_at_once():
     sockets, clients = _room(50)
     queued = []
-    data = websocket.text_frame("批准的问题")
+    data = frames.text_frame("批准的问题")
     websocket.broadcast(sockets.items(), data, queued.append)
     assert queued == []
     for key, client in clients.items():
@@ -218,31 +218,31 @@ def test_broadcast_queues_what_write_direct_would_queue_and_keeps_each_viewers_o
     sockets[2].closing = True
     sockets[3].frame_writer = None
     waiting = sockets[4].frame_writer
-    waiting._keep(memoryview(websocket.text_frame("earlier")))  # something pending: the new frame goes behind it
+    waiting._keep(memoryview(frames.text_frame("earlier")))  # something pending: the new frame goes behind it
     queued = []
-    data = websocket.text_frame("later")
+    data = frames.text_frame("later")
     websocket.broadcast([*sockets.items(), ("gone", None)], data, queued.append)
     assert queued == [0, 1, 2, 3, "gone"]
-    assert waiting.pending_bytes == len(websocket.text_frame("earlier")) + len(data)
+    assert waiting.pending_bytes == len(frames.text_frame("earlier")) + len(data)
     assert _decode(_read_all(clients[5], len(data))) == [(Opcode.TEXT, "later")]
 
 
 def test_broadcast_keeps_what_a_full_socket_did_not_take_and_delivers_it_in_order():
     sockets, clients = _room(1)
     writer = sockets[0].frame_writer
-    frames = [websocket.text_frame(f"{i:05d}" + "答" * 2000) for i in range(300)]
-    writer.max_pending = 10 * sum(map(len, frames))
-    for f in frames:
+    sent = [frames.text_frame(f"{i:05d}" + "答" * 2000) for i in range(300)]
+    writer.max_pending = 10 * sum(map(len, sent))
+    for f in sent:
         websocket.broadcast(sockets.items(), f, pytest.fail)
     assert writer.pending_bytes > 0
-    received = _read_all(clients[0], sum(map(len, frames)))
+    received = _read_all(clients[0], sum(map(len, sent)))
     assert [p[:5] for _o, p in _decode(received)] == [f"{i:05d}" for i in range(300)]
 
 
 def test_broadcast_to_a_closed_peer_breaks_its_writer_and_goes_on_to_the_others():
     sockets, clients = _room(2)
     clients[0].close()
-    data = websocket.text_frame("x")
+    data = frames.text_frame("x")
     for _ in range(3):  # the first send may still land in the kernel buffer; later ones see the reset
         websocket.broadcast(sockets.items(), data, pytest.fail)
         gevent.sleep(0.01)
@@ -256,7 +256,7 @@ def test_install_only_changes_gevent_servers():
         async_mode = "threading"
         _async = {"websocket": object}
 
-    assert websocket.install(Threading) is False
+    assert websocket.install(Threading) == websocket.LIBRARY
     assert Threading._async["websocket"] is object
 
 
@@ -290,7 +290,7 @@ class _PingedSocket(_EioSocket):
 def _adopted(**state):
     server, client = _pair()
     heartbeat = websocket.Heartbeat(_Server())
-    sock = _PingedSocket(websocket.FrameWriter(server, gevent.spawn), **state)
+    sock = _PingedSocket(frames.FrameWriter(server, gevent.spawn), **state)
     heartbeat.adopt(sock)
     return heartbeat, sock, client
 
@@ -313,7 +313,7 @@ def test_a_pong_schedules_one_ping_an_interval_later_written_as_the_engineio_pin
 def test_pings_fall_due_in_the_order_the_pongs_came(monkeypatch):
     server, _client = _pair()
     heartbeat = websocket.Heartbeat(_Server())
-    sockets = [_PingedSocket(websocket.FrameWriter(server, gevent.spawn)) for _ in range(3)]
+    sockets = [_PingedSocket(frames.FrameWriter(server, gevent.spawn)) for _ in range(3)]
     for n, sock in enumerate(sockets):
         heartbeat.adopt(sock)
         monkeypatch.setattr(websocket.time, "monotonic", lambda n=n: 100.0 + n)
@@ -407,7 +407,7 @@ def test_without_direct_writes_the_service_task_stays_the_librarys():
 
     server = socketio.Server(async_mode="gevent")
     library_task = server.eio._service_task
-    assert websocket.install(server.eio, direct=False) is True
+    assert websocket.install(server.eio, direct=False) == websocket.BOUNDED
     assert server.eio._service_task == library_task
     assert server.eio._async["websocket"].__name__ == "DirectWebSocket"  # the writing is bounded all the same
 
@@ -416,5 +416,5 @@ def test_install_replaces_the_service_task_engineio_starts():
     import socketio
 
     server = socketio.Server(async_mode="gevent")
-    assert websocket.install(server.eio) is True
+    assert websocket.install(server.eio) == websocket.FAST
     assert server.eio._service_task.func is websocket.monitor_clients

@@ -7,7 +7,7 @@ import json
 import time
 import uuid
 
-from interaction.interviews import delivery
+from interaction.interviews import delivery, redis_delivery
 from tests.interviews.test_interviews_multiprocess import _redis_url
 
 
@@ -15,7 +15,7 @@ def _manager(url, channel):
     """A manager that publishes (write_only: no listener) for a server nobody is connected to."""
     import socketio
 
-    manager = delivery.RedisLiveManager(url, channel=channel, write_only=True)
+    manager = redis_delivery.RedisLiveManager(url, channel=channel, write_only=True)
     socketio.Server(client_manager=manager, async_mode="threading")
     return manager
 

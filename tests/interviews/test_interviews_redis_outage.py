@@ -90,7 +90,8 @@ def test_viewers_on_the_other_process_are_told_and_catch_up_in_order(app, databa
         assert sign_in(b).status_code == 200
         health = requests.get(f"http://127.0.0.1:{b}/healthz", timeout=5)
         assert health.status_code == 200
-        assert health.json() == {"status": "degraded", "checks": {"database": "ok", "redis": "down"}}
+        assert health.json() == {"status": "degraded",
+                                 "checks": {"database": "ok", "redis": "down", "realtime": "fast"}}
         assert not [e for e in viewer.drain() if e[0] == "entry"], "nothing can cross while Redis is down"
 
         redis_server.start()
