@@ -10,7 +10,7 @@ import pytest
 from flask import request
 
 from interaction.accounts.models import User
-from interaction.core.db import db, declare_writes, write_intent
+from interaction.core.db import db
 from tests import factories
 from tests.helpers import csrf_token, make_test_app
 
@@ -394,7 +394,7 @@ def _connection_state():
 
 
 def test_reads_run_without_a_transaction_and_writes_in_one(app, client):
-    """core.db: no BEGIN or COMMIT for a request that only reads (both databases); writers keep their transaction."""
+    """core.db: no BEGIN or COMMIT for a GET (both databases: SQLAlchemy's AUTOCOMMIT); other methods run in one."""
     seen = {}
 
     @app.route("/test-states", methods=["GET", "POST"])
@@ -406,21 +406,16 @@ def test_reads_run_without_a_transaction_and_writes_in_one(app, client):
     db.session.commit()  # the test's connection goes back to the pool: the requests take their own
     assert client.get("/test-states").status_code == 200
     assert client.post("/test-states", data={"csrf_token": "-"}).status_code in (200, 400)
+    if "POST" in seen:  # past the CSRF check (the test app may require a token)
+        assert seen["POST"][1] == "INTRANS"
     client.get("/test-states")
     assert seen["GET"][1] == "IDLE"  # the query ran and nothing is open: no transaction to end (both databases)
     if db.engine.dialect.name == "postgresql":
         assert seen["GET"] == (True, "IDLE")
-    with app.test_request_context("/", method="POST"):
-        token = declare_writes()
-        try:
-            db.session.commit()
-            db.session.execute(db.text("SELECT 1"))
-            assert _connection_state()[1] == "INTRANS"
-            if db.engine.dialect.name == "postgresql":
-                assert _connection_state() == (False, "INTRANS")
-        finally:
-            write_intent.reset(token)
-            db.session.rollback()
+    assert not db.session().in_transaction()  # the GET's autocommit ended with it
+    db.session.execute(db.text("SELECT 1"))
+    assert _connection_state()[1] == "INTRANS"  # outside a GET: a transaction as usual
+    db.session.rollback()
 
 
 def test_psycopg_keeps_its_prepared_statements_across_read_requests(app, client, login):
@@ -429,46 +424,35 @@ def test_psycopg_keeps_its_prepared_statements_across_read_requests(app, client,
         pytest.skip("psycopg's prepared statements: PostgreSQL only (this suite also runs on PostgreSQL)")
     login(factories.make_user("citizen", email="prepared@example.com"))
     db.session.commit()
-    for _ in range(3):  # the user's row: a PreparedSelect, prepared on the server from its first run
+    for _ in range(6):  # the user's row: psycopg prepares a statement on the server from its fifth run
         assert client.get("/").status_code == 200
         db.session.remove()  # as a server ends a request: the session closes (a ROLLBACK, were a transaction open)
     statements = db.session.scalars(db.text("SELECT statement FROM pg_prepared_statements")).all()
     assert any("FROM users" in statement for statement in statements), statements
 
 
-def test_a_read_request_that_writes_is_refused_and_stores_nothing(app, client):
-    """A request that declared it only reads cannot write (on PostgreSQL it has no transaction to roll back)."""
+def test_a_get_that_writes_needs_no_call_and_its_writes_are_stored(app, client):
+    """Nothing refuses a write: a GET's insert commits as it runs (AUTOCOMMIT), an ORM object with the commit."""
     from interaction.accounts.models import Department
-
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-
-    @app.get("/test-writes-on-get")
-    def writes_on_get():
-        db.session.add(Department(code="written-on-get", name="不应保存", kind="department"))
-        db.session.flush()
-        return "flushed"
 
     @app.get("/test-inserts-on-get")
     def inserts_on_get():
-        db.session.execute(db.insert(Department).values(code="inserted-on-get", name="不应保存", kind="department"))
+        db.session.execute(db.insert(Department).values(code="inserted-on-get", name="应保存", kind="department"))
         return "inserted"
 
-    @app.get("/test-declared-write-on-get")
-    def declared_write_on_get():
-        declare_writes()
-        db.session.add(Department(code="declared-on-get", name="应保存", kind="department"))
+    @app.get("/test-adds-on-get")
+    def adds_on_get():
+        db.session.add(Department(code="added-on-get", name="应保存", kind="department"))
         db.session.commit()
-        return "written"
+        return "added"
 
     db.session.commit()
-    assert client.get("/test-writes-on-get").status_code == 500
+    assert client.get("/test-inserts-on-get").status_code == 200
+    assert client.get("/test-adds-on-get").status_code == 200
     db.session.rollback()  # as a server does: this test's session outlives the request
-    assert client.get("/test-inserts-on-get").status_code == 500
-    db.session.rollback()
-    assert client.get("/test-declared-write-on-get").status_code == 200
-    db.session.rollback()
-    codes = db.session.scalars(db.select(Department.code).where(Department.code.like("%-on-get"))).all()
-    assert codes == ["declared-on-get"]
+    codes = db.session.scalars(db.select(Department.code).where(Department.code.like("%-on-get"))
+                               .order_by(Department.code)).all()
+    assert codes == ["added-on-get", "inserted-on-get"]
 
 
 def test_a_failed_read_request_is_not_committed(app, client, transaction_ends):

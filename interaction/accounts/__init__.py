@@ -5,28 +5,26 @@ import hashlib
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defaultload
+from sqlalchemy.orm import defaultload, lazyload
 
 from interaction.accounts.models import ApiToken, User
 from interaction.core.errors import Unauthorized, wants_json
-from interaction.core.prepared import PreparedSelect, as_loaded
 from interaction.core.extensions import db, login_manager
 
 
-# Every signed-in request runs this: the user row alone (the department loads if a page asks), at the driver.
-_USER_ROW = PreparedSelect(select(*User.__table__.columns).where(User.id == bindparam("user_id")))
-
-
 def load_user(user_id: str) -> User | None:
-    """Load the user of a cookie session; a stale session version means signed out."""
+    """Load the user of a cookie session; a stale session version means signed out.
+
+    Every signed-in request runs this: the user row alone (the department loads if a page asks).
+    """
     try:
         raw_id, version = user_id.split(":")
-        row = _USER_ROW.first(user_id=int(raw_id))
+        user = db.session.get(User, int(raw_id), options=[lazyload(User.department)])
     except ValueError:
         return None
-    if row is None or not row.is_enabled or str(row.session_version) != version:
+    if user is None or not user.is_enabled or str(user.session_version) != version:
         return None
-    return as_loaded(User, row)
+    return user
 
 
 def hash_token(token: str) -> str:

@@ -3,11 +3,10 @@
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String, bindparam, event
+from sqlalchemy import JSON, ForeignKey, String, event, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interaction.core.db import db
-from interaction.core.prepared import PreparedInsert
 from interaction.core.time import now_utc
 
 
@@ -36,26 +35,20 @@ def _refuse_delete(*_args):
     raise RuntimeError("the audit log is append-only")
 
 
-#: The one statement that writes the log, run at the driver (``core.prepared``).
-INSERT_ENTRY = PreparedInsert(AuditEntry.__table__.insert().inline().values(
-    {column.key: bindparam(column.key, type_=column.type) for column in AuditEntry.__table__.columns
-     if column.key != "id"}))
-
-
 def record(action: str, *, actor=None, target=None, target_type: str | None = None,
            target_id=None, **detail) -> None:
     """Append an entry in the current transaction; *target* is a model instance (its table and id are kept).
 
-    The row is written at once by one plain ``INSERT`` at the driver (no ORM object: nothing ever
-    reads an entry back in the transaction that writes it, and the unit of work cost more than the
-    insert itself on every approval, answer and decision). It commits or rolls back with everything
-    else. The address comes from the current request when there is one: the audit log is
-    infrastructure, the one place outside views allowed to look at it.
+    The row is written at once by one plain ``INSERT`` (no ORM object: nothing ever reads an entry
+    back in the transaction that writes it). It commits or rolls back with everything else; in a
+    request that reads without a transaction (a GET: ``core.db``) it is committed as it runs. The
+    address comes from the current request when there is one: the audit log is infrastructure, the
+    one place outside views allowed to look at it.
     """
     if target is not None:
         target_type = target_type or target.__tablename__
         target_id = target_id if target_id is not None else getattr(target, "id", None)
-    INSERT_ENTRY.run(
+    db.session.execute(insert(AuditEntry).values(
         at_dt=now_utc(),
         actor_id=getattr(actor, "id", None),
         action=action,
@@ -63,4 +56,4 @@ def record(action: str, *, actor=None, target=None, target_type: str | None = No
         target_id=None if target_id is None else str(target_id),
         ip=request.remote_addr if has_request_context() else None,
         detail=detail,
-    )
+    ))

@@ -14,7 +14,6 @@ from flask import has_request_context, request
 from sqlalchemy import Integer, Select, bindparam, func, select
 
 from interaction.core.db import MAX_PAGE, db
-from interaction.core.prepared import PreparedSelect
 
 #: Totals above this show as "1000+".
 COUNT_CAP = 1000
@@ -139,18 +138,17 @@ def _capped_page(found: list, page: int, per_page: int, cap: int, total: int | N
 
 
 class PageWindow:
-    """The pages of a list that is opened on every request, as one :class:`PreparedSelect` built once.
+    """The pages of a list that is opened on every request, as one statement built once.
 
     :func:`paginate_capped` builds the page's statement (``LIMIT``, ``OFFSET``, the capped count)
-    on every call and runs it through the ORM; here the window is built once with ``LIMIT`` and
-    ``OFFSET`` as parameters and runs at the driver (``core.prepared``). Rows carry ``capped_total``
-    unless *counted* is False (a list whose total is known otherwise: pass ``total``); the cap is a
-    parameter too, read at each call (:data:`COUNT_CAP` unless given). *generic_plan*: see
-    :class:`PreparedSelect`.
+    on every call; here the window is built once with ``LIMIT`` and ``OFFSET`` as bound parameters,
+    so SQLAlchemy compiles it once and PostgreSQL sees the same text each time (psycopg prepares
+    it). Rows carry ``capped_total`` unless *counted* is False (a list whose total is known
+    otherwise: pass ``total``); the cap is a parameter too, read at each call (:data:`COUNT_CAP`
+    unless given).
     """
 
-    def __init__(self, stmt: Select, id_column, *, count_in_order: bool = False, counted: bool = True,
-                 generic_plan: bool = False) -> None:
+    def __init__(self, stmt: Select, id_column, *, count_in_order: bool = False, counted: bool = True) -> None:
         self.statement, self.id_column = stmt, id_column
         self.count_in_order, self.counted = count_in_order, counted
         window = (stmt.limit(bindparam("page_limit", type_=Integer))
@@ -158,7 +156,7 @@ class PageWindow:
         if counted:
             counted_rows = _counted(stmt, id_column, bindparam("count_limit", type_=Integer), count_in_order)
             window = window.add_columns(_count_of(counted_rows).scalar_subquery().label("capped_total"))
-        self.window = PreparedSelect(window, generic_plan=generic_plan)
+        self.window = window
 
     def page(self, *, per_page: int, page: int | None = None, cap: int | None = None, total: int | None = None,
              **params) -> CappedPage:
@@ -169,7 +167,7 @@ class PageWindow:
         limits = {"page_limit": per_page + 1, "page_offset": (page - 1) * per_page}
         if self.counted:
             limits["count_limit"] = cap + 1
-        found = self.window.all(**limits, **params)
+        found = db.session.execute(self.window, {**limits, **params}).all()
         return _capped_page(found, page, per_page, cap, total, counted=self.counted,
                             count=lambda: capped_count(self.statement.params(**params), self.id_column, cap,
                                                        keep_order=self.count_in_order))

@@ -23,7 +23,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from interaction.core import errors, websocket
-from interaction.core.db import MAX_ID, db, declare_writes, write_intent
+from interaction.core.db import MAX_ID, SAFE_METHODS, db
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
 from interaction.core.lru import app_lru
 from interaction.core.redirects import safe_next
@@ -33,7 +33,6 @@ from interaction.core.wsgi import bounded_chunked_bodies, security_headers, with
 
 bp = Blueprint("web", __name__)
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -360,12 +359,6 @@ def _refuse_unstorable_text():
         raise BadRequest()
 
 
-@bp.before_app_request
-def _mark_read_only_requests():
-    # Reads run without a transaction; writes take SQLite's write lock up front (core.db).
-    g.write_intent_token = declare_writes(request.method not in SAFE_METHODS)
-
-
 #: Posts that only set a display preference cookie (language, large text) for whoever sends them: they
 #: change no data and act for no account, so a forged one could only switch a page's language. They need
 #: no CSRF token, and the layout offering them on every page then needs no session for anonymous visitors.
@@ -386,13 +379,6 @@ def _csrf_protect():
     ):
         return
     csrf.protect()
-
-
-@bp.teardown_app_request
-def _reset_write_intent(_exc):
-    token = g.pop("write_intent_token", None)
-    if token is not None:
-        write_intent.reset(token)
 
 
 @bp.after_app_request

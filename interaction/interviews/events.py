@@ -25,7 +25,7 @@ from sqlalchemy import select
 from interaction.accounts import hash_token
 from interaction.accounts.models import ApiToken
 from interaction.core.api import validate
-from interaction.core.db import MAX_ID, db, write_intent
+from interaction.core.db import MAX_ID, db, read_without_transaction
 from interaction.core.errors import DomainError, ValidationFailed
 from interaction.core.untrusted import has_unstorable_text, is_unstorable
 from interaction.interviews import delivery, live, services
@@ -74,7 +74,8 @@ def handler(schema: dict, *, form=None, writes: bool = True):
     *schema* maps field → (kind, required), kind ``"id"``, ``"seq"`` or ``"text"``; the ``"text"``
     fields are then validated with *form*, the WTForms class the page posts the same text with
     (lengths, required text, messages). The method receives the checked values as keyword arguments
-    and returns the ack's extra fields.
+    and returns the ack's extra fields. A handler that only reads (*writes* False) runs without a
+    transaction (``core.db.read_without_transaction``); the others in one transaction, committed.
     """
 
     def decorator(method):
@@ -88,8 +89,9 @@ def handler(schema: dict, *, form=None, writes: bool = True):
                 return {"ok": False, "error": "flood"}
             if not isinstance(data, dict) or extra or len(data) > 10:
                 return {"ok": False, "error": "invalid_payload", "message": str(BadPayload.default_message)}
-            token = write_intent.set(writes)
             try:
+                if not writes:
+                    read_without_transaction()
                 _refuse_unstorable(data)
                 values = {name: _field(data, name, kind, required) for name, (kind, required) in schema.items()}
                 if form is not None:
@@ -110,8 +112,6 @@ def handler(schema: dict, *, form=None, writes: bool = True):
                 db.session.rollback()
                 log.exception("interview event %s failed", method.__name__)
                 return {"ok": False, "error": "server_error"}
-            finally:
-                write_intent.reset(token)
 
         return wrapped
 
@@ -147,7 +147,7 @@ class InterviewNamespace(Namespace):
         manager = live.manager()
         # A connect is not an HTTP request: Flask-Login's per-request cache of the user is not ours to trust.
         g.pop("_login_user", None)
-        token = write_intent.set(False)
+        read_without_transaction()
         try:
             socket_auth = None
             if isinstance(auth, dict) and auth.get("token") is not None:
@@ -166,7 +166,6 @@ class InterviewNamespace(Namespace):
                                          session_version=None if token_id else current_user.session_version)
         finally:
             db.session.rollback()
-            write_intent.reset(token)
         manager.auth[request.sid] = socket_auth
         if socket_auth is not None:
             manager.enter_room(request.sid, NAMESPACE, delivery.user_room(socket_auth.user_id))

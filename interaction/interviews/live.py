@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from interaction.accounts.models import ApiToken, User
 from interaction.accounts.permissions import Permission
-from interaction.core.db import after_commit, db, write_intent
+from interaction.core.db import after_commit, db, read_without_transaction
 from interaction.core.extensions import socketio
 from interaction.core.privacy import mask_name
 from interaction.core.time import isoformat
@@ -159,7 +159,7 @@ def make_manager(app: Flask):
 
     def load_entries(interview_id: int, after: int, upto: int) -> list[dict]:
         with app.app_context():
-            token = write_intent.set(False)
+            read_without_transaction()
             try:
                 rows = db.session.scalars(
                     select(TranscriptEntry).where(TranscriptEntry.interview_id == interview_id,
@@ -168,16 +168,14 @@ def make_manager(app: Flask):
                 return [entry_payload(row) for row in rows]
             finally:
                 db.session.rollback()
-                write_intent.reset(token)
 
     def moderators_only(room_name: str, auths: dict) -> set[str]:
         with app.app_context():
-            token = write_intent.set(False)
+            read_without_transaction()
             try:
                 return {sid for sid, auth in auths.items() if can_moderate(resolve_user(auth))}
             finally:
                 db.session.rollback()
-                write_intent.reset(token)
 
     url = app.config.get("REDIS_URL")
     if url:

@@ -7,7 +7,7 @@ unknown number gets. Failed look-ups are rate-limited per address (``MAILBOX_LOO
 default 10 a minute, then 429), on every endpoint that takes a query code.
 """
 
-from flask import Blueprint, jsonify, request, session
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import idempotent, json_body, optional_str, page_args, paginated, require_str, validate
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, STRING, documented, form_schema, nullable, obj,
                                      page_of, query_choice)
-from interaction.core.db import db, declare_writes, reading
+from interaction.core.db import db
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.time import isoformat
 from interaction.mailbox import queries, services
@@ -178,10 +178,9 @@ def create_letter():
     channel and received_at (a past time). 201 with number and query_code (shown only here).
     """
     payload = json_body()
-    with reading():  # no write lock while the form is checked (core.db.reading)
-        form = validate(ApiLetterForm, payload)
-        mailbox = form.selected_mailbox
-        department_code = mailbox.department.code
+    form = validate(ApiLetterForm, payload)
+    mailbox = form.selected_mailbox
+    department_code = mailbox.department.code
     channel = form.channel.data or "web"
     received = form.received_at.data
     actor = current_user if current_user.is_authenticated else None
@@ -216,15 +215,12 @@ def _load_for_reader(number: str, code: str | None) -> tuple[Letter, bool]:
 @lookup_limited
 def get_letter(number):
     """One letter: for its writer (``?query_code=``) or staff of its department; else 404."""
-    if "Authorization" in request.headers or "_user_id" in session:
-        # A staff read writes the audit log: on SQLite take the write lock up front (core.db) rather
-        # than upgrading a read transaction, which fails at once when another writer got there first.
-        declare_writes()
     letter, staff = _load_for_reader(number, request.args.get("query_code"))
     if staff:
         services.view_personal_data(letter, actor=current_user)
-        db.session.commit()
-    return jsonify(serialize_letter(letter, staff=staff))
+    body = serialize_letter(letter, staff=staff)
+    db.session.commit()  # after reading the letter: a commit expires it
+    return jsonify(body)
 
 
 @bp.post("/letters/<number>/actions")

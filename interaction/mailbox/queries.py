@@ -18,17 +18,15 @@ from __future__ import annotations
 import functools
 import time
 from datetime import datetime
-from operator import itemgetter
+from operator import attrgetter
 
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, case, func, literal, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 
 from interaction.accounts.models import Department
 from interaction.core.db import db
 from interaction.core import pagination
-from interaction.core.prepared import PreparedSelect, as_detached
 from interaction.core.time import now_utc, to_local
 from interaction.mailbox.models import (TRANSFER_FLAG, Letter, LetterEvent, LetterState, Mailbox, MailboxSnapshot,
                                         due_soon_limit, long_unanswered_limit, open_clause, start_of_local_day)
@@ -41,33 +39,12 @@ def active_mailboxes() -> Select:
     return select(Mailbox).where(Mailbox.is_active.is_(True)).order_by(Mailbox.sort_order, Mailbox.id)
 
 
-_DEPARTMENT_PREFIX = "department__"
-_ACTIVE_MAILBOX = PreparedSelect(
-    select(*Mailbox.__table__.columns,
-           *(column.label(_DEPARTMENT_PREFIX + column.key) for column in Department.__table__.columns))
-    .join(Department, Department.id == Mailbox.department_id)
-    .where(Mailbox.code == bindparam("code"), Mailbox.is_active.is_(True)))
+_ACTIVE_MAILBOX = select(Mailbox).where(Mailbox.code == bindparam("code"), Mailbox.is_active.is_(True))
 
 
 def active_mailbox(code: str) -> Mailbox | None:
-    """The active mailbox *code* with its department, in one statement at the driver (``core.prepared``).
-
-    Every letter sent through the API names its mailbox: the ORM's look-up (with the department
-    joined) was a quarter of a submission's own work. Both objects are detached snapshots
-    (``as_detached``): the submission only reads them, and the commit has nothing of theirs to expire.
-    """
-    row = _ACTIVE_MAILBOX.first(code=code)
-    if row is None:
-        return None
-    mailbox_values, department_values = {}, {}
-    for key, value in row._asdict().items():
-        if key.startswith(_DEPARTMENT_PREFIX):
-            department_values[key.removeprefix(_DEPARTMENT_PREFIX)] = value
-        else:
-            mailbox_values[key] = value
-    mailbox = as_detached(Mailbox, mailbox_values)
-    set_committed_value(mailbox, "department", as_detached(Department, department_values))
-    return mailbox
+    """The active mailbox *code* with its department (joined: every letter sent through the API names its mailbox)."""
+    return db.session.scalar(_ACTIVE_MAILBOX, {"code": code})
 
 
 def query_letters(*, department_id: int | None = None, status: str | None = None, category: str | None = None,
@@ -140,8 +117,7 @@ def inbox_page(user, *, per_page: int, status: str | None = None, category: str 
 
 @functools.cache
 def _open_inbox_window(department_id: int | None) -> pagination.PageWindow:
-    return pagination.PageWindow(list_rows(query_letters(department_id=department_id, open_only=True)), Letter.id,
-                                 generic_plan=True)
+    return pagination.PageWindow(list_rows(query_letters(department_id=department_id, open_only=True)), Letter.id)
 
 
 def query_author_letters(user_id: int) -> Select:
@@ -265,12 +241,12 @@ def board_section_page(section: str, *, per_page: int) -> pagination.CappedPage:
 COUNT_IN_ORDER = frozenset({"flagged"})
 
 @functools.cache
-def _board_statement(limit: int, cap: int) -> PreparedSelect:
-    """The board's one query, built once per process with its moments as bound parameters, run at the driver.
+def _board_statement(limit: int, cap: int) -> Select:
+    """The board's one query, built once per process with its moments as bound parameters.
 
-    Building this ``UNION ALL`` of ten selects costs more than running it, and running it through
-    the ORM more again (``core.prepared``). The departments' names are joined once to the hundred
-    rows of the union, not in each section (five joins cost PostgreSQL a fifth of the query).
+    Building this ``UNION ALL`` of ten selects costs more than running it: built once, SQLAlchemy
+    finds its compiled form at once. The departments' names are joined once to the hundred rows of
+    the union, not in each section (five joins cost PostgreSQL a fifth of the query).
     """
     moment = Letter.due_dt.type
     now, long_limit, soon_limit = (bindparam("board_now", type_=moment), bindparam("board_long", type_=moment),
@@ -283,39 +259,36 @@ def _board_statement(limit: int, cap: int) -> PreparedSelect:
         branches.append(rows.with_only_columns(*BOARD_COLUMNS, Letter.department_id, literal(section).label("section"),
                                                count).limit(limit).subquery().select())
     board = union_all(*branches).subquery("board")
-    return PreparedSelect(select(*(board.c[column.key] for column in BOARD_COLUMNS), board.c.section,
-                                 board.c.capped_total, Department.name.label("department_name"))
-                          .join(Department, Department.id == board.c.department_id), generic_plan=True)
+    return (select(*(board.c[column.key] for column in BOARD_COLUMNS), board.c.section,
+                   board.c.capped_total, Department.name.label("department_name"))
+            .join(Department, Department.id == board.c.department_id))
 
 
 def supervision_board(limit: int = BOARD_ROWS, cap: int | None = None) -> dict[str, dict]:
     """The administrators' board of letters across all departments.
 
-    Per section, the first *limit* letters (``letters``: rows, see :func:`board_rows`, as
-    ``core.prepared.Rows``: their ``raw`` tuples are the board's memo key, processed only if the
-    board is rendered) and how many there are (``total``, counted up to *cap*, default
+    Per section, the first *limit* letters (``letters``: rows, see :func:`board_rows`) and how many
+    there are (``total``, counted up to *cap*, default
     :data:`STAFF_COUNT_CAP`: ``capped`` is True past it and the total reads "200+"); see
     :func:`board_section`. Letters past the three-months line (red, at the top), overdue, not
     accepted in time, due soon, and transferred three times or more.
 
     One query whatever the size: ``UNION ALL`` of one indexed ``LIMIT`` query per section, each row
     carrying its section's capped count (a subquery computed once per section). The rows are put
-    back in their section's order as the driver gave them (times as text on SQLite, in one format:
-    they sort as the times do).
+    back in their section's order here.
     """
     cap = STAFF_COUNT_CAP if cap is None else cap
     now = now_utc()
-    fetched = _board_statement(limit, cap).fetch(board_now=now, board_long=long_unanswered_limit(now),
-                                                  board_soon=due_soon_limit(now))
-    section_at, total_at = fetched.position("section"), fetched.position("capped_total")
+    fetched = db.session.execute(_board_statement(limit, cap), {
+        "board_now": now, "board_long": long_unanswered_limit(now), "board_soon": due_soon_limit(now)})
     grouped: dict[str, list] = {section: [] for section in BOARD_SECTIONS}
-    for raw in fetched.raw:
-        grouped[raw[section_at]].append(raw)
+    for row in fetched:
+        grouped[row.section].append(row)
     board = {}
-    for section, raws in grouped.items():
-        raws.sort(key=itemgetter(*(fetched.position(column) for column in BOARD_ORDER[section])))
-        n = raws[0][total_at] if raws else 0
-        board[section] = {"letters": fetched.subset(raws), "total": min(n, cap), "capped": n > cap}
+    for section, rows in grouped.items():
+        rows.sort(key=attrgetter(*BOARD_ORDER[section]))
+        n = rows[0].capped_total if rows else 0
+        board[section] = {"letters": rows, "total": min(n, cap), "capped": n > cap}
     return board
 
 

@@ -1,154 +1,120 @@
-"""core.db.reading: the reads before a short write hold no write lock (SQLite) and no transaction (PostgreSQL)."""
+"""core.db's transactions: a GET reads without one (SQLAlchemy's AUTOCOMMIT), writers in one (SQLite: BEGIN IMMEDIATE).
 
-import sqlite3
+Nothing refuses a write: a GET that writes an audit entry needs no call, and the entry is stored.
+"""
+
+import threading
+import time
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import func, insert, select
 
 from interaction.accounts.models import Department
-from interaction.core.audit import INSERT_ENTRY, AuditEntry
-from interaction.core.db import ReadOnlyRequestWrote, db, reading, write_intent
+from interaction.core.audit import AuditEntry
+from interaction.core.db import db
 from interaction.core.time import now_utc
-from tests.factories import make_department
+from tests import factories
+from tests.statements import traced
 
 
 @pytest.fixture
-def office(app):
-    make_department(code="office", name="省政府办公厅")
+def sent(app, monkeypatch):
+    yield from traced(monkeypatch)
+
+
+def _transaction_statements(sent: list[str]) -> list[str]:
+    return [statement for statement in sent if statement.split(" ")[0] in {"BEGIN", "COMMIT", "ROLLBACK"}]
+
+
+def _is_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def test_a_get_reads_without_begin_commit_or_rollback(client, login, sent):
+    login(factories.make_user("citizen", email="reader@example.com"))
+    db.session.commit()  # the test's session (the requests share it) holds no transaction
+    sent.clear()
+    assert client.get("/mailbox/").status_code == 200
+    assert any(statement.startswith("SELECT") for statement in sent), sent  # the user, the mailboxes...
+    assert _transaction_statements(sent) == [], sent
+
+
+def test_a_get_that_writes_an_audit_entry_needs_no_call_and_the_entry_is_stored(client, login, sent):
+    """A staff member reading a letter's personal data is audited on a GET: the insert commits as it runs."""
+    office = factories.make_department(code="office", name="省政府办公厅")
+    letter, _code = factories.make_letter(factories.make_mailbox(office))
+    login(factories.make_user("staff", department=office, email="clerk@example.com"))
+    url = f"/mailbox/staff/letters/{letter.number}"
     db.session.commit()
+    sent.clear()
+    assert client.get(url).status_code == 200
+    assert "INSERT INTO audit_entries" in sent, sent
+    assert _transaction_statements(sent) == [], sent
+    db.session.rollback()  # were the entry not committed, this would drop it
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "mailbox.view_personal_data")) == 1
 
 
-@pytest.fixture
-def statements(app):
-    sent = []
-
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield sent
-    event.remove(db.engine, "before_cursor_execute", record)
+def test_a_write_outside_a_get_is_one_transaction_begun_immediately_on_sqlite(app, sent):
+    db.session.add(Department(code="written", name="写入处", kind="department"))
+    db.session.execute(insert(AuditEntry).values(at_dt=now_utc(), action="test.write", detail={}))
+    db.session.commit()
+    assert _transaction_statements(sent) == ["BEGIN IMMEDIATE" if _is_sqlite() else "BEGIN", "COMMIT"], sent
+    assert sent[0].startswith("BEGIN") and sent[-1] == "COMMIT", sent
 
 
-def _another_writer_can_write() -> bool:
-    """Whether another connection gets SQLite's write lock at once."""
-    other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:  # database is locked
-        return False
-    finally:
-        other.close()
+def test_a_post_that_fails_stores_nothing(app, client):
+    """A POST's writes are in its transaction: an error after them rolls them all back (under /api/: no CSRF
+    token needed without a cookie session)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.post("/api/test-fails-after-writing")
+    def fails_after_writing():
+        db.session.add(Department(code="half-written", name="不应保存", kind="department"))
+        db.session.flush()
+        raise RuntimeError("broken after its first write")
+
+    db.session.commit()
+    assert client.post("/api/test-fails-after-writing").status_code == 500
+    db.session.rollback()  # as a server does: this test's session outlives the request
+    assert db.session.scalar(select(Department.id).where(Department.code == "half-written")) is None
 
 
-def _connection_state() -> tuple[bool, str]:
-    dbapi_connection = db.session.connection().connection.dbapi_connection
-    return dbapi_connection.autocommit, dbapi_connection.info.transaction_status.name
+def test_two_sqlite_writers_queue_instead_of_failing(app):
+    """The second writer waits at BEGIN IMMEDIATE for the first to commit (busy_timeout), then writes: no
+    "database is locked", even though both read before writing (a deferred BEGIN would fail the second)."""
+    if not _is_sqlite():
+        pytest.skip("SQLite's write lock (this suite also runs on PostgreSQL)")
+    db.session.add(Department(code="counter", name="0", kind="department"))
+    db.session.commit()
+    engine, first_holds, errors = db.engine, threading.Event(), []
 
+    def write(delay: float) -> None:
+        try:
+            with engine.connect() as connection, connection.begin():
+                name = connection.scalar(select(Department.name).where(Department.code == "counter"))
+                first_holds.set()
+                time.sleep(delay)  # the first writer holds the lock a while
+                connection.execute(Department.__table__.update().where(Department.code == "counter")
+                                   .values(name=str(int(name) + 1)))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
 
-def test_the_block_reads_without_the_write_lock_or_a_transaction(office):
-    sqlite = db.engine.dialect.name == "sqlite"
-    with reading():
-        found = db.session.scalar(select(Department).where(Department.code == "office"))
-        if sqlite:
-            assert _another_writer_can_write()
-        else:
-            assert _connection_state() == (True, "IDLE")  # psycopg's autocommit: no transaction open
-    assert found.name == "省政府办公厅"
-    assert write_intent.get()
-    connection = db.session.connection()
-    if sqlite:
-        assert _another_writer_can_write()  # the block ended; nothing written yet: still no lock
-    db.session.execute(select(Department.id))  # what follows writes: it takes the lock (begins a transaction)
-    assert db.session.connection() is connection  # on the same connection: the read became the write
-    if sqlite:
-        assert not _another_writer_can_write()
-    else:
-        assert _connection_state() == (False, "INTRANS")
+    first = threading.Thread(target=write, args=(0.3,))
+    first.start()
+    first_holds.wait(5)
+    write(0)
+    first.join()
+    assert errors == []
     db.session.rollback()
-    if sqlite:
-        assert _another_writer_can_write()
+    assert db.session.scalar(select(Department.name).where(Department.code == "counter")) == "2"  # no lost update
 
 
-def test_a_write_at_the_driver_after_the_block_takes_the_lock_first(office):
-    """core.prepared's statements bypass SQLAlchemy's events: they begin the write themselves."""
-    with reading():
-        db.session.scalar(select(Department).where(Department.code == "office"))
-    INSERT_ENTRY.run(**_audit_values())
-    if db.engine.dialect.name == "sqlite":
-        assert not _another_writer_can_write()
-    else:
-        assert _connection_state() == (False, "INTRANS")
-    db.session.rollback()  # the insert was in the transaction: nothing stays
-    assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "test.reading")) is None
-
-
-def _audit_values() -> dict:
-    return {"action": "test.reading", "actor_id": None, "target_type": None, "target_id": None,
-            "detail": {}, "ip": None, "at_dt": now_utc()}
-
-
-def test_what_the_block_loaded_stays_loaded(office, statements):
-    with reading():
-        found = db.session.scalar(select(Department).where(Department.code == "office"))
-    statements.clear()
-    assert (found.code, found.name) == ("office", "省政府办公厅")
-    assert statements == []  # not expired by the end of the read: no reload
-
-
-def test_a_session_already_in_a_transaction_stays_in_it(office):
-    db.session.add(Department(code="pending", name="未提交", kind="department"))
+def test_a_get_leaves_the_session_in_transactions_after_it(app, client):
+    """The GET's autocommit ends with the request: code after it (here the test's) writes in a transaction."""
+    db.session.commit()
+    assert client.get("/mailbox/").status_code == 200
+    db.session.add(Department(code="after-get", name="不应保存", kind="department"))
     db.session.flush()
-    with reading():
-        assert db.session.scalar(select(Department.name).where(Department.code == "pending")) == "未提交"
-    assert db.session().in_transaction()  # not committed by the block
     db.session.rollback()
-    assert db.session.scalar(select(Department.id).where(Department.code == "pending")) is None
-
-
-def test_the_block_may_not_write(office):
-    with pytest.raises(ReadOnlyRequestWrote):
-        with reading():
-            db.session.add(Department(code="refused", name="不应保存", kind="department"))
-            db.session.flush()
-    assert write_intent.get()
-    assert not db.session().in_transaction()  # rolled back
-    assert db.session.scalar(select(Department.id).where(Department.code == "refused")) is None
-
-
-def test_a_writer_waits_for_the_write_lock_in_short_naps_and_gives_up_at_the_busy_timeout(app, monkeypatch):
-    """core.db.begin_immediate: tries again after each nap (SQLite's own handler off meanwhile) until the other
-    writer lets go; "database is locked" past the busy timeout, with the connection's timeout restored."""
-    from interaction.core import db as core_db
-
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's write lock (this suite also runs on SQLite)")
-    holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
-    waiter = sqlite3.connect(db.engine.url.database, isolation_level=None)
-    naps = []
-
-    def nap(seconds):  # instead of sleeping: note the nap and SQLite's own wait, let go after three
-        naps.append((seconds, waiter.execute("PRAGMA busy_timeout").fetchone()[0]))
-        if len(naps) == 3:
-            holder.execute("ROLLBACK")
-
-    try:
-        holder.execute("BEGIN IMMEDIATE")
-        monkeypatch.setattr(core_db.time, "sleep", nap)
-        core_db.begin_immediate(waiter)
-        assert waiter.in_transaction
-        assert naps == [(seconds, 0) for seconds in core_db.WRITE_LOCK_NAPS[:3]]
-        waiter.execute("ROLLBACK")
-
-        holder.execute("BEGIN IMMEDIATE")
-        monkeypatch.setattr(core_db.time, "sleep", lambda _seconds: None)
-        monkeypatch.setattr(core_db, "SQLITE_BUSY_TIMEOUT_MS", 1)  # tries without naps for 1 ms
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
-            core_db.begin_immediate(waiter)
-        assert not waiter.in_transaction
-        assert waiter.execute("PRAGMA busy_timeout").fetchone() == (1,)  # the connection's setting is back
-    finally:
-        holder.close()
-        waiter.close()
+    assert db.session.scalar(select(Department.id).where(Department.code == "after-get")) is None

@@ -4,12 +4,11 @@ import re
 from datetime import datetime
 
 import pytest
+from sqlalchemy import event
 
 from interaction.core.db import db
-from interaction.core.prepared import Rows
-from interaction.core.time import SHANGHAI, now_utc
+from interaction.core.time import SHANGHAI
 from interaction.mailbox import queries
-from interaction.mailbox.models import due_soon_limit, long_unanswered_limit
 from tests.factories import make_letter
 
 
@@ -158,38 +157,23 @@ def test_memoized_tables_follow_every_change(client, world, login, clock, reques
     assert "Overdue" in text(client.get("/mailbox/supervision"))
 
 
-def test_a_board_shown_before_is_not_read_into_rows_again(client, world, login, clock, monkeypatch, request_context):
-    """The board's memo key is the rows as the driver gave them: a remembered board processes none of them."""
-    for i in range(3):
-        make_letter(world.governor, subject=f"超期来信{i:02d}")
-    db.session.commit()
-    clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))
-    login(world.admin)
-    processed = []
-    real = Rows.processed
-
-    def spy(rows):
-        if "section" in rows._plan.row._fields:  # the board's, not the signed-in user's row
-            processed.append(len(rows.raw))
-        return real(rows)
-
-    monkeypatch.setattr(Rows, "processed", spy)
-    assert "超期来信02" in text(client.get("/mailbox/supervision"))
-    assert processed  # rendered: its rows were read
-    processed.clear()
-    assert "超期来信02" in text(client.get("/mailbox/supervision"))
-    assert processed == []
-
-
 def test_on_sqlite_each_section_reads_the_index_it_names(world, request_context):
     """SQLite's planner chose from stale statistics (after one ANALYZE it scanned every open letter)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("INDEXED BY is SQLite's (this suite also runs on SQLite)")
-    now = now_utc()
-    plan = queries._board_statement(queries.BOARD_ROWS, queries.STAFF_COUNT_CAP)._plan(db.engine.dialect)
-    params = plan.parameters({"board_now": now, "board_long": long_unanswered_limit(now),
-                              "board_soon": due_soon_limit(now)})
-    details = [row[3] for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + plan.sql, params)
+    sent = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args):
+        if "UNION ALL" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        queries.supervision_board()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    statement, parameters = sent[0]
+    details = [row[3] for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
                if " letters " in f"{row[3]} "]
     assert len(details) == 2 * len(queries.BOARD_SECTIONS)  # each section's rows and count
     used = {re.search(r"INDEX (\w+)", detail).group(1) for detail in details}

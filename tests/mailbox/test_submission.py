@@ -9,6 +9,7 @@ from interaction.mailbox import services
 from interaction.mailbox.services import submission
 from interaction.mailbox.models import Letter, LetterEvent
 from tests.helpers import csrf_token
+from tests.statements import traced
 
 DATA = {"category": "consultation", "subject": "公交站点", "body": "能否恢复小区门口的公交站？", "name": "张三",
         "phone": "13800138000", "email": None, "public_consent": False}
@@ -94,54 +95,14 @@ def test_a_failure_after_the_insert_leaves_nothing(world, monkeypatch, request_c
 
 @pytest.fixture
 def sent(app, monkeypatch):
-    """What reaches the database, in order, as the statements' first words, with ``BEGIN`` where a
-    transaction begins and ``COMMIT`` where it ends.
-
-    SQLite: its own trace of each connection checked out from now on. PostgreSQL: psycopg's executes
-    (SQLAlchemy's and ``core.prepared``'s), with ``BEGIN`` where one first runs in a transaction
-    (psycopg sends the BEGIN itself), and its commits.
-    """
-    seen: list[str] = []
-    if db.engine.dialect.name == "sqlite":
-        connections = []
-
-        def trace(dbapi_connection, _record, _proxy):
-            dbapi_connection.set_trace_callback(
-                lambda statement: None if statement.startswith("PRAGMA busy_timeout") else seen.append(
-                    statement.split(" (")[0]))  # core.db.begin_immediate's settings around its BEGIN
-            connections.append(dbapi_connection)
-
-        event.listen(db.engine, "checkout", trace)
-        yield seen
-        event.remove(db.engine, "checkout", trace)
-        for connection in connections:
-            connection.set_trace_callback(None)
-        return
-    import psycopg
-
-    execute, commit = psycopg.Cursor.execute, psycopg.Connection.commit
-
-    def traced_execute(cursor, query, *args, **kwargs):
-        if not cursor.connection.autocommit and cursor.connection.info.transaction_status.name == "IDLE":
-            seen.append("BEGIN")
-        text = query if isinstance(query, str) else query.as_string(cursor.connection)
-        seen.append(" ".join(text.split()).split(" (")[0])
-        return execute(cursor, query, *args, **kwargs)
-
-    def traced_commit(connection):
-        if connection.info.transaction_status.name != "IDLE":
-            seen.append("COMMIT")
-        return commit(connection)
-
-    monkeypatch.setattr(psycopg.Cursor, "execute", traced_execute)
-    monkeypatch.setattr(psycopg.Connection, "commit", traced_commit)
-    yield seen
+    yield from traced(monkeypatch)
 
 
 @pytest.mark.parametrize("how", ["api", "page"])
-def test_a_submission_is_checked_in_a_read_and_written_in_one_short_write(world, client, letter_payload, sent, how):
-    """core.db.reading: the form's look-ups run before the write lock (SQLite) or transaction (PostgreSQL);
-    other writers wait for the three inserts only, which run on the same connection (core.db.begin_writing)."""
+def test_a_submission_is_one_transaction_writing_its_three_rows(world, client, letter_payload, sent, how):
+    """A submission is one plain transaction: it begins (SQLite: ``BEGIN IMMEDIATE``, the write lock taken at
+    once, core.db), reads what it checks, writes the letter, its first timeline line and its audit entry, and
+    commits them together; nothing runs after the commit."""
     payload = dict(letter_payload, mailbox=world.governor.code)
     db.session.commit()  # the test's session (the requests share it) holds no transaction
     if how == "page":
@@ -150,10 +111,12 @@ def test_a_submission_is_checked_in_a_read_and_written_in_one_short_write(world,
     response = client.post("/api/v1/letters" if how == "api" else "/mailbox/write",
                            **({"json": payload} if how == "api" else {"data": payload}))
     assert response.status_code == (201 if how == "api" else 302)
-    begin = [statement.startswith("BEGIN") for statement in sent]
-    assert begin.count(True) == 1, sent
-    locked = begin.index(True)
-    assert any("FROM mailboxes" in statement for statement in sent[:locked]), sent
-    assert sent[locked + 1:] == ["INSERT INTO letters", "INSERT INTO letter_events", "INSERT INTO audit_entries",
-                                 "COMMIT"], sent
+    assert [statement for statement in sent if statement.startswith("BEGIN")] == [
+        "BEGIN IMMEDIATE" if db.engine.dialect.name == "sqlite" else "BEGIN"], sent
+    assert sent[0].startswith("BEGIN"), sent
+    assert any("FROM mailboxes" in statement for statement in sent), sent
+    writes = [statement for statement in sent if not statement.startswith("SELECT")]
+    assert writes[1:] == ["INSERT INTO letters", "INSERT INTO letter_events", "INSERT INTO audit_entries",
+                          "COMMIT"], sent
+    assert sent[-1] == "COMMIT", sent
     assert counts() == (1, 1, 1)

@@ -12,7 +12,6 @@ code looks exactly like the answer for an unknown number.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import logging
@@ -21,17 +20,16 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from interaction.accounts.models import User
 from interaction.accounts.permissions import Permission
 from interaction.core import audit
 from interaction.core.calendar import get_calendar
-from interaction.core.db import db, reading
+from interaction.core.db import db
 from interaction.core.errors import Forbidden, NotFound, ValidationFailed
 from interaction.core.mail import send_mail
-from interaction.core.prepared import PreparedInsert, as_loaded
 from interaction.core.time import now_utc, to_local
 from interaction.mailbox.models import (ACCEPT_WORKDAYS, ALPHABET, SUBMIT_CHANNELS, Category, EventAction, Letter,
                                         LetterChannel, LetterEvent, LetterState, Mailbox)
@@ -144,12 +142,6 @@ def _token_hash(token: str) -> str:
 
 
 
-#: A new letter's first timeline line, written with the letter at the driver (see :func:`_insert_letter`).
-_INSERT_FIRST_EVENT = PreparedInsert(LetterEvent.__table__.insert().inline().values(
-    {column.key: bindparam(column.key, type_=column.type) for column in LetterEvent.__table__.columns
-     if column.key != "id"}))
-
-
 
 # -- submission -----------------------------------------------------------------------------------------
 
@@ -205,19 +197,18 @@ def submit_letter(mailbox: Mailbox | None, data: dict, *, actor=None, submission
     same submission (double click, retried request) within 24 hours returns the first letter with
     ``created`` False, and its query code, which only that token can unseal.
 
-    Its look-ups (the token, the calendar) run before the write (``core.db.reading``): on SQLite
-    other writers wait only for the letter's three inserts.
+    The letter, its first timeline line and the audit entry are three inserts in the caller's
+    transaction: they commit together.
     """
     now = now_utc()
     received = received_dt or now
-    with reading():
-        if submission_token:
-            existing = _letter_for_token(submission_token, now)
-            if existing is not None:
-                return existing
-        _check_submission(mailbox, data, actor=actor, channel=channel, received_dt=received_dt, now=now)
-        calendar = get_calendar()
-        accept_due, due = calendar.due_at(received, ACCEPT_WORKDAYS), calendar.due_at(received, mailbox.reply_days)
+    if submission_token:
+        existing = _letter_for_token(submission_token, now)
+        if existing is not None:
+            return existing
+    _check_submission(mailbox, data, actor=actor, channel=channel, received_dt=received_dt, now=now)
+    calendar = get_calendar()
+    accept_due, due = calendar.due_at(received, ACCEPT_WORKDAYS), calendar.due_at(received, mailbox.reply_days)
     code = _random_chars(CODE_LENGTH)
     registered = channel != LetterChannel.web or received_dt is not None
     is_citizen = actor is not None and getattr(actor, "is_authenticated", False) and not registered
@@ -265,23 +256,19 @@ def _insert_letter(values: dict, received: datetime, *, first_event: dict) -> Le
     """Insert a letter of column *values* under a fresh number, and its *first_event* (:func:`event_values`).
 
     None if the letter's submission token was taken meanwhile (nothing written then).
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL and SQLite): a number or token
-    already taken inserts nothing and leaves the transaction usable, so trying the next number needs
-    no savepoint. A taken token is told apart from a taken number by looking the token up; on
-    PostgreSQL the insert waits for a concurrent holder of the token to commit or roll back, so the
-    look-up sees its letter. Both rows are written at the driver (``core.prepared``: a new letter
-    has no timeline loaded to keep in step), one after the other: on SQLite the write lock is held
-    from the first, so nothing else runs in between. The stored letter joins the session as it
-    was written (no reload).
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL and SQLite; SQLAlchemy's ORM
+    "upsert" returning the new ``Letter``): a number or token already taken inserts nothing and
+    leaves the transaction usable, so trying the next number needs no savepoint. A taken token is
+    told apart from a taken number by looking the token up; on PostgreSQL the insert waits for a
+    concurrent holder of the token to commit or roll back, so the look-up sees its letter.
     """
-    insert = _letter_insert(db.session.get_bind().dialect.name)
+    insert_letter = _INSERTS[db.session.get_bind().dialect.name]
     for _attempt in range(10):
-        params = _insert_params({**values, "number": new_number(received)})
-        inserted = insert.run(**params)
-        if inserted:
-            letter_id = inserted[0].id
-            _INSERT_FIRST_EVENT.run(letter_id=letter_id, **first_event)
-            return as_loaded(Letter, {"id": letter_id, **params})
+        letter = db.session.scalar(insert_letter(Letter).values(**values, number=new_number(received))
+                                   .on_conflict_do_nothing().returning(Letter))
+        if letter is not None:
+            db.session.execute(insert(LetterEvent).values(letter_id=letter.id, **first_event))
+            return letter
         token = values.get("submission_token")
         if token and db.session.scalar(select(Letter.id).where(Letter.submission_token == token)):
             return None
@@ -289,31 +276,6 @@ def _insert_letter(values: dict, received: datetime, *, first_event: dict) -> Le
 
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-@functools.cache
-def _letter_insert(dialect_name: str) -> PreparedInsert:
-    """The insert of :func:`_insert_letter` for one database, compiled once (``core.prepared``).
-
-    Each database has its own ``ON CONFLICT`` construct; SQLAlchemy 2.0 does not cache an INSERT
-    with one (the clause has no cache key), so built the usual way it would be compiled again on
-    every submission. Every column is a typed parameter (see :func:`_insert_params`).
-    """
-    table = Letter.__table__
-    columns = [column for column in table.columns if column.key != "id"]
-    return PreparedInsert(_INSERTS[dialect_name](table)
-                          .values({column.key: bindparam(column.key, type_=column.type) for column in columns})
-                          .on_conflict_do_nothing().returning(table.c.id))
-
-
-def _insert_params(values: dict) -> dict:
-    """Every column of ``letters`` but ``id``: *values*, else the column's default, else NULL."""
-    params = {}
-    for column in Letter.__table__.columns:
-        if column.key != "id":
-            default = column.default.arg if column.default is not None and column.default.is_scalar else None
-            params[column.key] = values.get(column.key, default)
-    return params
 
 
 # -- questions handed over by other channels -------------------------------------------------------------

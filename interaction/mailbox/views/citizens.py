@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from interaction.core.db import db, reading
+from interaction.core.db import db
 from interaction.core.errors import DomainError, NotFound, ValidationFailed
 from interaction.core.forms import show_errors
 from interaction.core.web import render_page
@@ -57,9 +57,8 @@ def index():
 
 @bp.route("/write", methods=["GET", "POST"])
 def write_letter():
-    with reading():  # no write lock while the form is checked: the letter's rows are written at the end
-        form = LetterForm()
-        submitted = request.method == "POST" and form.validate_on_submit()
+    form = LetterForm()
+    submitted = request.method == "POST" and form.validate_on_submit()
     if request.method == "GET":
         form.mailbox.data = request.args.get("mailbox", "")
         form.submission_token.data = secrets.token_urlsafe(24)

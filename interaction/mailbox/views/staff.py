@@ -1,7 +1,7 @@
 """The staff's pages: the inbox, a letter's page and its actions, registering a letter, 督办."""
 
 import secrets
-from functools import lru_cache, wraps
+from functools import lru_cache
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core import calendar as core_calendar
-from interaction.core.db import db, declare_writes
+from interaction.core.db import db
 from interaction.core.errors import DomainError, ValidationFailed
 from interaction.core.forms import show_errors
 from interaction.core.time import now_utc, to_local
@@ -154,26 +154,13 @@ def _allowed_actions(letter: Letter) -> set[str]:
 
 def _render_staff_letter(letter: Letter, bound: dict | None = None, status: int = 200):
     services.view_personal_data(letter, actor=current_user)
-    db.session.commit()
-    return render_template("mailbox/letter_staff.html", letter=letter, forms=_action_forms(letter, bound),
-                           allowed=_allowed_actions(letter), now=now_utc()), status
-
-
-def _writes(view):
-    """For a GET that writes (the audit log): take SQLite's write lock up front, before the user is loaded.
-
-    Upgrading a read transaction to a write fails at once when another writer got there first (core.db).
-    """
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        declare_writes()
-        return view(*args, **kwargs)
-
-    return wrapped
+    page = render_template("mailbox/letter_staff.html", letter=letter, forms=_action_forms(letter, bound),
+                           allowed=_allowed_actions(letter), now=now_utc())
+    db.session.commit()  # after rendering: a commit expires the letter
+    return page, status
 
 
 @bp.get("/staff/letters/<number>")
-@_writes
 @permission_required(Permission.HANDLE)
 def staff_letter(number):
     return _render_staff_letter(_staff_letter_or_404(number))
