@@ -4,17 +4,21 @@ Features add themselves to the home page with :func:`register_channel`; core
 never imports a feature.
 """
 
-import functools
+import dataclasses
 import re
-import time
+import threading
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 
-from flask import (Blueprint, Flask, current_app, g, has_app_context, has_request_context, jsonify, redirect,
+from cachetools import LRUCache, TTLCache
+from flask import (Blueprint, Flask, current_app, g, get_flashed_messages, has_request_context, jsonify, redirect,
                    render_template, request, session, url_for)
 from flask.json.provider import DefaultJSONProvider
-from babel import Locale
 from flask_babel import get_locale, get_translations
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -25,9 +29,7 @@ from werkzeug.routing import IntegerConverter
 from interaction.core import errors, websocket
 from interaction.core.db import MAX_ID, SAFE_METHODS, db
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
-from interaction.core.lru import app_lru
 from interaction.core.redirects import safe_next
-from interaction.core.sessions import MemoizedCookieSessionInterface
 from interaction.core.untrusted import has_unstorable_text
 from interaction.core.wsgi import bounded_chunked_bodies, security_headers, with_security_headers
 
@@ -61,276 +63,153 @@ def register_nav_link(app: Flask, link: NavLink) -> None:
     app.extensions.setdefault("interaction.nav_links", []).append(link)
 
 
+#: The navigations made, by locale, script root and role (see :func:`_navigation`).
 NAVIGATION_KEY = "interaction.navigation"
 
 
 def _navigation() -> tuple[tuple[str, str, str], ...]:
     """The main navigation as ``(endpoint, url, title)``: the channels, then the working links the user may see.
 
-    Built once per locale and role (what a user may see follows from their role: a disabled account
-    is signed out), not on every page: its URLs and translated titles cost more to make than the
-    rest of the layout (the cache holds a handful of entries). Looked up once per request.
+    Made once per locale, script root and role (what a user may see follows from their role: a
+    disabled account is signed out) and kept: its URLs and translated titles cost more to make
+    than the rest of the layout, and there are only a handful of such keys.
     """
-    from flask_login import current_user
-
-    if "interaction_navigation" in g:
-        return g.interaction_navigation
-    user = current_user._get_current_object()
-    role = user.role if user.is_authenticated else None
+    role = current_user.role if current_user.is_authenticated else None
     key = (str(get_locale()), request.script_root, role)
-    cache = current_app.extensions.setdefault(NAVIGATION_KEY, {})
-    navigation = cache.get(key)
+    navigations = current_app.extensions[NAVIGATION_KEY]
+    navigation = navigations.get(key)
     if navigation is None:
-        links = current_app.extensions.get("interaction.nav_links", [])
-        chosen = [NavLink(c.endpoint, c.title) for c in current_app.extensions.get("interaction.channels", [])]
-        chosen += [link for link in links
-                   if link.permission is None or (user.is_authenticated and user.can(link.permission))]
-        navigation = cache[key] = tuple((link.endpoint, url_for(link.endpoint), str(link.title)) for link in chosen)
-    g.interaction_navigation = navigation
+        links = [NavLink(c.endpoint, c.title) for c in current_app.extensions.get("interaction.channels", [])]
+        links += [link for link in current_app.extensions.get("interaction.nav_links", [])
+                  if link.permission is None or (role is not None and current_user.can(link.permission))]
+        navigation = navigations[key] = tuple((link.endpoint, url_for(link.endpoint), str(link.title))
+                                              for link in links)
     return navigation
 
 
-def select_locale() -> Locale:
+def select_locale() -> str:
     if not has_request_context():  # CLI, background work: the site's language
-        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = request.cookies.get("lang")
-    return _locale(lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
-@functools.cache
-def _locale(code: str) -> Locale:
-    """The ``Locale`` of *code*, parsed once per process (Flask-Babel parses a string on every request)."""
-    return Locale.parse(code)
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _html_lang(locale: str) -> str:
     return "zh-CN" if locale.startswith("zh") else locale
 
 
-def request_translations():
-    """The current locale's translations, looked up once per request, not once per message.
+def _start_with_an_empty_g():
+    """Each request starts with nothing on ``g``, as under a server (a fresh app context per request).
 
-    Flask-Babel's own lookup (``get_translations``) walks the app context several times on every
-    call; a page calls ``_()`` a hundred times or more. The result is kept beside Flask-Babel's
-    locale on ``g`` and used only while that locale object is still the current one, so
-    ``force_locale`` and ``refresh`` are honoured as before.
+    Tests (and CLI code) may keep one app context across many requests; extensions keep what they
+    looked up for a request on ``g`` (the locale, the signed-in user, the CSRF token), and it would
+    otherwise stick to the following requests.
     """
-    if not has_app_context():
-        return get_translations()
-    ctx = g.get("_flask_babel")
-    if ctx is not None:
-        cached = getattr(ctx, "interaction_translations", None)
-        if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
-            return cached[1]
-    translations = get_translations()
-    ctx = g.get("_flask_babel")
-    if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
-        ctx.interaction_translations = (ctx.babel_locale, translations)
-    return translations
-
-
-def _forget_previous_request():
-    """Drop what extensions cached on ``g`` for an earlier request in the same app context.
-
-    A server pushes a fresh app context per request, but tests (and CLI code) may keep one
-    app context across many requests; without this the locale, the signed-in user and the
-    CSRF token of the first request would stick to the following ones.
-    """
-    g.pop("_flask_babel", None)
-    g.pop("_login_user", None)
-    g.pop("interaction_navigation", None)
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-
-
-WTFORMS_CATALOGS_KEY = "interaction.wtforms_catalogs"
-
-
-class _WTFormsCatalog:
-    """WTForms' own messages in the current locale, its catalog read from disk once per process and locale.
-
-    Flask-WTF reads that catalog (``wtforms`` domain) from disk on every request that builds a form
-    with a label-less field (a hidden field: the API's letter form) and keeps it on
-    ``request.wtforms_translations``; this object takes that place (see :func:`_wtforms_catalog`).
-    """
-
-    @staticmethod
-    def _catalog():
-        from babel import support
-        from wtforms.i18n import messages_path
-
-        locale = get_locale()
-        catalogs = current_app.extensions.setdefault(WTFORMS_CATALOGS_KEY, {})
-        catalog = catalogs.get(str(locale))
-        if catalog is None:
-            catalog = catalogs[str(locale)] = support.Translations.load(messages_path(), [locale], domain="wtforms")
-        return catalog
-
-    def ugettext(self, string):
-        return self._catalog().ugettext(string)
-
-    def ungettext(self, singular, plural, n):
-        return self._catalog().ungettext(singular, plural, n)
-
-
-_WTFORMS_CATALOG = _WTFormsCatalog()
-
-
-@bp.before_app_request
-def _wtforms_catalog():
-    request.wtforms_translations = _WTFORMS_CATALOG  # read by flask_wtf.i18n (Flask-WTF 1.3)
-
-
-URL_CACHE_KEY = "interaction.template_urls"
-URL_CACHE_MAX = 512
-
-
-def template_url_for(endpoint: str, **values) -> str:
-    """Templates' ``url_for``: the URLs of argument-free endpoints and of static files are built once.
-
-    Every page's layout links the same dozen endpoints; building each again costs more than the
-    rest of the header. A relative URL depends only on the endpoint (and static file) and the
-    script root, which are the cache key; anything else (other arguments, ``_external``, relative
-    endpoints, URL defaults, no request) goes to Flask's ``url_for`` as before.
-    """
-    if (not has_request_context() or endpoint.startswith(".") or current_app.url_default_functions
-            or (values and (endpoint != "static" or list(values) != ["filename"]))):
-        return url_for(endpoint, **values)
-    cache = current_app.extensions.setdefault(URL_CACHE_KEY, {})
-    key = (endpoint, values.get("filename"), request.script_root)
-    url = cache.get(key)
-    if url is None:
-        url = url_for(endpoint, **values)
-        if len(cache) < URL_CACHE_MAX:
-            cache[key] = url
-    return url
+    for name in list(g):
+        g.pop(name, None)
 
 
 PAGE_MEMO_KEY = "interaction.page_memo"
-PAGE_MEMO_MAX = 256
-FRAGMENT_MEMO_KEY = "interaction.fragment_memo"
-FRAGMENT_MEMO_MAX = 256
-HEADER_MEMO_KEY = "interaction.header_memo"
-HEADER_MEMO_MAX = 512
+#: Renderings each process keeps (the least recently used go first).
+PAGE_MEMO_SIZE = 256
 
 
-def _memoized(name: str, size: int, key, render):
-    """``render()``, kept in the process's memo *name* under *key* (the last *size* keys used)."""
-    memo = app_lru(current_app, name, size)
-    value = memo.recall(key)
-    return value if value is not None else memo.keep(key, render())
+class _NotAValue(Exception):
+    """A template context value compared by identity (an ORM object): a page showing it is not memoized."""
 
 
-def _layout_key() -> tuple:
-    """Everything the layout (``base.html``) shows from the request and its user: part of every memo's key.
+#: Types compared by value whose instances hold no other objects.
+_SCALARS = frozenset({str, Markup, bytes, int, float, bool, type(None), date, datetime, time, timedelta, Decimal})
 
-    The text size, the page's path (the preference forms come back to it) and endpoint (the
-    navigation marks it), the navigation the user may see, the signed-in user (id with session
-    version, role, name) and the session's signed CSRF token (the sign-out form, the scripts' meta
-    tag), the locale and the script root. The token makes a signed-in key its session's own.
+
+def _as_key(value):
+    """*value* as a hashable value equal to another's exactly when the two show the same.
+
+    Containers (dicts, lists, tuples, sets, dataclasses) are compared by their contents, in order;
+    other objects by their own equality, if their type defines one with a hash (strings, numbers,
+    dates, enums, SQLAlchemy's rows, lazy strings); an object compared only by identity (an ORM
+    object) raises :class:`_NotAValue`.
     """
-    from flask_login import current_user
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    if isinstance(value, tuple):
+        if all(type(item) in _SCALARS for item in value):  # a row: the common case, checked in one pass
+            return value if cls is tuple else (cls, value)
+        return cls, tuple(_as_key(item) for item in value)
+    if isinstance(value, list):
+        return list, tuple(_as_key(item) for item in value)
+    if isinstance(value, dict):
+        return cls, tuple((_as_key(k), _as_key(v)) for k, v in value.items())
+    if isinstance(value, set | frozenset):
+        return frozenset, frozenset(_as_key(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return cls, tuple(_as_key(getattr(value, field.name)) for field in dataclasses.fields(value))
+    if isinstance(value, Enum):  # one object per member
+        return value
+    if cls.__hash__ is None or cls.__eq__ is object.__eq__:
+        raise _NotAValue(cls.__name__)
+    return value
 
-    user = current_user._get_current_object()
-    signed_in = user.is_authenticated
-    return (request.cookies.get("large_text") == "1", request.full_path, request.endpoint, _navigation(),
-            (user.get_id(), user.role, user.name, csrf_token()) if signed_in else None,
-            str(get_locale()), request.script_root)
 
+def _request_key() -> tuple:
+    """What every page's layout (``base.html``) reads of the request and its user, as a memo key.
 
-def render_page(template: str, shown, /, **context) -> str:
-    """``render_template(template, **context)``, rendered again only when something it shows changed.
-
-    *shown*: a hashable value holding everything the page's own template shows (its rows, totals,
-    figures, filters, anything it reads of the user beyond the layout); the memo's key is that, the
-    template, and :func:`_layout_key`. The page's queries still run on every request: a change to
-    the data, the user, the request or the language renders anew and nothing goes stale. Anonymous
-    visitors without a session share renderings; a signed-in user's are their session's own; an
-    anonymous visitor with a session (a form's token) and a page with a flashed message (which
-    rendering consumes) are always rendered. Each process keeps the last :data:`PAGE_MEMO_MAX` pages.
-
-    For list pages: rendering a page with a hundred rows, even with its table memoized
-    (:func:`memo`), cost a signed-in request more than its queries.
+    The page's path with its query (the preference forms come back to it), its endpoint (the
+    navigation marks it), the script root (every link), the text size and the locale; signed in,
+    the user (id with session version, role: the navigation, name) and the session's CSRF token
+    (the layout's sign-out form and meta tag carry one signed from it), so that a signed-in
+    rendering is its session's own.
     """
-    from flask_login import current_user
+    user = None
+    if current_user.is_authenticated:
+        field = current_app.config["WTF_CSRF_FIELD_NAME"]  # Flask-WTF's session key for the raw token
+        user = (current_user.get_id(), current_user.role, current_user.name, session.get(field))
+    return (request.full_path, request.endpoint, request.script_root, request.cookies.get("large_text") == "1",
+            str(get_locale()), user)
 
-    if "_flashes" in session or (session and not current_user.is_authenticated):
+
+def render_page(template: str, /, **context) -> str:
+    """``render_template(template, **context)``, rendered again only when something the page reads changed.
+
+    For the list pages opened on every request (an inbox, the supervision board, the public list):
+    rendering a hundred rows costs more than fetching them. The page's queries still run on every
+    request; what they return is the key. The key is everything the page reads: the template,
+    every context value the view passes (by value: :func:`_as_key`) and what the layout reads of
+    the request and its user (:func:`_request_key`); the context processors' values follow from
+    those (the locale, the user's role). Such a page's template reads nothing else (no clock, no
+    database): its view passes what it shows.
+
+    Always rendered: a page with a flashed message (rendering consumes it), an anonymous visitor
+    with a session (a form's token), a context holding an object compared by identity. A
+    rendering that changed the session (gave it a CSRF token) is not kept: the key did not hold
+    it. With a CSRF time limit, a rendering (and the token in it) is kept for a tenth of it.
+    """
+    if get_flashed_messages() or (session and not current_user.is_authenticated):
         return render_template(template, **context)
-    key = (template, shown, _layout_key())
-    return _memoized(PAGE_MEMO_KEY, PAGE_MEMO_MAX, key, lambda: render_template(template, **context))
+    if current_user.is_authenticated and current_app.config["WTF_CSRF_FIELD_NAME"] not in session:
+        generate_csrf()  # the session's token first: it is part of the key
+    try:
+        key = (template, _as_key(context), _request_key())
+    except _NotAValue:
+        return render_template(template, **context)
+    memo, lock = current_app.extensions[PAGE_MEMO_KEY]
+    with lock:
+        page = memo.get(key)
+    if page is None:
+        before = dict(session)
+        page = render_template(template, **context)
+        if dict(session) == before:
+            with lock:
+                memo[key] = page
+    return page
 
 
-@pass_context
-def memo(context, shown, caller) -> Markup:
-    """A template's block rendered once for the same *shown*, as a call block (``{% call %}``, see below).
-
-    ``{% call memo(shown) %}...{% endcall %}`` is for the part of a page that many requests render
-    alike (a department's inbox table, the supervision board), whoever asks: rendering a hundred
-    rows costs more than fetching them. *shown* is a hashable value that must hold everything the
-    block reads that can differ between two renderings (its rows, badges, totals, filters, page
-    number); the key adds the template, the locale and the script root (the block's links and
-    labels), so nothing goes stale. Nothing of the signed-in user belongs in such a block (the
-    layout around it is rendered for each request). Each process keeps the last
-    :data:`FRAGMENT_MEMO_MAX` blocks.
-    """
-    key = (context.name, shown, str(get_locale()), request.script_root)
-    return _memoized(FRAGMENT_MEMO_KEY, FRAGMENT_MEMO_MAX, key, lambda: Markup(caller()))
-
-
-@pass_context
-def header_memo(context, caller) -> Markup:
-    """The layout's header, rendered once per what it shows (base.html's call block; :func:`_layout_key`).
-
-    Every page renders it, and it was a fifth of a signed-in page's own work: the preference forms
-    (with this page's path to come back to), the navigation the user may see (marking this page's
-    link), the user's name and the sign-out form's token. Its own memo, so that many users'
-    headers do not push the lists' blocks (:func:`memo`) out.
-    """
-    return _memoized(HEADER_MEMO_KEY, HEADER_MEMO_MAX, (context.name, _layout_key()), lambda: Markup(caller()))
-
-
-CSRF_MEMO_KEY = "interaction.csrf_tokens"
-CSRF_MEMO_MAX = 4096
-
-
-def csrf_token() -> str:
-    """Flask-WTF's ``csrf_token()`` for templates, signed once per session and process, not on every page.
-
-    Signing the session's token (itsdangerous: JSON, HMAC, base64) was ~5 % of a signed-in page,
-    and a page's layout carries it (the sign-out form, the scripts' meta tag). A signed token is
-    checked against the session's raw token and its age (``WTF_CSRF_TIME_LIMIT``): one signed
-    earlier for the same raw token is as valid, so it is reused while younger than a tenth of
-    that limit (always, with no limit, this site's setting). :func:`_reuse_signed_csrf_token` hands
-    it to the request before any form asks; the check itself is unchanged.
-    """
-    field = current_app.config["WTF_CSRF_FIELD_NAME"]
-    if field not in g:
-        _reuse_signed_csrf_token()
-    if field in g:  # reused, or signed earlier in this request (a form)
-        token = getattr(g, field)
-    else:
-        token = generate_csrf()  # a new session's first token is stored in its session
-    memo = app_lru(current_app, CSRF_MEMO_KEY, CSRF_MEMO_MAX)
-    if session[field] not in memo:
-        memo.keep(session[field], (token, time.monotonic()))
-    return token
-
-
-@bp.before_app_request
-def _reuse_signed_csrf_token():
-    """Give this request the token signed earlier for its session (see :func:`csrf_token`), if still fresh."""
-    field = current_app.config["WTF_CSRF_FIELD_NAME"]
-    raw = session.get(field) if session else None
-    if raw is None:
-        return
-    memo = app_lru(current_app, CSRF_MEMO_KEY, CSRF_MEMO_MAX)
-    cached = memo.recall(raw)
-    if cached is None:
-        return
-    limit = current_app.config["WTF_CSRF_TIME_LIMIT"]
-    if limit is not None and time.monotonic() - cached[1] >= limit / 10:
-        del memo[raw]
-        return
-    setattr(g, field, cached[0])  # Flask-WTF's generate_csrf (forms, templates) gives this one
+def _page_memo(app: Flask):
+    """The app's page memo (cachetools) and its lock: the last :data:`PAGE_MEMO_SIZE` renderings."""
+    limit = app.config.get("WTF_CSRF_TIME_LIMIT")
+    memo = TTLCache(PAGE_MEMO_SIZE, ttl=limit / 10) if limit else LRUCache(PAGE_MEMO_SIZE)
+    return memo, threading.Lock()
 
 
 #: What a JSON body holds when a decoded string in it may hold a NUL or a lone surrogate: their escapes
@@ -393,7 +272,7 @@ def _security_headers(response):
 def _template_globals():
     # `Permission` is a template global too, registered by the factory: core knows no feature.
     locale = str(get_locale())
-    translate = _rendering_gettext(request_translations().ugettext)
+    translate = _rendering_gettext(get_translations().ugettext)
     return {
         "html_lang": _html_lang(locale),
         "large_text": request.cookies.get("large_text") == "1",
@@ -402,16 +281,15 @@ def _template_globals():
         "navigation": _navigation(),
         "gettext": translate,
         "_": translate,
-        "csrf_token": csrf_token,  # over Flask-WTF's context processor, which gives its own
     }
 
 
 def _rendering_gettext(ugettext):
     """Jinja's new-style ``gettext`` (autoescaped, always %-formatted) over the translations of one rendering.
 
-    A page calls ``_()`` dozens of times; the installed callable (``init_app``) looks the
-    translations up again on each call, this one once per rendering. Imported macros, which do not
-    see the rendering's context, still use the installed one.
+    A page calls ``_()`` dozens of times; the callable Flask-Babel installs looks the translations
+    up on each call (``get_translations()``), this one once per rendering, in the rendering's
+    locale. Imported macros, which do not see the rendering's context, use Flask-Babel's.
     """
 
     @pass_context
@@ -552,7 +430,6 @@ class IdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds a route with one
     app.json = JSONProvider(app)
-    app.session_interface = MemoizedCookieSessionInterface()
     # Core's own tables (audit log, idempotency records, the calendar's years) are part of the schema
     # whichever features happen to import them: create_all and `flask db migrate` must always see the same metadata.
     from interaction.core import api as _core_api, audit as _core_audit, calendar as _core_calendar  # noqa: F401
@@ -562,27 +439,14 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(_translation_dirs(app)))
-    # Flask-Babel's template callables, with the translations looked up once per request.
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
-    # ``_`` straight to that gettext: Jinja's alias looks "gettext" up again in the context on each of a
-    # page's dozens of calls (no template or context processor replaces it).
-    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"]
     limiter.init_app(app)
     login_manager.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
     app.jinja_env.add_extension("jinja2.ext.do")  # templates/macros/forms.html builds attribute dicts
-    app.jinja_env.globals["url_for"] = template_url_for
-    app.jinja_env.globals["memo"] = memo
-    app.jinja_env.globals["header_memo"] = header_memo
-    app.jinja_env.globals["csrf_token"] = csrf_token
-    app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_request)
+    app.extensions[PAGE_MEMO_KEY] = _page_memo(app)
+    app.extensions[NAVIGATION_KEY] = LRUCache(64)
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_with_an_empty_g)
 
 
 def _translation_dirs(app: Flask) -> list[str]:

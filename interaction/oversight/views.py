@@ -29,8 +29,7 @@ def supervision():
     years = [local_now.year, local_now.year + 1] if local_now.month >= 10 else [local_now.year]
     missing = core_calendar.years_without_schedule(years)
     board = mailbox_queries.supervision_board()
-    shown = tuple((key, entry["total"], entry["capped"], tuple(entry["letters"])) for key, entry in board.items())
-    return render_page("oversight/supervision_board.html", (shown, tuple(missing)), board=board, shown=shown,
+    return render_page("oversight/supervision_board.html", board=board,
                        sections=BOARD_SECTION_TITLES, missing_years=missing, board_rows=mailbox_queries.BOARD_ROWS)
 
 

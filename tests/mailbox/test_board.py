@@ -130,7 +130,7 @@ def test_counts_below_the_cap_are_exact(client, world, login, clock, request_con
 
 
 def test_memoized_tables_follow_every_change(client, world, login, clock, request_context):
-    """The inbox's table and the board's sections are memoized by what they show (core.web.memo): never stale."""
+    """The inbox and the board are memoized by what they read (core.web.render_page): never stale."""
     letter, _ = make_letter(world.governor, subject="原来的标题")
     db.session.commit()
     clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))
@@ -155,6 +155,30 @@ def test_memoized_tables_follow_every_change(client, world, login, clock, reques
     assert "又一封来信" in text(client.get("/mailbox/supervision"))
     client.set_cookie("lang", "en")
     assert "Overdue" in text(client.get("/mailbox/supervision"))
+
+
+def test_the_board_an_inbox_and_the_public_list_shown_before_come_from_the_memo(client, world, login, clock,
+                                                                                 monkeypatch, request_context):
+    """Their views pass values (rows, dicts, pages), so core.web.render_page can key them: a reload renders nothing."""
+    from interaction.core import web
+
+    make_letter(world.governor, subject="超期来信")
+    db.session.commit()
+    clock.set(datetime(2026, 12, 16, 10, tzinfo=SHANGHAI))
+    rendered = []
+    real = web.render_template
+    monkeypatch.setattr(web, "render_template", lambda template, **context: rendered.append(template)
+                        or real(template, **context))
+    login(world.admin)
+    board = text(client.get("/mailbox/supervision"))
+    assert "超期来信" in board and text(client.get("/mailbox/supervision")) == board
+    login(world.office_staff)
+    inbox = text(client.get("/mailbox/inbox?status=all"))
+    assert "超期来信" in inbox and text(client.get("/mailbox/inbox?status=all")) == inbox
+    visitor = client.application.test_client()
+    assert text(visitor.get("/mailbox/public")) == text(visitor.get("/mailbox/public"))
+    assert rendered == ["oversight/supervision_board.html", "mailbox/letter_inbox.html",
+                        "mailbox/letter_public_list.html"]
 
 
 def test_on_sqlite_each_section_reads_the_index_it_names(world, request_context):

@@ -185,14 +185,8 @@ def public_letters():
     figures = queries.public_figures()
     page = queries.public_page(q, category or None, per_page=PER_PAGE, total=figures["published"])
     snippets = {letter.id: queries.search_snippet(letter, q) for letter in page.items}
-    return render_page("mailbox/letter_public_list.html", _public_list_shown(page, figures["strip"]),
+    return render_page("mailbox/letter_public_list.html",
                        page=page, q=q, category=category, snippets=snippets, stats=figures["strip"])
-
-
-def _public_list_shown(page, strip: dict) -> tuple:
-    """Everything a public list page shows from the database, as the key of its memo (see render_page)."""
-    figures = tuple((period, tuple(sorted(values.items()))) for period, values in strip.items())
-    return tuple(page.items), page.total, page.capped, page.has_next, figures
 
 
 @bp.get("/public/<number>")

@@ -113,8 +113,7 @@ def inbox():
                               category=filters["category"] or None, due=filters["due"] or None,
                               open_only=filters["status"] == "open")
     listed = LetterRows().listed(page.items)
-    shown = (listed, page.total, page.capped, page.page, page.has_next, tuple(filters.items()))
-    return render_page("mailbox/letter_inbox.html", shown, page=page, filters=filters, listed=listed, shown=shown)
+    return render_page("mailbox/letter_inbox.html", page=page, filters=filters, listed=listed)
 
 
 def _action_forms(letter: Letter, bound: dict | None = None) -> dict:
