@@ -15,9 +15,11 @@ from interaction.accounts.forms import (KIND_LABELS, ROLE_LABELS, AuditFilterFor
                                         UserCreateForm, UserEditForm, UserFilterForm)
 from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, permission_required
-from interaction.accounts.views import apply_errors
+from interaction.accounts.views import CONFLICT_FIELDS
 from interaction.core.db import db
 from interaction.core.errors import Conflict, DomainError, ValidationFailed
+from interaction.core.forms import show_errors
+from interaction.core.views import redirect_on_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -81,8 +83,7 @@ def create_department():
                                                     _department_or_none(form.parent.data), actor=_actor())
             department.is_active = form.is_active.data
         except (ValidationFailed, Conflict) as exc:  # raised before anything changed
-            if not apply_errors(form, exc):
-                flash(exc.message, "error")
+            show_errors(form, exc, code_fields=CONFLICT_FIELDS)
         else:
             db.session.commit()
             flash(_("部门“%(name)s”已创建。", name=department.name), "success")
@@ -102,7 +103,7 @@ def edit_department(department_id):
                                        parent=_department_or_none(form.parent.data),
                                        is_active=form.is_active.data, actor=_actor())
         except ValidationFailed as exc:  # raised before anything changed
-            apply_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(_("部门“%(name)s”已保存。", name=department.name), "success")
@@ -135,8 +136,7 @@ def create_user():
                                         _department_or_none(form.department.data), form.name.data,
                                         form.phone.data, actor=_actor())
         except (ValidationFailed, Conflict) as exc:  # raised before anything changed
-            if not apply_errors(form, exc):
-                flash(exc.message, "error")
+            show_errors(form, exc, code_fields=CONFLICT_FIELDS)
         else:
             db.session.commit()
             flash(_("账号 %(email)s 已创建。", email=user.email), "success")
@@ -155,8 +155,7 @@ def edit_user(user_id):
             services.update_user(user, role=form.role.data, department=_department_or_none(form.department.data),
                                  actor=_actor())
         except DomainError as exc:  # raised before anything changed
-            if not apply_errors(form, exc):
-                flash(exc.message, "error")
+            show_errors(form, exc, code_fields=CONFLICT_FIELDS)
         else:
             db.session.commit()
             flash(_("账号已保存。"), "success")
@@ -166,14 +165,12 @@ def edit_user(user_id):
 
 def _set_enabled(user_id: int, enabled: bool):
     user = db.get_or_404(User, user_id)
-    try:
+    user_page = url_for("admin.edit_user", user_id=user.id)
+    with redirect_on_refusal(user_page):
         services.update_user(user, is_enabled=enabled, actor=_actor())
-    except DomainError as exc:  # raised before anything changed
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("账号已启用。") if enabled else _("账号已停用，其所有登录已退出。"), "success")
-    return redirect(url_for("admin.edit_user", user_id=user.id))
+    db.session.commit()
+    flash(_("账号已启用。") if enabled else _("账号已停用，其所有登录已退出。"), "success")
+    return redirect(user_page)
 
 
 @bp.post("/users/<int:user_id>/disable")

@@ -9,6 +9,7 @@ from interaction.accounts.forms import ROLE_LABELS, ChangePasswordForm, LoginFor
 from interaction.core.db import db
 from interaction.core.errors import Conflict, DomainError, ValidationFailed
 from interaction.core.extensions import limiter
+from interaction.core.forms import show_errors
 from interaction.core.redirects import safe_next
 from interaction.core.signals import user_signed_in
 
@@ -33,20 +34,8 @@ def start_session(user) -> None:
     user_signed_in.send("accounts", user=user)
 
 
-#: Conflicts that belong next to one field of a form.
+#: Conflicts that belong next to one field of a form (``core.forms.show_errors``' *code_fields*).
 CONFLICT_FIELDS = {"email_taken": "email", "department_code_taken": "code"}
-
-
-def apply_errors(form, exc: DomainError) -> bool:
-    """Put a domain error's field messages next to the form's fields; False if none fit."""
-    placed = False
-    fields = exc.fields or ({CONFLICT_FIELDS[exc.code]: exc.message} if exc.code in CONFLICT_FIELDS else {})
-    for name, message in fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
-            placed = True
-    return placed
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -82,8 +71,7 @@ def register():
         try:
             user = services.register_citizen(form.email.data, form.password.data, form.name.data, form.phone.data)
         except (ValidationFailed, Conflict) as exc:  # raised before anything changed
-            if not apply_errors(form, exc):
-                flash(exc.message, "error")
+            show_errors(form, exc, code_fields=CONFLICT_FIELDS)
         else:
             start_session(user)
             db.session.commit()
@@ -119,7 +107,7 @@ def change_password():
         try:
             services.change_password(user, form.current_password.data, form.new_password.data, actor=user)
         except ValidationFailed as exc:  # raised before anything changed
-            apply_errors(form, exc)
+            show_errors(form, exc)
         else:
             start_session(user)  # this session continues with the new session version; all others end
             db.session.commit()

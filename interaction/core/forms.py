@@ -1,6 +1,10 @@
-"""Helpers for the pages' WTForms: a service's refusal shown where the person will look, one-line text."""
+"""Helpers for the pages' WTForms.
+
+A service's refusal shown where the person will look, one-line text, a form that is only a button.
+"""
 
 from flask import flash
+from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import StopValidation
 
@@ -8,13 +12,19 @@ from interaction.core.errors import DomainError
 from interaction.core.text import INVISIBLE_ONLY_MESSAGE, is_invisible_only, single_line
 
 
-def show_errors(form, exc: DomainError, *, fallback: str | None = None) -> None:
+def show_errors(form, exc: DomainError, *, fallback: str | None = None,
+                code_fields: dict[str, str] | None = None) -> None:
     """Put the messages of *exc* next to the fields they name, keeping what the person typed.
 
-    A message for a field the form does not have (or an error that names no field) goes next to
-    the *fallback* field; without one it is flashed above the form.
+    The one way a page shows a service's refusal on its form. A refusal that names no field but
+    whose code belongs to one (*code_fields*, e.g. ``{"email_taken": "email"}``) goes next to that
+    field. A message for a field the form does not have (or an error that names no field) goes
+    next to the *fallback* field; without one it is flashed above the form.
     """
-    fields = exc.fields or ({fallback: exc.message} if fallback else {})
+    if not exc.fields and exc.code in (code_fields or {}):
+        fields = {code_fields[exc.code]: exc.message}
+    else:
+        fields = exc.fields or ({fallback: exc.message} if fallback else {})
     if not fields:
         flash(exc.message, "error")
     for name, message in fields.items():
@@ -44,3 +54,7 @@ class SingleLineField(StringField):
         raw = self.raw_data[0] if self.raw_data else None
         if is_invisible_only(raw):
             raise StopValidation(self.invisible_message)
+
+
+class EmptyForm(FlaskForm):
+    """A POST button with CSRF and nothing else (every state-changing button is a form, CONVENTIONS 12)."""

@@ -13,8 +13,9 @@ from wtforms.fields.choices import SelectChoice
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.db import db
-from interaction.core.forms import show_errors
 from interaction.core.errors import DomainError
+from interaction.core.forms import show_errors
+from interaction.core.views import redirect_on_refusal
 from interaction.interviews import live, queries, services
 from interaction.interviews.forms import (AnswerForm, ApproveForm, AskForm, CorrectionForm, InterviewForm, RejectForm,
                                           parse_guest_lines, parse_local_datetime)
@@ -43,22 +44,6 @@ def get_question_or_404(question_id: int) -> LiveQuestion:
 
 def _user():
     return current_user if current_user.is_authenticated else None
-
-
-def _act(fn, success: str, back: str):
-    """Run one service, commit, flash; on a domain error roll back and flash why."""
-    try:
-        fn()
-    except DomainError as exc:
-        db.session.rollback()
-        message = exc.message
-        if exc.fields:
-            message = "；".join(exc.fields.values())
-        flash(message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash(success, "success")
-    return redirect(back)
 
 
 @bp.get("/")
@@ -130,17 +115,23 @@ def _voted_ids(user, questions) -> set[int]:
 @permission_required(Permission.RUN_INTERVIEWS)
 def start(interview_id: int):
     interview = get_interview_or_404(interview_id)
-    return _act(lambda: services.start_interview(interview, actor=current_user), _("访谈已开始直播。"),
-                url_for(".room", interview_id=interview_id))
+    back = url_for(".room", interview_id=interview_id)
+    with redirect_on_refusal(back):
+        services.start_interview(interview, actor=current_user)
+    db.session.commit()
+    flash(_("访谈已开始直播。"), "success")
+    return redirect(back)
 
 
 @bp.post("/<int:interview_id>/end")
 @permission_required(Permission.RUN_INTERVIEWS)
 def end(interview_id: int):
     interview = get_interview_or_404(interview_id)
-    return _act(lambda: services.end_interview(interview, actor=current_user),
-                _("访谈已结束，文字实录已发布，未答复的问题已转交部门。"),
-                url_for(".transcript", interview_id=interview_id))
+    with redirect_on_refusal(url_for(".room", interview_id=interview_id)):
+        services.end_interview(interview, actor=current_user)
+    db.session.commit()
+    flash(_("访谈已结束，文字实录已发布，未答复的问题已转交部门。"), "success")
+    return redirect(url_for(".transcript", interview_id=interview_id))
 
 
 @bp.post("/<int:interview_id>/questions")
@@ -153,12 +144,8 @@ def ask(interview_id: int):
         for errors in form.errors.values():
             flash(errors[0], "error")
         return redirect(back)
-    try:
+    with redirect_on_refusal(back):
         question = services.ask_question(interview, form.body.data, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash("；".join(exc.fields.values()) if exc.fields else exc.message, "error")
-        return redirect(back)
     db.session.commit()
     if question.state == QuestionState.rejected:
         flash(_("问题未通过自动筛查：%(reason)s", reason=question.reject_reason), "error")
@@ -168,8 +155,14 @@ def ask(interview_id: int):
 
 
 def _question_action(question_id: int, run, success: str):
+    """A moderator's or viewer's button on one question: *run* its service, commit, back to the room."""
     question = get_question_or_404(question_id)
-    return _act(lambda: run(question), success, url_for(".room", interview_id=question.interview_id))
+    back = url_for(".room", interview_id=question.interview_id)
+    with redirect_on_refusal(back):
+        run(question)
+    db.session.commit()
+    flash(success, "success")
+    return redirect(back)
 
 
 @bp.post("/questions/<int:question_id>/approve")
@@ -215,8 +208,11 @@ def answer(interview_id: int):
         return redirect(back)
     question = db.session.get(LiveQuestion, int(form.question.data)) if form.question.data.isdigit() else None
     guest_id = int(form.guest.data) if form.guest.data.isdigit() else None
-    return _act(lambda: services.answer(interview, form.body.data, actor=current_user, question=question,
-                                        guest_id=guest_id), _("已发布。"), back)
+    with redirect_on_refusal(back):
+        services.answer(interview, form.body.data, actor=current_user, question=question, guest_id=guest_id)
+    db.session.commit()
+    flash(_("已发布。"), "success")
+    return redirect(back)
 
 
 @bp.get("/<int:interview_id>/transcript")

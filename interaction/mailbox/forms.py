@@ -17,7 +17,7 @@ from wtforms.widgets import DateTimeLocalInput
 
 from interaction.accounts.models import Department
 from interaction.core.db import db
-from interaction.core.forms import SingleLineField
+from interaction.core.forms import EmptyForm, SingleLineField
 from interaction.core.time import SHANGHAI, now_utc, to_local
 from interaction.mailbox.models import MAX_EXTENSION_WORKDAYS, Category, LetterChannel, Mailbox
 from interaction.mailbox import queries
@@ -85,13 +85,9 @@ def department_choices():
     return choices([("", _l("请选择部门"))] + [(d.code, d.name) for d in departments])
 
 
-def active_mailboxes() -> list[Mailbox]:
-    return list(db.session.scalars(select(Mailbox).where(Mailbox.is_active.is_(True))
-                                   .order_by(Mailbox.sort_order, Mailbox.id)))
-
-
 def mailbox_choices(mailboxes: list[Mailbox] | None = None):
-    mailboxes = active_mailboxes() if mailboxes is None else mailboxes
+    if mailboxes is None:
+        mailboxes = db.session.scalars(queries.active_mailboxes()).all()
     return choices([("", _l("请选择信箱"))] + [(m.code, m.name) for m in mailboxes])
 
 
@@ -147,7 +143,7 @@ class LetterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Loaded once per form (one per request): the choices, the validation and selected_mailbox share it.
         if self.lists_mailboxes:
-            self._active_mailboxes = {m.code: m for m in active_mailboxes()}
+            self._active_mailboxes = {m.code: m for m in db.session.scalars(queries.active_mailboxes())}
             self.mailbox.choices = mailbox_choices(list(self._active_mailboxes.values()))
         else:
             found = queries.active_mailbox(self.mailbox.data) if self.mailbox.data else None
@@ -224,10 +220,6 @@ class TrackForm(FlaskForm):
                          render_kw={"autocomplete": "off", "autocapitalize": "characters"})
     query_code = StringField(_l("查询码"), filters=[_strip], validators=[DataRequired(message=_l("请填写查询码。"))],
                              render_kw={"autocomplete": "off", "autocapitalize": "characters"})
-
-
-class EmptyForm(FlaskForm):
-    """A POST button with CSRF and nothing else."""
 
 
 class RejectForm(FlaskForm):

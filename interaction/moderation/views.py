@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.db import db
-from interaction.core.errors import DomainError
 from interaction.core.redirects import safe_next
 from interaction.core.time import now_utc
+from interaction.core.views import redirect_on_refusal
 from interaction.moderation import queries, screening, services
 from interaction.moderation.forms import BulkDecisionForm, DecisionForm, WordsForm
 from interaction.moderation.models import CaseState, ModerationCase, SensitiveWord
@@ -101,12 +101,8 @@ def decide_case(case_id: int):
     form = DecisionForm()
     if not form.validate():
         return case_detail(case_id, form=form, status=422)
-    try:
+    with redirect_on_refusal(_safe_next(url_for(".queue"))):
         services.decide_case(case, form.verdict.data, reason=form.reason.data, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(_safe_next(url_for(".queue")))
     db.session.commit()
     flash(_("已通过。") if case.state == CaseState.approved else _("已设为不通过，理由已告知提交人。"), "success")
     return redirect(_safe_next(url_for(".queue")))

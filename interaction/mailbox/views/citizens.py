@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from interaction.core.db import db
-from interaction.core.errors import DomainError, NotFound, ValidationFailed
+from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.forms import show_errors
+from interaction.core.views import redirect_on_refusal
 from interaction.core.web import render_page
 from interaction.mailbox import queries, services
 from interaction.mailbox.common import lookup_limited
@@ -139,16 +140,13 @@ def rate_letter(number):
     if not form.validate_on_submit():
         return _render_status(letter, rating_form=form, status=422)
     actor = current_user._get_current_object() if current_user.is_authenticated else None
-    try:
+    status_page = url_for("mailbox.letter_status", number=letter.number)
+    with redirect_on_refusal(status_page):
         services.rate_letter(letter, None, resolution=form.resolution.data, attitude=form.attitude.data,
                              speed=form.speed.data, comment=form.comment.data, actor=actor)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("mailbox.letter_status", number=letter.number))
     db.session.commit()
     flash(_("感谢您的评价。"), "success")
-    return redirect(url_for("mailbox.letter_status", number=letter.number))
+    return redirect(status_page)
 
 
 @bp.post("/letters/<number>/rehandle")
@@ -158,15 +156,12 @@ def rehandle_letter(number):
     if not form.validate_on_submit():
         return _render_status(letter, rehandle_form=form, status=422)
     actor = current_user._get_current_object() if current_user.is_authenticated else None
-    try:
+    status_page = url_for("mailbox.letter_status", number=letter.number)
+    with redirect_on_refusal(status_page):
         services.request_rehandle(letter, form.reason.data, actor=actor)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("mailbox.letter_status", number=letter.number))
     db.session.commit()
     flash(_("已申请再办理，承办部门将重新办理并答复。"), "success")
-    return redirect(url_for("mailbox.letter_status", number=letter.number))
+    return redirect(status_page)
 
 
 @bp.get("/mine")

@@ -12,15 +12,15 @@ from flask_login import current_user
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core import calendar as core_calendar
 from interaction.core.db import db
-from interaction.core.errors import DomainError, ValidationFailed
-from interaction.core.forms import show_errors
+from interaction.core.errors import ValidationFailed
+from interaction.core.forms import EmptyForm, show_errors
 from interaction.core.time import now_utc, to_local
+from interaction.core.views import redirect_on_refusal
 from interaction.core.web import render_page
 from interaction.mailbox import queries, services
 from interaction.mailbox.common import perform_action
-from interaction.mailbox.forms import (ACTION_FORMS, CATEGORY_LABELS, AssignForm, EmptyForm, ExtendForm,
-                                       RegisterLetterForm, RejectForm, ReplyForm, SuperviseForm, TransferForm,
-                                       choices)
+from interaction.mailbox.forms import (ACTION_FORMS, CATEGORY_LABELS, AssignForm, ExtendForm, RegisterLetterForm,
+                                       RejectForm, ReplyForm, SuperviseForm, TransferForm, choices)
 from interaction.mailbox.models import (OPEN_STATES, TRANSFER_FLAG, Letter, LetterState, due_soon_limit,
                                         long_unanswered_limit)
 from interaction.mailbox.views import DUE_LABELS, PER_PAGE, STATUS_LABELS, bp
@@ -176,16 +176,13 @@ def act_on_letter(number, action):
     form = ACTION_FORMS[action](prefix=action)
     if not form.validate_on_submit():
         return _render_staff_letter(letter, {action: form}, 422)
-    try:
-        perform_action(letter, action, form, current_user._get_current_object())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _render_staff_letter(letter, {action: form}, 422)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("mailbox.staff_letter", number=letter.number))
+    with redirect_on_refusal(url_for("mailbox.staff_letter", number=letter.number)):
+        try:
+            perform_action(letter, action, form, current_user._get_current_object())
+        except ValidationFailed as exc:  # shown next to the form's fields, like the form's own checks
+            db.session.rollback()
+            show_errors(form, exc)
+            return _render_staff_letter(letter, {action: form}, 422)
     db.session.commit()
     flash(_("已办理：%(action)s。", action=ACTION_TITLES[action]), "success")
     if not services.can_handle(current_user, letter):  # assigned or transferred away
@@ -224,17 +221,15 @@ def register_letter():
 @bp.post("/staff/letters/<number>/supervise")
 @permission_required(Permission.OVERSEE)
 def supervise_letter(number):
+    """督办 from the letter's page (oversight staff); back to that page, where the note now shows."""
     letter = services.get_letter_or_404(number)
+    letter_page = url_for("mailbox.staff_letter", number=letter.number)
     form = SuperviseForm(prefix="supervise")
     if not form.validate_on_submit():
         flash(form.note.errors[0] if form.note.errors else _("请填写督办意见。"), "error")
-        return redirect(url_for("mailbox.staff_letter", number=letter.number))
-    try:
+        return redirect(letter_page)
+    with redirect_on_refusal(letter_page):
         services.supervise_letter(letter, form.note.data, actor=current_user._get_current_object())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("mailbox.staff_letter", number=letter.number))
     db.session.commit()
     flash(_("已督办来信 %(number)s，并通知了承办部门。", number=letter.number), "success")
-    return redirect(url_for("mailbox.staff_letter", number=letter.number))
+    return redirect(letter_page)
