@@ -97,7 +97,7 @@ def test_counts_past_the_cap_read_as_a_floor(client, world, login, clock, monkey
     from interaction.core import pagination
 
     monkeypatch.setattr(pagination, "COUNT_CAP", 21)  # a section's page
-    monkeypatch.setattr(queries, "STAFF_COUNT_CAP", 21)  # the board and the inbox
+    monkeypatch.setattr(queries.letters, "STAFF_COUNT_CAP", 21)  # the board and the inbox
     for i in range(23):
         make_letter(world.governor, subject=f"超期来信{i:02d}")
     db.session.commit()

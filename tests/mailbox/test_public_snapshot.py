@@ -15,7 +15,7 @@ def count_calls(monkeypatch):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(queries, "letter_statistics", counting)
+    monkeypatch.setattr(queries.statistics, "letter_statistics", counting)  # where the figures are computed
     return calls
 
 
