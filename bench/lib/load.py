@@ -197,6 +197,14 @@ class Loader:
         finally:
             conn.close()
 
+    def scalar_rows(self, sql: str) -> list:
+        """The first column of every row of *sql*."""
+        conn = self._connect()
+        try:
+            return [row[0] for row in conn.execute(sql).fetchall()]
+        finally:
+            conn.close()
+
     def count(self) -> int:
         return int(self.scalar("SELECT count(*) FROM letters"))
 

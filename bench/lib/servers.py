@@ -18,19 +18,22 @@ class Server:
     """``gunicorn -w WORKERS -k CLASS`` serving *app* ("wsgi:app" or "bench.lib.bare_app:app") on *port*."""
 
     def __init__(self, app: str, port: int, database_url: str, log_path: Path, *, workers: int = 2,
-                 worker_class: str = "sync", threads: int = 1, application_name: str | None = None):
+                 worker_class: str = "sync", threads: int = 1, application_name: str | None = None,
+                 root: Path = ROOT, env: dict | None = None):
+        """*root*: the source tree gunicorn serves from (``--chdir``: another checkout of the desk, e.g. an
+        older commit's, with this venv); *env*: extra environment variables."""
         self.app, self.port, self.log_path = app, port, log_path
         self.application_name = application_name if database_url.startswith("postgresql") else None
         if self.application_name:  # lets bench.lib.cpu find this server's PostgreSQL backends
             database_url += ("&" if "?" in database_url else "?") + f"application_name={application_name}"
         self.cmd = [str(GUNICORN), "--workers", str(workers), "--worker-class", worker_class,
                     "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "120",
-                    "--graceful-timeout", "5", "--log-level", "warning", "--chdir", str(ROOT)]
+                    "--graceful-timeout", "5", "--log-level", "warning", "--chdir", str(root)]
         if worker_class == "gthread":
             self.cmd += ["--threads", str(threads)]
         self.cmd.append(app)
         self.env = dict(os.environ, DATABASE_URL=database_url, INTERACTION_ASYNC_MODE="threading",
-                        PYTHONDONTWRITEBYTECODE="1")
+                        PYTHONDONTWRITEBYTECODE="1", **(env or {}))
         self.env.pop("REDIS_URL", None)  # in-process Socket.IO and rate-limit storage: no Redis in the path
         self.proc: subprocess.Popen | None = None
 

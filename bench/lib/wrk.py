@@ -90,3 +90,30 @@ def run(url: str, *, seconds: float, connections: int, lua: str, headers: dict |
     rps = data["requests"] / (data["duration_us"] / 1e6)
     errors = data["unexpected_status"] + data["connect"] + data["read"] + data["write"] + data["timeout"]
     return Result(rps, data["p50"] / 1000, data["p95"] / 1000, data["p99"] / 1000, data["requests"], errors, data)
+
+
+LIST_LUA = r"""
+local expected = %(expected)d
+local specs = { %(specs)s }
+local reqs = {}
+local i = 0
+bad = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  for _, s in ipairs(specs) do table.insert(reqs, wrk.format("GET", s[1], s[2])) end
+end
+request = function()
+  i = i %% #reqs + 1
+  return reqs[i]
+end
+""" + LUA[LUA.index("function response"):]
+
+
+def script_paths(expected: int, requests: list[tuple[str, dict]]) -> str:
+    """A script that sends GET requests in turn: (path, headers) each, e.g. different sessions' cookies."""
+    specs = []
+    for path, headers in requests:
+        pairs = ", ".join(f'[ {_lua_string(k)} ] = {_lua_string(v)}' for k, v in headers.items())
+        specs.append(f"{{ {_lua_string(path)}, {{ {pairs} }} }}")
+    return LIST_LUA % {"expected": expected, "specs": ",\n".join(specs)}
