@@ -22,11 +22,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import psycopg
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, bindparam, event, select
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, joinedload, lazyload, registry
 from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
@@ -153,29 +153,34 @@ def read_without_transaction() -> None:
     db.session.connection(execution_options=AUTOCOMMIT)
 
 
+#: In a session's ``info``: its transactions begin in ``AUTOCOMMIT`` (a GET's: :func:`_read_without_transaction`).
 READING_KEY = "interaction.reading_without_transaction"
 
 
 def _read_without_transaction():
     """Requests by GET, HEAD and OPTIONS read without a transaction (:func:`read_without_transaction`).
 
-    The other methods' sessions are plain SQLAlchemy transactions (on SQLite taking the write lock
-    at once: :func:`_begin_immediate_on_sqlite`). A GET that writes (an audit entry) needs nothing:
-    its insert commits as it runs. A session already in a transaction (a test's, spanning requests)
-    is left in it.
+    Marked on the request's session, and applied when the session begins (:func:`_begin_reading`):
+    a page that never reads the database checks out no connection. The other methods' sessions are
+    plain SQLAlchemy transactions (on SQLite taking the write lock at once:
+    :func:`_begin_immediate_on_sqlite`). A GET that writes (an audit entry) needs nothing: its
+    insert commits as it runs. A session already in a transaction (a test's, spanning requests) is
+    left in it.
     """
-    if request.method in SAFE_METHODS and request.endpoint != "static" and not db.session().in_transaction():
-        try:
-            read_without_transaction()
-        except DBAPIError:  # the database is down: the view's first statement reports it (core.errors), as always
-            db.session.rollback()
-            return
-        g.setdefault(READING_KEY, True)
+    if request.method in SAFE_METHODS and not db.session().in_transaction():
+        db.session.info[READING_KEY] = True
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _begin_reading(session, transaction):
+    """A session marked for reading begins each of its transactions in ``AUTOCOMMIT`` (after a commit too)."""
+    if transaction.parent is None and session.info.get(READING_KEY):
+        session.connection(execution_options=AUTOCOMMIT)
 
 
 def _end_read_without_transaction(_exc):
     """The request's session leaves autocommit with the request (its app context may outlive it: tests)."""
-    if g.pop(READING_KEY, False):
+    if db.session.info.pop(READING_KEY, False) and db.session().in_transaction():
         db.session.rollback()  # nothing to roll back: no statement is sent, the connection goes back to the pool
 
 
