@@ -564,6 +564,19 @@ def print_markdown(cells: list[dict]) -> None:
               + " | ".join(figures) + " |")
 
 
+def print_solo_markdown(cells: list[dict]) -> None:
+    """Each kind alone (``--solo``): requests per second and CPU ms per request."""
+    solo = [c for c in cells if c.get("solo")]
+    if not solo:
+        return
+    kinds = ["bare", *KINDS]
+    print("| run | db | letters | " + " | ".join(kinds) + " |")
+    print("|---|---|---|" + "---|" * len(kinds))
+    for c in solo:
+        print(f"| {c.get('label')} | {c['db']} | {c['size']:,} | "
+              + " | ".join(f"{c['solo'][k]['rps']:.0f} ({c['solo'][k]['cpu_ms']:.1f})" for k in kinds) + " |")
+
+
 def measure_all(args) -> int:
     out = Path(args.out) if args.out else RESULTS / f"mix-{args.label or 'run'}-{datetime.now():%Y%m%d-%H%M%S}.json"
     report = {"label": args.label, "desk_root": args.desk_root, "cpus": os.cpu_count(), "started": datetime.now(
@@ -628,7 +641,9 @@ def main(argv=None) -> int:
         cells = [cell for path in args.report for cell in json.loads(Path(path).read_text())["cells"]]
         print_table(cells)
         print()
-        print_markdown(cells)
+        print_markdown([c for c in cells if c["desk"]])
+        print()
+        print_solo_markdown(cells)
         return 0
     os.environ["INTERACTION_SECRET_KEY"] = SECRET_KEY
     # The desk's code (bench.lib is imported already, from this tree): seeding uses its models and services.
