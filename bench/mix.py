@@ -3,7 +3,7 @@ public list at once, while letters arrive and staff act on them, beside the bare
 
 Run from the project root (wrk must be installed)::
 
-    .venv/bin/python bench/mix.py --seed-only                              # the databases, once (~25 min on 2 shared cores)
+    .venv/bin/python bench/mix.py --seed-only                              # the databases, once (~25 min, 2 cores)
     .venv/bin/python bench/mix.py --label after                            # both databases, 100k and 1M
     .venv/bin/python bench/mix.py --label before --desk-root /work/before  # an older checkout of the desk
     .venv/bin/python bench/mix.py --db sqlite --sizes 1000000 --repeat 2
