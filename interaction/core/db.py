@@ -149,8 +149,11 @@ def read_without_transaction() -> None:
     that writes (an audit entry) is committed as it runs. For the session's first statements:
     call it before anything is read (SQLAlchemy applies it to the connection it then checks out).
     A ``db.session.commit()`` ends it: what runs after it runs in a transaction as usual.
+    A session already in a transaction (a caller that began one, as a test holding one session across
+    socket events does) keeps it: SQLAlchemy cannot change a connection it has already begun on.
     """
-    db.session.connection(execution_options=AUTOCOMMIT)
+    if not db.session().in_transaction():
+        db.session.connection(execution_options=AUTOCOMMIT)
 
 
 #: In a session's ``info``: its transactions begin in ``AUTOCOMMIT`` (a GET's: :func:`_read_without_transaction`).

@@ -145,8 +145,6 @@ class InterviewNamespace(Namespace):
     def on_connect(self, auth=None):
         """In: optional ``{"token": "<API token>"}``. Refused: a token that is not valid. Out: nothing."""
         manager = live.manager()
-        # A connect is not an HTTP request: Flask-Login's per-request cache of the user is not ours to trust.
-        g.pop("_login_user", None)
         read_without_transaction()
         try:
             socket_auth = None

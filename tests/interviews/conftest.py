@@ -61,7 +61,10 @@ def sio(app):
             with http.session_transaction() as session:
                 session["_user_id"] = user.get_id()
                 session["_fresh"] = True
-        client = SocketIOTestClient(app, socketio, namespace=NS, flask_test_client=http, auth=auth)
+        # A connect gets an app context of its own, as under a server: the test's context (and
+        # what Flask-Login cached on its ``g`` for an earlier client) is not the connection's.
+        with app.app_context():
+            client = SocketIOTestClient(app, socketio, namespace=NS, flask_test_client=http, auth=auth)
         clients.append(client)
         return client
 

@@ -97,7 +97,7 @@ def test_reject_with_reason_reaches_the_author(client, login, post_form, test_ki
     entry = db.session.scalar(select(AuditEntry).filter_by(action="moderation.decide"))
     assert entry.actor_id == moderator.id and entry.detail["reason"] == "涉及他人隐私"
     login(author)
-    g.pop("_login_user", None)  # requests share the test's app context, where Flask-Login caches the user
+
     mine = client.get("/moderation/mine").get_data(as_text=True)
     assert "涉及他人隐私" in mine and "未通过" in mine
 
