@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from interaction import accounts, api, calendar, demo, interviews, mailbox, moderation, oversight
+    from interaction import accounts, api, calendar, demo, interviews, mailbox, moderation, oversight, search
 
     web.init_app(app)
     accounts.init_app(app)
@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_template_global(Permission, "Permission")  # templates test permissions by name
     calendar.init_app(app)  # the working-day calendar's administration (the calendar itself is core's)
     moderation.init_app(app)
+    search.init_app(app)  # 集中查询 over what the features publish (the engine is core.search)
     mailbox.init_app(app)
     interviews.init_app(app)  # registers the /interviews namespace before init_socketio
     oversight.init_app(app)  # reads the features above through their queries modules

@@ -1,0 +1,128 @@
+"""The storage of the search (core.search): one table of documents, and its full-text index on each database.
+
+``search_documents`` holds what the public may read of each published item (title, body, url,
+date) and its index tokens (:mod:`interaction.core.search_text`) in ``terms``:
+
+* **SQLite**: ``terms`` is the tokens as text, separated by spaces; an FTS5 table ``search_fts``
+  (contentless, ``detail=none``: it stores which rows hold a token, no positions, since ranking is
+  done on the candidates in Python) is kept in step by three triggers. The virtual table and the
+  triggers are created by ``create_all`` (DDL events on the table, SQLite only) and by the Alembic
+  revision ``b5e4a1c2d301``.
+* **PostgreSQL**: ``terms`` is a ``tsvector`` written as a literal of exactly these tokens (no
+  parser, no configuration, so both databases see the same tokens), under a GIN index.
+
+A document's ``id`` is made from its publication time (milliseconds, then twelve bits from its
+type and key), so ``ORDER BY id DESC`` is "newest published first" on both databases whatever the
+order of indexing: the search takes the newest matching rows as its candidates (see core.search).
+On SQLite the GIN index is declared with ``WHERE 0`` (an empty partial index): FTS5 is its index.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+
+from sqlalchemy import DDL, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint, event, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from interaction.core.db import db
+from interaction.core.time import now_utc
+
+FTS_TABLE = "search_fts"
+
+#: The tables SQLite makes for the FTS5 index (not models: `tests/test_migrations.py` leaves them out).
+FTS_TABLES = frozenset({FTS_TABLE, f"{FTS_TABLE}_data", f"{FTS_TABLE}_idx", f"{FTS_TABLE}_config",
+                        f"{FTS_TABLE}_docsize", f"{FTS_TABLE}_content"})
+
+
+class SearchDocument(db.Model):
+    """One published item as the search sees it: type and key name it, ``terms`` indexes it."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        UniqueConstraint("type", "key"),
+        Index("ix_search_documents_terms", "terms", postgresql_using="gin", sqlite_where=text("0")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                                    autoincrement=False)
+    type: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(500))
+    published_dt: Mapped[datetime]
+    department_id: Mapped[int | None]
+    terms: Mapped[str] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
+
+
+class SearchTerm(db.Model):
+    """An administrator's change to the segmenter's dictionary: a term added, or a shipped one removed."""
+
+    __tablename__ = "search_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(40), unique=True)
+    is_removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_dt: Mapped[datetime] = mapped_column(default=now_utc)
+    created_by_id: Mapped[int | None]
+
+
+#: The FTS5 table and its triggers (SQLite): created with the table, by create_all and by the revision.
+FTS_DDL = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(terms, content='', detail=none, columnsize=0, "
+    "tokenize='unicode61 remove_diacritics 0')",
+    f"CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, terms) VALUES (new.id, new.terms); END",
+    f"CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, terms) VALUES ('delete', old.id, old.terms); END",
+    f"CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, terms) VALUES ('delete', old.id, old.terms); "
+    f"INSERT INTO {FTS_TABLE}(rowid, terms) VALUES (new.id, new.terms); END",
+)
+FTS_DROP = f"DROP TABLE IF EXISTS {FTS_TABLE}"
+
+for _statement in FTS_DDL:
+    event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+event.listen(SearchDocument.__table__, "after_drop", DDL(FTS_DROP).execute_if(dialect="sqlite"))
+db.metadata.info.setdefault("interaction.unmodelled_tables", set()).update(FTS_TABLES)
+
+
+def document_id(published_dt: datetime, type_: str, key: str) -> int:
+    """The id of a document: its publication time in milliseconds, then 12 bits of its type and key."""
+    salt = zlib.crc32(f"{type_}:{key}".encode()) & 0xFFF
+    return (int(published_dt.timestamp() * 1000) << 12) | salt
+
+
+def tsvector_literal(tokens) -> str:
+    """PostgreSQL's text form of a tsvector holding exactly *tokens* (no positions)."""
+    return " ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens)
+
+
+def tsquery_literal(groups: list[list[str]]) -> str:
+    """PostgreSQL's text form of a tsquery: the groups AND-ed, the tokens of a group OR-ed."""
+    quoted = [[tsvector_literal([token]) for token in group] for group in groups]
+    return " & ".join(parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")" for parts in quoted)
+
+
+def fts_query(groups: list[list[str]]) -> str:
+    """FTS5's query string: each token a quoted string (so nothing in it is syntax), groups AND-ed."""
+    def quote(token: str) -> str:
+        return '"' + token.replace('"', '""') + '"'
+
+    quoted = [[quote(token) for token in group] for group in groups]
+    return " AND ".join(parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")" for parts in quoted)
+
+
+CANDIDATES_SQL = {
+    "sqlite": f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :query ORDER BY rowid DESC LIMIT :limit",
+    "postgresql": "SELECT id FROM search_documents WHERE terms @@ CAST(:query AS tsquery) "
+                  "ORDER BY id DESC LIMIT :limit",
+}
+
+
+def candidate_ids(dialect: str, groups: list[list[str]], limit: int) -> list[int]:
+    """The ids of the newest *limit* documents holding every group (a group: any of its tokens)."""
+    query = fts_query(groups) if dialect == "sqlite" else tsquery_literal(groups)
+    return list(db.session.execute(text(CANDIDATES_SQL[dialect]), {"query": query, "limit": limit}).scalars())
