@@ -126,7 +126,8 @@ def dictionary_changed() -> None:
     _dictionary_cache.clear()
 
 
-def _tokenizer():
+def current_segmenter():
+    """The segmenter of :func:`current_dictionary` (one per dictionary, kept while it is current)."""
     return search_text.segmenter(current_dictionary())
 
 
@@ -163,7 +164,7 @@ def put(document: Document) -> None:
     Call it when an item becomes public or its public text changes; the caller commits.
     """
     dialect = _dialect()
-    row = _row(document, dialect, _tokenizer())
+    row = _row(document, dialect, current_segmenter())
     table = SearchDocument.__table__
     existing = db.session.scalar(select(table.c.id).where(table.c.type == row["type"], table.c.key == row["key"]))
     wanted = document_id(document.published_at, row["type"], row["key"])
@@ -193,7 +194,7 @@ def sources() -> dict[str, Callable[[], Iterable[Document]]]:
 def index_many(documents: Iterable[Document], *, batch: int = 500) -> Iterator[int]:
     """Insert *documents* (not yet indexed) in batches, yielding how many each batch held (reindex, bench)."""
     dialect = _dialect()
-    tokenizer = _tokenizer()
+    tokenizer = current_segmenter()
     table = SearchDocument.__table__
     taken: set[int] = set()
     rows: list[dict] = []
@@ -232,8 +233,9 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
 
 # -- reading ----------------------------------------------------------------------------------------------------
 
-def _groups(tokens: Iterable[str], types: Collection[str] | None, department_id: int | None) -> list[list[str]]:
-    groups = [[token] for token in tokens]
+def _groups(query_groups: Iterable[Iterable[str]], types: Collection[str] | None,
+            department_id: int | None) -> list[list[str]]:
+    groups = [list(group) for group in query_groups]
     if types:
         groups.append([search_text.TYPE_FACET + t for t in sorted(set(types))])
     if department_id is not None:
@@ -269,10 +271,10 @@ def search(q: str, *, types: Collection[str] | None = None, department_id: int |
     """
     page = min(max(int(page), 1), MAX_TOTAL)
     per_page = min(max(int(per_page), 1), 100)
-    query = search_text.parse_query(q if isinstance(q, str) else "", _tokenizer())
+    query = search_text.parse_query(q if isinstance(q, str) else "", current_segmenter())
     if not query:
         return Results([], 0, page, per_page)
-    groups = _groups(query.tokens, types, department_id)
+    groups = _groups(query.groups, types, department_id)
     dialect = _dialect()
     limit = min(max(CANDIDATES, page * per_page), MAX_TOTAL)
     ids = candidate_ids(dialect, groups, limit)
@@ -296,7 +298,7 @@ def similar(text: str, *, types: Collection[str] = ("question",), limit: int = 5
     """The published documents most like a draft title/text (for "similar questions")."""
     if not isinstance(text, str):
         return []
-    tokenizer = _tokenizer()
+    tokenizer = current_segmenter()
     words = search_text.similar_words(text, tokenizer)
     if not words:
         return []
@@ -304,8 +306,8 @@ def similar(text: str, *, types: Collection[str] = ("question",), limit: int = 5
     candidates: set[int] = set()
     weights: dict[str, float] = {}
     for word in words:
-        tokens = search_text.parse_query(word, tokenizer).tokens
-        ids = candidate_ids(dialect, _groups(tokens, types, None), SIMILAR_COUNT)
+        word_groups = search_text.parse_query(word, tokenizer).groups
+        ids = candidate_ids(dialect, _groups(word_groups, types, None), SIMILAR_COUNT)
         if not ids:
             continue
         weights[word] = search_text.idf(len(ids), SIMILAR_COUNT * 4)

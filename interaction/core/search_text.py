@@ -11,22 +11,24 @@ case, traditional characters to simplified ones (zhconv's single-character table
 **Index tokens** of a text (the same for SQLite FTS5 and PostgreSQL's tsvector):
 
 * every CJK character (unigram), so that a one-character query (医, 房) finds what ``LIKE`` finds;
-* every pair of adjacent CJK characters (bigram) **that does not break a word the segmenter found**:
-  jieba (precise mode, no HMM, with the government dictionary) cuts the run into words; a pair inside
-  one word is kept (社保卡 gives 社保 and 保卡), a pair across two words is kept only when both sides
-  are one-character words (我在). So 长沙 is no token of 一张长沙发 when the dictionary splits that
-  as 长/沙发 (the shipped dictionary says so), but is one of 长沙市;
+* every pair of adjacent CJK characters (bigram), marked as *whole* or *broken*: jieba (precise mode,
+  no HMM, with the government dictionary) cuts the run into words; a pair inside one word is whole
+  (社保卡 gives 社保 and 保卡), a pair across two words is whole only when both sides are
+  one-character words (我在), else broken (``\ue002`` + the pair: 一张长沙发 cut 长/沙发 gives a
+  broken 长沙);
 * every run of other letters and digits as one token (``app``, ``12345``), lower case;
 * facet tokens for the filters, in Unicode's private-use area, which normalised text never contains:
   the type (``\ue000letter``) and the department (``\ue001`` + id).
 
-**Queries** are cut into runs the same way; each CJK run gives the bigrams kept by the same rule
-applied to the query, plus the unigram of any character no kept bigram covers; all tokens of all runs
-are AND-ed. A query of two or more characters thus needs no unigram lists (the long ones), and finds
-the text at any word boundary the segmenter agrees with. Decisions (pinned by tests/core/test_search.py):
+**Queries** are cut into runs the same way. A one-character run needs its unigram. A two-character
+run that the segmenter keeps as one word (长沙, 社保) needs its whole pair: the word where no other word
+breaks it. Any other run needs each of its pairs, whole or broken: a longer query finds the text
+wherever it stands, as ``LIKE`` does. All runs are AND-ed, and a query of two or more characters reads
+no unigram list (the long ones). Decisions (pinned by tests/core/test_search.py):
 
 * 社保 does not find 社会保险: matching is literal (no synonyms): 社保 finds 社保卡, 社保局;
-* 长沙 does not find 长沙发 where the segmenter cuts 长/沙发; it finds 长沙市, 长沙县.
+* 长沙 does not find 长沙发 where the segmenter cuts 长/沙发 (the shipped dictionary says so); it finds
+  长沙市, 长沙县; 长沙发 finds the sofa.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ MAX_TOKEN_LENGTH = 60
 
 TYPE_FACET = "\ue000"
 DEPARTMENT_FACET = "\ue001"
+BROKEN = "\ue002"
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
@@ -146,22 +149,20 @@ def _force_split(tokenizer: jieba.Tokenizer, parts: tuple[str, ...]) -> None:
             tokenizer.add_word(part, freq=max(tokenizer.FREQ.get(part, 0), 1) * 2)
 
 
-def _kept_grams(run: str, tokenizer: jieba.Tokenizer) -> tuple[list[str], list[bool]]:
-    """The bigrams of a CJK *run* that break no word (module docstring), and which characters they cover."""
+def _pairs(run: str, tokenizer: jieba.Tokenizer) -> list[tuple[str, bool]]:
+    """The pairs of adjacent characters of a CJK *run*, each with whether it breaks no word (module docstring)."""
     word_of: list[tuple[int, int]] = []  # per character: (word index, word length)
     for n, word in enumerate(tokenizer.cut(run, HMM=False)):
         word_of.extend([(n, len(word))] * len(word))
-    grams, covered = [], [False] * len(run)
+    pairs = []
     for i in range(len(run) - 1):
         (left, left_len), (right, right_len) = word_of[i], word_of[i + 1]
-        if left == right or (left_len == 1 and right_len == 1):
-            grams.append(run[i:i + 2])
-            covered[i] = covered[i + 1] = True
-    return grams, covered
+        pairs.append((run[i:i + 2], left == right or (left_len == 1 and right_len == 1)))
+    return pairs
 
 
 def document_tokens(text: str, tokenizer: jieba.Tokenizer) -> set[str]:
-    """The distinct index tokens of *text* (already normalised or not: it is normalised here)."""
+    """The distinct index tokens of *text* (it is normalised here)."""
     tokens: set[str] = set()
     for cjk, other in _RUNS.findall(normalize(text)):
         if other:
@@ -169,7 +170,7 @@ def document_tokens(text: str, tokenizer: jieba.Tokenizer) -> set[str]:
             continue
         tokens.update(cjk)
         if len(cjk) > 1:
-            tokens.update(_kept_grams(cjk, tokenizer)[0])
+            tokens.update(pair if whole else BROKEN + pair for pair, whole in _pairs(cjk, tokenizer))
     return tokens
 
 
@@ -184,34 +185,38 @@ def facet_tokens(type_: str, department_id: int | None) -> list[str]:
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed query: *runs* (normalised words as typed, for highlighting and scoring) and *tokens* (AND-ed)."""
+    """A parsed query: *runs* (normalised words as typed, for highlighting and scoring) and *groups*.
+
+    A document matches when it holds, for every group, one of the group's tokens.
+    """
 
     runs: tuple[str, ...]
-    tokens: tuple[str, ...]
+    groups: tuple[tuple[str, ...], ...]
 
     def __bool__(self) -> bool:
-        return bool(self.tokens)
+        return bool(self.groups)
 
 
 def parse_query(q: str | None, tokenizer: jieba.Tokenizer) -> Query:
-    """The query *q* as runs and index tokens; anything else than letters and digits is a separator.
+    """The query *q* as runs and groups of index tokens; anything but letters and digits is a separator.
 
     FTS syntax, quotes and SQL are therefore plain separators: they never reach the database as syntax.
     """
     runs: list[str] = []
-    tokens: list[str] = []
+    groups: list[tuple[str, ...]] = []
     for cjk, other in _RUNS.findall(normalize((q or "")[:MAX_QUERY_LENGTH])):
         run = cjk or other[:MAX_TOKEN_LENGTH]
         if run in runs:
             continue
         runs.append(run)
         if other or len(run) == 1:
-            wanted = [run]
+            wanted = [(run,)]
+        elif len(run) == 2 and _pairs(run, tokenizer)[0][1] and len(list(tokenizer.cut(run, HMM=False))) == 1:
+            wanted = [(run,)]  # a two-character word: only where no other word breaks it (长沙, not 长沙发)
         else:
-            grams, covered = _kept_grams(run, tokenizer)
-            wanted = grams + [char for char, is_covered in zip(run, covered, strict=True) if not is_covered]
-        tokens.extend(token for token in wanted if token not in tokens)
-    return Query(tuple(runs), tuple(tokens))
+            wanted = [(pair, BROKEN + pair) for pair, _whole in _pairs(run, tokenizer)]
+        groups.extend(group for group in wanted if group not in groups)
+    return Query(tuple(runs), tuple(groups))
 
 
 def similar_words(text: str, tokenizer: jieba.Tokenizer, limit: int = 8) -> list[str]:
