@@ -24,12 +24,63 @@ def _signed_in_account(app, client, login):
     return "/account"
 
 
+def _poll(app, login, **kwargs):
+    """A poll with ASCII text, by a staff member with an ASCII name (polls' pages in English)."""
+    from interaction.core.db import db
+    from interaction.polls import services
+
+    department = factories.make_department(code="polls-en", name="Education Dept")
+    staff = factories.make_user("staff", department, name="Sam Staff")
+    with app.test_request_context():
+        questions = [services.QuestionData("single", "Which?", ["A", "B"]),
+                     services.QuestionData("multiple", "Which ones?", ["A", "B", "C"], max_choices=2),
+                     services.QuestionData("rating", "How good?"), services.QuestionData("text", "Anything else?")]
+        from datetime import timedelta
+
+        from interaction.core.time import now_utc
+
+        poll = services.create_poll(department, services.PollData(
+            "Library hours", now_utc() - timedelta(hours=1), now_utc() + timedelta(days=3), "Tell us.", **kwargs),
+            questions, actor=staff)
+        services.publish_poll(poll, actor=staff)
+        db.session.commit()
+    return poll, staff
+
+
+def _poll_ballot_page(app, client, login):
+    poll, _staff = _poll(app, login)
+    login(factories.make_user(name="Ann Example"))
+    return f"/polls/{poll.id}"
+
+
+def _poll_results_page(app, client, login):
+    from interaction.core.db import db
+    from interaction.polls import services
+
+    poll, staff = _poll(app, login, results_visibility="live")
+    with app.test_request_context():
+        services.close_poll(poll, actor=staff)
+        db.session.commit()
+    login(staff)
+    return f"/polls/{poll.id}/results"
+
+
+def _poll_edit_page(app, client, login):
+    poll, staff = _poll(app, login)
+    login(staff)
+    return "/polls/manage"
+
+
 ENGLISH_PAGES = [
     "/",
     "/login",
     "/register",
     "/no-such-page",  # the 404 error page
     _signed_in_account,
+    "/polls/",
+    _poll_ballot_page,
+    _poll_results_page,
+    _poll_edit_page,
 ]
 
 

@@ -1,0 +1,188 @@
+"""A citizen's ballot: checked whole, stored whole in the caller's one transaction, once per person.
+
+The ballot is refused before anything is written when it breaks a rule (409 outside the open
+window, 422 naming what is wrong), so a refusal stores nothing. One ballot per person is the
+unique constraint on ``ballots (poll_id, user_id)``; the row is inserted with ``ON CONFLICT DO
+NOTHING`` (SQLite and PostgreSQL alike), so a concurrent second ballot of the same person finds
+nothing inserted and is told 409, and its transaction is not left aborted by an error. On
+PostgreSQL the second insert waits for the first's transaction: if that one rolls back, the
+second is stored; nothing is lost. On SQLite writers queue behind ``BEGIN IMMEDIATE`` (core.db).
+
+No audit entry is written for a ballot: the audit log would tell administrators who took part.
+"""
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from interaction.accounts.permissions import Permission
+from interaction.core.db import MAX_ID, after_commit, db
+from interaction.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from interaction.core.time import now_utc
+from interaction.moderation.services import submit_for_moderation
+from interaction.polls.models import (RATING_MAX, RATING_MIN, Ballot, BallotAnswer, Poll, PollQuestion, PollStatus,
+                                      QuestionKind, ResultsVisibility, TextState)
+
+MODERATION_KIND = "polls.text_answer"
+MAX_TEXT = 2000
+ANSWER_KEYS = frozenset({"question", "options", "value", "text"})
+
+
+class AlreadyVoted(Conflict):
+    code = "already_voted"
+
+
+class PollNotOpen(Conflict):
+    code = "poll_not_open"
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def not_open_message(status: PollStatus) -> str:
+    return {
+        PollStatus.draft: _("该调查尚未发布。"),
+        PollStatus.scheduled: _("该调查尚未开始。"),
+        PollStatus.closed: _("该调查已结束。"),
+        PollStatus.withdrawn: _("该调查已撤下。"),
+    }.get(status, _("该调查当前不能投票。"))
+
+
+def _choice_rows(question: PollQuestion, chosen, key: str) -> tuple[list[dict], str | None]:
+    if not isinstance(chosen, list) or not all(_is_id(o) for o in chosen):
+        return [], _("选项应为选项编号的列表。")
+    if len(chosen) > len(question.options):
+        return [], _("选择的选项过多。")
+    if len(set(chosen)) != len(chosen):
+        return [], _("同一个选项不能重复选择。")
+    valid = {option.id for option in question.options}
+    if any(option not in valid for option in chosen):
+        return [], _("所选选项不属于这道题。")
+    if not chosen:
+        return [], None
+    if question.kind == QuestionKind.single and len(chosen) != 1:
+        return [], _("单选题只能选择一项。")
+    if question.kind == QuestionKind.multiple:
+        if len(chosen) < (question.min_choices or 1):
+            return [], _("请至少选择 %(n)s 项。", n=question.min_choices)
+        if question.max_choices and len(chosen) > question.max_choices:
+            return [], _("最多只能选择 %(n)s 项。", n=question.max_choices)
+    return [{"option_id": option} for option in chosen], None
+
+
+def _answer_rows(question: PollQuestion, item: dict) -> tuple[list[dict], str | None]:
+    """The rows of one answer (none: unanswered) or why it is refused."""
+    if question.has_options:
+        if "value" in item or "text" in item:
+            return [], _("选择题应以 options 作答。")
+        return _choice_rows(question, item.get("options", []), "options")
+    if question.kind == QuestionKind.rating:
+        if "options" in item or "text" in item:
+            return [], _("评分题应以 value 作答。")
+        value = item.get("value")
+        if value is None:
+            return [], None
+        if isinstance(value, bool) or not isinstance(value, int) or not RATING_MIN <= value <= RATING_MAX:
+            return [], _("评分应为 %(low)s 到 %(high)s 的整数。", low=RATING_MIN, high=RATING_MAX)
+        return [{"value": value}], None
+    if "options" in item or "value" in item:
+        return [], _("填空题应以 text 作答。")
+    text = item.get("text")
+    if text is None:
+        return [], None
+    if not isinstance(text, str):
+        return [], _("回答应为字符串。")
+    if len(text) > MAX_TEXT:
+        return [], _("回答不能超过 %(n)s 个字。", n=MAX_TEXT)
+    text = text.strip()
+    return ([{"text": text, "text_state": TextState.pending.value}] if text else []), None
+
+
+def check_answers(poll: Poll, answers) -> list[dict]:
+    """The answer rows of a ballot (each with ``question_id``), or 422 naming every question that breaks a rule.
+
+    Field names: ``answers`` (not a list, too long), ``answers[i]`` (an item that names no question
+    of this poll, or names one twice), ``q<id>`` (a question's own rule: an option of another
+    question, too few or too many choices, a rating out of range, a required question unanswered).
+    """
+    if not isinstance(answers, list):
+        raise ValidationFailed({"answers": _("answers 应为列表。")})
+    questions = {question.id: question for question in poll.questions}
+    if len(answers) > len(questions):
+        raise ValidationFailed({"answers": _("回答数超过了题目数。")})
+    fields, rows, answered = {}, [], set()
+    for i, item in enumerate(answers):
+        if not isinstance(item, dict) or not ANSWER_KEYS.issuperset(item) or "question" not in item:
+            fields[f"answers[{i}]"] = _("每个回答应为 {question, options | value | text}。")
+            continue
+        question = questions.get(item["question"]) if _is_id(item["question"]) else None
+        if question is None:
+            fields[f"answers[{i}]"] = _("该题目不属于这次调查。")
+            continue
+        if question.id in answered:
+            fields[f"answers[{i}]"] = _("同一道题只能回答一次。")
+            continue
+        answered.add(question.id)
+        answer_rows, error = _answer_rows(question, item)
+        if error:
+            fields[f"q{question.id}"] = error
+        elif not answer_rows:
+            answered.discard(question.id)
+        rows += [{"question_id": question.id, **row} for row in answer_rows]
+    for question in poll.questions:
+        if question.is_required and question.id not in answered and f"q{question.id}" not in fields:
+            fields[f"q{question.id}"] = _("这道题必须回答。")
+    if fields:
+        raise ValidationFailed(fields, message=_("答卷有误，未保存，请检查后重新提交。"))
+    return rows
+
+
+def _insert_ballot(poll_id: int, user_id: int) -> int | None:
+    """Insert the ballot row unless the person has one: its id, or None (ON CONFLICT DO NOTHING)."""
+    dialect = db.session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (make(Ballot).values(poll_id=poll_id, user_id=user_id, created_dt=now_utc())
+                 .on_conflict_do_nothing(index_elements=["poll_id", "user_id"]).returning(Ballot.id))
+    return db.session.execute(statement).scalar_one_or_none()
+
+
+def has_voted(poll: Poll, user) -> bool:
+    return bool(db.session.scalar(select(exists().where(Ballot.poll_id == poll.id, Ballot.user_id == user.id))))
+
+
+def cast_ballot(poll: Poll, answers, *, actor) -> int:
+    """Store *actor*'s ballot on *poll* (all answers, or nothing); returns the ballot's id.
+
+    401 anonymous; 403 without the right to take part; 409 outside the open window
+    (``poll_not_open``) or for a second ballot (``already_voted``); 422 for answers that break a
+    rule (:func:`check_answers`). Free-text answers go to moderation (kind ``polls.text_answer``)
+    without their author: moderators do not learn who wrote what either.
+    """
+    if actor is None or not actor.is_authenticated:
+        raise Unauthorized()
+    if not actor.can(Permission.WRITE):
+        raise Forbidden()
+    status = poll.status_at(now_utc())
+    if status != PollStatus.open:
+        raise PollNotOpen(not_open_message(status))
+    rows = check_answers(poll, answers)
+    ballot_id = _insert_ballot(poll.id, actor.id)
+    if ballot_id is None:
+        raise AlreadyVoted(_("您已参加过这次调查，每人只能提交一次。"))
+    plain = [{"ballot_id": ballot_id, "poll_id": poll.id, "option_id": None, "value": None, "text": None,
+              "text_state": None, **row} for row in rows if "text" not in row]
+    if plain:
+        db.session.execute(insert(BallotAnswer), plain)
+    for row in rows:
+        if "text" in row:
+            answer_id = db.session.execute(insert(BallotAnswer).values(ballot_id=ballot_id, poll_id=poll.id, **row)
+                                           .returning(BallotAnswer.id)).scalar_one()
+            submit_for_moderation(MODERATION_KIND, answer_id, text=row["text"], author=None)
+    if poll.results_visibility == ResultsVisibility.live:
+        from interaction.polls import live
+
+        poll_id = poll.id
+        after_commit(lambda: live.results_changed(poll_id))
+    return ballot_id
