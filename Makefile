@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test lint translations install install-dev clean
 
@@ -24,11 +26,11 @@ install-dev: $(VENV)/.installed-dev
 translations: $(VENV)/.installed
 	$(BIN)/python -m interaction.core.i18n compile
 
-## make run: install, migrate, load demo data on first start, serve on http://127.0.0.1:5000
+## make run [PORT=5000] [HOST=127.0.0.1]: install, migrate, load demo data on first start, serve on http://HOST:PORT
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --first-start
-	$(BIN)/python wsgi.py --host 127.0.0.1 --port 5000
+	$(BIN)/python wsgi.py --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

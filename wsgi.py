@@ -24,6 +24,8 @@ if __name__ == "__main__" and os.environ.get("INTERACTION_ASYNC_MODE", "gevent")
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
 
 from interaction import create_app  # noqa: E402
 from interaction.core.extensions import socketio  # noqa: E402
@@ -32,10 +34,41 @@ app = create_app()
 gc.freeze()
 gc.set_threshold(10_000, 10, 10)
 
+def port_is_free(host: str, port: int) -> bool:
+    """Whether *host*:*port* can be listened on now (the server would otherwise die with a traceback)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def serve(host: str, port: int) -> int:
+    """Serve until Ctrl-C; the exit status: 0 stopped by the user, 2 the port was taken."""
+    if not port_is_free(host, port):
+        print(f"Port {port} on {host} is taken (another server running?). "
+              f"Stop it, or choose another port: make run PORT={port + 1}", file=sys.stderr)
+        return 2
+    if socketio.async_mode == "gevent":
+        from gevent import get_hub
+
+        hub = get_hub()  # Ctrl-C is how a developer stops it: not an error for gevent's hub to print
+        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
+    print(f"Serving the interaction desk on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    try:
+        socketio.run(app, host=host, port=port, debug=app.debug, use_reloader=False,
+                     allow_unsafe_werkzeug=True)
+    except KeyboardInterrupt:
+        pass
+    print("Stopped.", flush=True)
+    return 0
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve the interaction desk (pages, API, Socket.IO).")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     args = parser.parse_args()
-    socketio.run(app, host=args.host, port=args.port, debug=app.debug, use_reloader=False,
-                 allow_unsafe_werkzeug=True)
+    sys.exit(serve(args.host, args.port))
