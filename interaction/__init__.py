@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from interaction import accounts, api, calendar, demo, interviews, mailbox, moderation, oversight, polls, search
+    from interaction import accounts, api, calendar, demo, interviews, mailbox, moderation, oversight, polls, qa, search
 
     web.init_app(app)
     accounts.init_app(app)
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     search.init_app(app)  # 集中查询 over what the features publish (the engine is core.search)
     mailbox.init_app(app)
     interviews.init_app(app)  # registers the /interviews namespace before init_socketio
+    qa.init_app(app)  # public Q&A and consultation
     polls.init_app(app)  # registers the /polls namespace before init_socketio
     oversight.init_app(app)  # reads the features above through their queries modules
     demo.init_app(app)  # the seed-demo command

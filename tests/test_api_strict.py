@@ -20,6 +20,7 @@ from interaction.interviews.models import Interview, TranscriptEntry
 from interaction.interviews.services import GuestData
 from interaction.mailbox.models import Letter
 from interaction.moderation.models import SensitiveWord
+from interaction.qa.models import Answer, Question
 from tests.factories import PASSWORD, make_department, make_interview, make_letter, make_mailbox, make_user
 
 STRING = [True, 5, 1.5, ["a", "b"], {"a": "b"}]
@@ -40,6 +41,7 @@ class Desk:
     question: int
     case: int
     tokens: dict
+    qa_question: int = 0
 
 
 @pytest.fixture
@@ -60,10 +62,24 @@ def desk(app, client, clock):
             GuestData("王芳", "主持人", role="host", user_email="host@example.com")])
         question = interviews.ask_question(interview, "什么时候开通？", actor=people["citizen"])
         interviews.post_remark(interview, "欢迎各位网友。", actor=people["host"])
+        qa_question = _approved_qa_question(office, people)
         db.session.commit()
         tokens = {role: {"Authorization": f"Bearer {issue_token(user)[0]}"} for role, user in people.items()}
         db.session.commit()
-        return Desk(letter.number, code, interview.id, question.id, question.moderation_case_id, tokens)
+        return Desk(letter.number, code, interview.id, question.id, question.moderation_case_id, tokens, qa_question)
+
+
+def _approved_qa_question(department, people) -> int:
+    """A public Q&A question of *department*, approved by the moderator (open for its answer)."""
+    from interaction.moderation.models import ModerationCase
+    from interaction.moderation.services import decide_case
+    from interaction.qa import services as qa
+
+    question = qa.ask_question(department, kind="question", title="办事指南在哪里", body="请问在哪里查？",
+                               actor=people["citizen"])
+    case = db.session.scalar(select(ModerationCase).filter_by(kind=qa.QUESTION_KIND, target_id=str(question.id)))
+    decide_case(case, "approve", actor=people["moderator"])
+    return question.id
 
 
 @dataclass
@@ -108,6 +124,14 @@ DECISION = Endpoint("POST", "/api/v1/moderation/cases/{case}/decision", "moderat
 DECISIONS = Endpoint("POST", "/api/v1/moderation/cases/decision", "moderator", {"ids": [1], "verdict": "approve"})
 WORD = Endpoint("POST", "/api/v1/moderation/words", "admin", {"word": "词", "list": "review"})
 WORDS = Endpoint("POST", "/api/v1/moderation/words", "admin", {"words": ["词"], "list": "review"})
+QUESTIONS = Endpoint("POST", "/api/v1/questions", "citizen",
+                     {"department": "office", "kind": "question", "title": "问题", "body": "内容"})
+QA_ANSWER = Endpoint("POST", "/api/v1/questions/{qa_question}/answer", "staff", {"body": "答复。"})
+QA_EDIT = Endpoint("PUT", "/api/v1/questions/{qa_question}/answer", "staff", {"body": "修改。"})
+QA_REROUTE = Endpoint("POST", "/api/v1/questions/{qa_question}/reroute", "admin",
+                      {"department": "office", "reason": "改派"})
+QA_CONSENT = Endpoint("POST", "/api/v1/questions/{qa_question}/consent", "citizen", {"publication_consent": True})
+QA_SETTING = Endpoint("PUT", "/api/v1/questions/settings/office", "admin", {"answers_need_review": False})
 
 CASES = [
     *[(LETTERS, name, STRING) for name in ("mailbox", "category", "subject", "body", "name", "phone", "email",
@@ -150,6 +174,14 @@ CASES = [
     (WORD, "word", STRING),
     (WORD, "list", STRING),
     (WORDS, "words", STRINGS),
+    *[(QUESTIONS, name, STRING) for name in ("department", "kind", "title", "body", "topic")],
+    (QUESTIONS, "publication_consent", BOOLEAN),
+    (QA_ANSWER, "body", STRING),
+    (QA_EDIT, "body", STRING),
+    (QA_REROUTE, "department", STRING),
+    (QA_REROUTE, "reason", STRING),
+    (QA_CONSENT, "publication_consent", BOOLEAN),
+    (QA_SETTING, "answers_need_review", BOOLEAN),
 ]
 
 
@@ -160,7 +192,7 @@ def _body(endpoint: Endpoint, desk: Desk, **change) -> dict:
 
 def _stored(app) -> dict:
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Letter, User, Interview, TranscriptEntry, SensitiveWord)}
+            for model in (Letter, User, Interview, TranscriptEntry, SensitiveWord, Question, Answer)}
 
 
 @pytest.mark.parametrize(("endpoint", "field", "wrong"), CASES,
@@ -175,7 +207,8 @@ def test_a_field_of_another_json_type_is_422_naming_it(app, client, desk, endpoi
     assert _stored(app) == before
 
 
-@pytest.mark.parametrize("endpoint", [LETTERS, TOKEN, REGISTER, EXTEND, RATING, INTERVIEWS, WORD, DECISIONS],
+@pytest.mark.parametrize("endpoint", [LETTERS, TOKEN, REGISTER, EXTEND, RATING, INTERVIEWS, WORD, DECISIONS,
+                                      QUESTIONS, QA_ANSWER, QA_SETTING],
                          ids=lambda e: f"{e.method} {e.url}")
 def test_the_tables_valid_bodies_are_accepted(client, desk, endpoint):
     """The bodies the table changes one field of are themselves valid (so each 422 is the field's)."""

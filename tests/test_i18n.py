@@ -12,6 +12,7 @@ import pytest
 
 from interaction.core import i18n
 from tests import factories
+from tests.qa.english_pages import QA_ENGLISH_PAGES
 
 CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
@@ -81,6 +82,7 @@ ENGLISH_PAGES = [
     _poll_ballot_page,
     _poll_results_page,
     _poll_edit_page,
+    *QA_ENGLISH_PAGES,
 ]
 
 

@@ -23,12 +23,14 @@ def init_app(app: Flask) -> None:
     from interaction.mailbox import api as mailbox_api
     from interaction.moderation import api as moderation_api
     from interaction.polls import api as polls_api
+    from interaction.qa import api as qa_api
 
     from interaction.api import openapi
 
     # A fresh parent per app: a blueprint registered once cannot take children again (tests build many apps).
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     bp.after_request(_options_without_html)
-    for module in (openapi, accounts_api, calendar_api, mailbox_api, moderation_api, interviews_api, polls_api):
+    for module in (openapi, accounts_api, calendar_api, mailbox_api, moderation_api, interviews_api, polls_api,
+                   qa_api):
         bp.register_blueprint(module.bp)
     app.register_blueprint(bp)

@@ -1,4 +1,4 @@
-"""The supervision board: the mailbox's urgent letters across all departments, for oversight staff.
+"""The supervision board: the mailbox's urgent letters and the overdue Q&A questions across all departments.
 
 The board keeps the mailbox's addresses (``/mailbox/supervision``): it is the mailbox's board,
 and links and bookmarks to it stay valid. Its letters come from :mod:`interaction.mailbox.queries`.
@@ -12,6 +12,7 @@ from interaction.core import calendar as core_calendar
 from interaction.core.time import now_utc, to_local
 from interaction.core.web import render_page
 from interaction.mailbox import queries as mailbox_queries
+from interaction.qa import queries as qa_queries
 
 bp = Blueprint("oversight", __name__)
 
@@ -29,8 +30,10 @@ def supervision():
     years = [local_now.year, local_now.year + 1] if local_now.month >= 10 else [local_now.year]
     missing = core_calendar.years_without_schedule(years)
     board = mailbox_queries.supervision_board()
+    questions = qa_queries.overdue_board()  # 公众问答: questions past their 5 working days, beside the letters
     return render_page("oversight/supervision_board.html", board=board,
-                       sections=BOARD_SECTION_TITLES, missing_years=missing, board_rows=mailbox_queries.BOARD_ROWS)
+                       sections=BOARD_SECTION_TITLES, missing_years=missing, board_rows=mailbox_queries.BOARD_ROWS,
+                       questions=questions)
 
 
 @bp.get("/mailbox/supervision/<section>")

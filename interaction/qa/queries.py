@@ -1,0 +1,142 @@
+"""Reads of Q&A as ``select()`` builders: the public board, "my questions", the staff queue, the FAQ.
+
+Oversight (``interaction.oversight``) reads the overdue questions here (:func:`overdue_board`),
+beside the mailbox's letters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+
+from interaction.accounts.models import Department
+from interaction.core.db import db
+from interaction.core.time import now_utc
+from interaction.qa.models import (Answer, AnswerState, DepartmentQaSetting, FaqEntry, Helpful, MeToo, Question,
+                                   QuestionStatus, waiting_clause)
+
+#: The public board's orders: newest, most asked (同问), most helpful.
+ORDERS = ("newest", "most_asked", "most_helpful")
+#: The public board's state filter: answered, or awaiting the answer.
+STATES = ("answered", "waiting")
+#: Overdue questions shown on the supervision board (the rest: the staff queues).
+BOARD_ROWS = 10
+
+
+def public_questions(*, department_id: int | None = None, topic: str | None = None, state: str | None = None,
+                     order: str = "newest") -> Select:
+    """Public questions (approved public ones, published consultations), filtered and ordered."""
+    stmt = select(Question).where(Question.is_public.is_(True))
+    if department_id is not None:
+        stmt = stmt.where(Question.department_id == department_id)
+    if topic:
+        stmt = stmt.where(Question.topic == topic)
+    if state == "answered":
+        stmt = stmt.where(Question.status == QuestionStatus.answered.value)
+    elif state == "waiting":
+        stmt = stmt.where(Question.status.in_([QuestionStatus.open.value, QuestionStatus.reviewing.value]))
+    if order == "most_asked":
+        stmt = stmt.order_by(Question.me_too_count.desc(), Question.id.desc())
+    elif order == "most_helpful":
+        stmt = stmt.order_by(Question.helpful_count.desc(), Question.id.desc())
+    else:
+        stmt = stmt.order_by(Question.created_dt.desc(), Question.id.desc())
+    return stmt
+
+
+def public_by_ids(ids: list[int]) -> dict[int, Question]:
+    """The public questions among *ids* (search and similar hits), by id."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Question).where(Question.id.in_(ids), Question.is_public.is_(True)))
+    return {q.id: q for q in rows}
+
+
+def author_questions(user_id: int) -> Select:
+    """A citizen's questions and consultations, newest first ("my questions")."""
+    return select(Question).where(Question.author_id == user_id).order_by(Question.created_dt.desc(),
+                                                                          Question.id.desc())
+
+
+def staff_queue(department_id: int | None) -> Select:
+    """Questions awaiting the department's answer (or its review), oldest clock first; None: every department."""
+    stmt = select(Question).where(Question.status.in_([QuestionStatus.open.value, QuestionStatus.reviewing.value]))
+    if department_id is not None:
+        stmt = stmt.where(Question.department_id == department_id)
+    return stmt.order_by(Question.clock_start_dt, Question.id)
+
+
+def answered_for_faq(department_id: int) -> Select:
+    """The department's public answered questions not yet in its FAQ, most asked first."""
+    in_faq = select(FaqEntry.question_id).where(FaqEntry.department_id == department_id)
+    return (select(Question).where(Question.department_id == department_id, Question.is_public.is_(True),
+                                   Question.status == QuestionStatus.answered.value, Question.id.not_in(in_faq))
+            .order_by(Question.me_too_count.desc(), Question.id.desc()))
+
+
+def faq_entries(department_id: int) -> list[FaqEntry]:
+    """The department's FAQ in its order (only questions still public)."""
+    return list(db.session.scalars(
+        select(FaqEntry).join(Question, FaqEntry.question_id == Question.id)
+        .where(FaqEntry.department_id == department_id, Question.is_public.is_(True))
+        .order_by(FaqEntry.position, FaqEntry.id)))
+
+
+def answer_history(question_id: int) -> list[Answer]:
+    """Every approved version of the answer, first to current (the public 修改记录)."""
+    return list(db.session.scalars(select(Answer).where(
+        Answer.question_id == question_id, Answer.state == AnswerState.approved.value).order_by(Answer.id)))
+
+
+def answer_versions(question_id: int) -> list[Answer]:
+    """Every version, reviewed or not (the department's view), newest first."""
+    return list(db.session.scalars(select(Answer).where(Answer.question_id == question_id)
+                                   .order_by(Answer.id.desc())))
+
+
+def has_me_too(question_id: int, user_id: int) -> bool:
+    return db.session.scalar(select(MeToo.id).where(MeToo.question_id == question_id,
+                                                    MeToo.user_id == user_id)) is not None
+
+
+def has_helpful(question_id: int, user_id: int) -> bool:
+    return db.session.scalar(select(Helpful.id).where(Helpful.question_id == question_id,
+                                                      Helpful.user_id == user_id)) is not None
+
+
+def active_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).where(Department.is_active.is_(True))
+                                   .order_by(Department.sort_order, Department.id)))
+
+
+def review_settings() -> dict[int, bool]:
+    """Departments whose answers need review, by id (others: not listed or False)."""
+    return dict(db.session.execute(select(DepartmentQaSetting.department_id,
+                                          DepartmentQaSetting.answers_need_review)).all())
+
+
+# -- oversight ----------------------------------------------------------------------------------------------
+
+def overdue_questions(now: datetime | None = None) -> Select:
+    """Questions still awaiting their answer past the due date, most overdue first (with the department's name)."""
+    now = now or now_utc()
+    return (select(Question.id, Question.title, Question.kind, Question.clock_start_dt, Question.due_dt,
+                   Department.name.label("department_name"))
+            .join(Department, Question.department_id == Department.id)
+            .where(waiting_clause(), Question.due_dt < now).order_by(Question.due_dt, Question.id))
+
+
+def overdue_board(limit: int = BOARD_ROWS, now: datetime | None = None) -> dict:
+    """The board's Q&A section: ``{"questions": rows (the *limit* most overdue), "total": n}``."""
+    stmt = overdue_questions(now)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return {"questions": db.session.execute(stmt.limit(limit)).all(), "total": total}
+
+
+def questions_answered(department_id: int | None = None) -> int:
+    """How many questions have a public answer (the oversight figures' ``questions_answered``)."""
+    stmt = select(func.count(Question.id)).where(Question.status == QuestionStatus.answered.value)
+    if department_id is not None:
+        stmt = stmt.where(Question.department_id == department_id)
+    return db.session.scalar(stmt) or 0
