@@ -4,30 +4,24 @@ Features add themselves to the home page with :func:`register_channel`; core
 never imports a feature.
 """
 
-import dataclasses
 import re
-import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from enum import Enum
 from pathlib import Path
 
-from cachetools import LRUCache, TTLCache
-from flask import (Blueprint, Flask, current_app, g, get_flashed_messages, has_request_context, jsonify, redirect,
+from cachetools import LRUCache
+from flask import (Blueprint, Flask, current_app, g, has_request_context, redirect,
                    render_template, request, session, url_for)
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
-from sqlalchemy import text
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-from interaction.core import errors, websocket
+from interaction.core import errors, health, pages, websocket
 from interaction.core.db import MAX_ID, SAFE_METHODS, db
+from interaction.core.health import REALTIME_EXTENSION
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
 from interaction.core.redirects import safe_next
 from interaction.core.untrusted import has_unstorable_text
@@ -107,109 +101,6 @@ def _start_with_an_empty_g():
     """
     for name in list(g):
         g.pop(name, None)
-
-
-PAGE_MEMO_KEY = "interaction.page_memo"
-#: Renderings each process keeps (the least recently used go first).
-PAGE_MEMO_SIZE = 256
-
-
-class _NotAValue(Exception):
-    """A template context value compared by identity (an ORM object): a page showing it is not memoized."""
-
-
-#: Types compared by value whose instances hold no other objects.
-_SCALARS = frozenset({str, Markup, bytes, int, float, bool, type(None), date, datetime, time, timedelta, Decimal})
-
-
-def _as_key(value):
-    """*value* as a hashable value equal to another's exactly when the two show the same.
-
-    Containers (dicts, lists, tuples, sets, dataclasses) are compared by their contents, in order;
-    other objects by their own equality, if their type defines one with a hash (strings, numbers,
-    dates, enums, SQLAlchemy's rows, lazy strings); an object compared only by identity (an ORM
-    object) raises :class:`_NotAValue`.
-    """
-    cls = type(value)
-    if cls in _SCALARS:
-        return value
-    if isinstance(value, tuple):
-        if all(type(item) in _SCALARS for item in value):  # a row: the common case, checked in one pass
-            return value if cls is tuple else (cls, value)
-        return cls, tuple(_as_key(item) for item in value)
-    if isinstance(value, list):
-        return list, tuple(_as_key(item) for item in value)
-    if isinstance(value, dict):
-        return cls, tuple((_as_key(k), _as_key(v)) for k, v in value.items())
-    if isinstance(value, set | frozenset):
-        return frozenset, frozenset(_as_key(item) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return cls, tuple(_as_key(getattr(value, field.name)) for field in dataclasses.fields(value))
-    if isinstance(value, Enum):  # one object per member
-        return value
-    if cls.__hash__ is None or cls.__eq__ is object.__eq__:
-        raise _NotAValue(cls.__name__)
-    return value
-
-
-def _request_key() -> tuple:
-    """What every page's layout (``base.html``) reads of the request and its user, as a memo key.
-
-    The page's path with its query (the preference forms come back to it), its endpoint (the
-    navigation marks it), the script root (every link), the text size and the locale; signed in,
-    the user (id with session version, role: the navigation, name) and the session's CSRF token
-    (the layout's sign-out form and meta tag carry one signed from it), so that a signed-in
-    rendering is its session's own.
-    """
-    user = None
-    if current_user.is_authenticated:
-        field = current_app.config["WTF_CSRF_FIELD_NAME"]  # Flask-WTF's session key for the raw token
-        user = (current_user.get_id(), current_user.role, current_user.name, session.get(field))
-    return (request.full_path, request.endpoint, request.script_root, request.cookies.get("large_text") == "1",
-            str(get_locale()), user)
-
-
-def render_page(template: str, /, **context) -> str:
-    """``render_template(template, **context)``, rendered again only when something the page reads changed.
-
-    For the list pages opened on every request (an inbox, the supervision board, the public list):
-    rendering a hundred rows costs more than fetching them. The page's queries still run on every
-    request; what they return is the key. The key is everything the page reads: the template,
-    every context value the view passes (by value: :func:`_as_key`) and what the layout reads of
-    the request and its user (:func:`_request_key`); the context processors' values follow from
-    those (the locale, the user's role). Such a page's template reads nothing else (no clock, no
-    database): its view passes what it shows.
-
-    Always rendered: a page with a flashed message (rendering consumes it), an anonymous visitor
-    with a session (a form's token), a context holding an object compared by identity. A
-    rendering that changed the session (gave it a CSRF token) is not kept: the key did not hold
-    it. With a CSRF time limit, a rendering (and the token in it) is kept for a tenth of it.
-    """
-    if get_flashed_messages() or (session and not current_user.is_authenticated):
-        return render_template(template, **context)
-    if current_user.is_authenticated and current_app.config["WTF_CSRF_FIELD_NAME"] not in session:
-        generate_csrf()  # the session's token first: it is part of the key
-    try:
-        key = (template, _as_key(context), _request_key())
-    except _NotAValue:
-        return render_template(template, **context)
-    memo, lock = current_app.extensions[PAGE_MEMO_KEY]
-    with lock:
-        page = memo.get(key)
-    if page is None:
-        before = dict(session)
-        page = render_template(template, **context)
-        if dict(session) == before:
-            with lock:
-                memo[key] = page
-    return page
-
-
-def _page_memo(app: Flask):
-    """The app's page memo (cachetools) and its lock: the last :data:`PAGE_MEMO_SIZE` renderings."""
-    limit = app.config.get("WTF_CSRF_TIME_LIMIT")
-    memo = TTLCache(PAGE_MEMO_SIZE, ttl=limit / 10) if limit else LRUCache(PAGE_MEMO_SIZE)
-    return memo, threading.Lock()
 
 
 #: What a JSON body holds when a decoded string in it may hold a NUL or a lone surrogate: their escapes
@@ -308,58 +199,6 @@ def index():
     return render_template("home.html", channels=channels)
 
 
-@bp.get("/healthz")
-@csrf.exempt
-def healthz():
-    """``{"status": "ok"|"degraded"|"error", "checks": {"database", "redis"?, "realtime"?}}`` (API.md "Serving").
-
-    The database is required: down, 503. Redis (only when ``REDIS_URL`` is set) is not: the desk
-    serves without it (rate limits in each process's memory, live rooms catch up when it returns),
-    so it down is "degraded", still 200. ``realtime`` (under gevent, the deployment) says which path
-    live rooms take (core.websocket): "fast", "bounded", or "slow-path" (degraded: libraries of
-    untested versions, allowed by INTERACTION_WS_ALLOW_UNTESTED).
-    """
-    checks = {"database": _check_database()}
-    if current_app.config.get("REDIS_URL"):
-        checks["redis"] = _check_redis(current_app.config["REDIS_URL"])
-    if checks["database"] != "ok":
-        return jsonify(status="error", checks=checks), 503
-    healthy = all(v == "ok" for v in checks.values())
-    realtime = current_app.extensions.get(REALTIME_EXTENSION, websocket.LIBRARY)
-    if realtime != websocket.LIBRARY:  # the realtime adapter's path under gevent (core.websocket.install)
-        checks["realtime"] = realtime
-        healthy = healthy and realtime != websocket.SLOW_PATH
-    return jsonify(status="ok" if healthy else "degraded", checks=checks)
-
-
-def _check_database() -> str:
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any database failure means "down"
-        errors.database_outage.failed(exc, "health check")
-        return "down"
-    return "ok"
-
-
-#: Seconds the health check waits for Redis: a probe must answer quickly whatever Redis does.
-REDIS_PING_TIMEOUT = 0.5
-REDIS_PING_KEY = "interaction.health_redis"
-
-
-def _check_redis(url: str) -> str:
-    import redis
-
-    client = current_app.extensions.get(REDIS_PING_KEY)
-    if client is None:
-        client = current_app.extensions[REDIS_PING_KEY] = redis.Redis.from_url(
-            url, socket_connect_timeout=REDIS_PING_TIMEOUT, socket_timeout=REDIS_PING_TIMEOUT)
-    try:
-        client.ping()
-    except redis.RedisError:
-        return "down"
-    return "ok"
-
-
 def _back():
     """Back to the page the preference was set on (``next``, else the referrer), if it is one of ours."""
     return redirect(safe_next(request.form.get("next")) or safe_next(request.referrer) or url_for("web.index"))
@@ -443,8 +282,9 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(health.bp)
     app.jinja_env.add_extension("jinja2.ext.do")  # templates/macros/forms.html builds attribute dicts
-    app.extensions[PAGE_MEMO_KEY] = _page_memo(app)
+    pages.init_app(app)
     app.extensions[NAVIGATION_KEY] = LRUCache(64)
     app.before_request_funcs.setdefault(None, []).insert(0, _start_with_an_empty_g)
 
@@ -510,7 +350,6 @@ def init_socketio(app: Flask) -> None:
 
 
 #: What the realtime adapter did at start-up (core.websocket.install): /healthz reports it.
-REALTIME_EXTENSION = "interaction.realtime"
 
 
 def _decline_websocket_extensions(wsgi_app):

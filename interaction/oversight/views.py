@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core import calendar as core_calendar
 from interaction.core.time import now_utc, to_local
-from interaction.core.web import render_page
+from interaction.core.pages import render_page
 from interaction.mailbox import queries as mailbox_queries
 from interaction.qa import queries as qa_queries
 

@@ -1,4 +1,4 @@
-"""core.web.render_page: a page is rendered again exactly when something it reads changed.
+"""core.pages.render_page: a page is rendered again exactly when something it reads changed.
 
 The key is what the page reads: the template, every value its view passes, and what the layout
 reads of the request and its user. Each test below changes one of those and sees the page change;
@@ -14,7 +14,7 @@ from flask_babel import force_locale, refresh
 from jinja2 import ChoiceLoader, DictLoader
 
 from interaction.core.db import db
-from interaction.core.web import PAGE_MEMO_KEY, render_page
+from interaction.core.pages import PAGE_MEMO_KEY, render_page
 from tests.factories import make_user
 from tests.helpers import make_test_app
 

@@ -130,7 +130,7 @@ def test_counts_below_the_cap_are_exact(client, world, login, clock, request_con
 
 
 def test_memoized_tables_follow_every_change(client, world, login, clock, request_context):
-    """The inbox and the board are memoized by what they read (core.web.render_page): never stale."""
+    """The inbox and the board are memoized by what they read (core.pages.render_page): never stale."""
     letter, _ = make_letter(world.governor, subject="原来的标题")
     db.session.commit()
     clock.set(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI))
@@ -159,7 +159,7 @@ def test_memoized_tables_follow_every_change(client, world, login, clock, reques
 
 def test_the_board_an_inbox_and_the_public_list_shown_before_come_from_the_memo(client, world, login, clock,
                                                                                  monkeypatch, request_context):
-    """Their views pass values (rows, dicts, pages), so core.web.render_page can key them: a reload renders nothing."""
+    """Their views pass values (rows, dicts, pages), so core.pages.render_page can key them: a reload renders nothing."""
     from interaction.core import web
 
     make_letter(world.governor, subject="超期来信")

@@ -218,7 +218,7 @@ def test_home_page_lists_the_channel_and_statistics(client, world):
 
 
 def _count_renderings(monkeypatch):
-    """The templates rendered by core.web.render_page from now on (it renders only on a memo miss)."""
+    """The templates rendered by core.pages.render_page from now on (it renders only on a memo miss)."""
     from interaction.core import web
 
     rendered = []
@@ -234,7 +234,7 @@ def _count_renderings(monkeypatch):
 
 def test_signed_in_lists_are_rendered_again_whenever_what_they_show_changes(app, client, world, login, post_form,
                                                                           monkeypatch, request_context):
-    """core.web.render_page: a reload showing the same is not rendered again; any change is; flashes show once."""
+    """core.pages.render_page: a reload showing the same is not rendered again; any change is; flashes show once."""
     first, _ = make_letter(world.governor, subject="第一封信")
     db.session.commit()
     login(world.office_staff)

@@ -99,7 +99,7 @@ def test_public_pages_open_no_session_for_anonymous_visitors(app, client, world,
 
 
 def test_the_public_list_follows_every_publication_change(app, client, world, headers, letter_payload):
-    """Anonymous renderings are memoized (core.web.render_page): never one that is out of date."""
+    """Anonymous renderings are memoized (core.pages.render_page): never one that is out of date."""
     visitor = app.test_client()
     assert "小区噪音问题" not in visitor.get("/mailbox/public").get_data(as_text=True)
     data = handled_letter(client, headers, world, letter_payload)

@@ -14,7 +14,7 @@ from interaction.core.db import db
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.forms import show_errors
 from interaction.core.views import redirect_on_refusal
-from interaction.core.web import render_page
+from interaction.core.pages import render_page
 from interaction.mailbox import queries, services
 from interaction.mailbox.common import lookup_limited
 from interaction.mailbox.forms import CATEGORY_LABELS, LetterForm, RatingForm, RehandleForm, TrackForm

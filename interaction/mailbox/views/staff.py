@@ -16,7 +16,7 @@ from interaction.core.errors import ValidationFailed
 from interaction.core.forms import EmptyForm, show_errors
 from interaction.core.time import now_utc, to_local
 from interaction.core.views import redirect_on_refusal
-from interaction.core.web import render_page
+from interaction.core.pages import render_page
 from interaction.mailbox import queries, services
 from interaction.mailbox.common import perform_action
 from interaction.mailbox.forms import (ACTION_FORMS, CATEGORY_LABELS, AssignForm, ExtendForm, RegisterLetterForm,
