@@ -28,6 +28,7 @@ import socket  # noqa: E402
 import sys  # noqa: E402
 
 from interaction import create_app  # noqa: E402
+from interaction.core import jobs  # noqa: E402
 from interaction.core.extensions import socketio  # noqa: E402
 
 app = create_app()
@@ -46,7 +47,7 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def serve(host: str, port: int) -> int:
-    """Serve until Ctrl-C; the exit status: 0 stopped by the user, 2 the port was taken."""
+    """Serve, and run the periodic jobs (core.jobs), until Ctrl-C; exit status 0, or 2 when the port is taken."""
     if not port_is_free(host, port):
         print(f"Port {port} on {host} is taken (another server running?). "
               f"Stop it, or choose another port: make run PORT={port + 1}", file=sys.stderr)
@@ -56,6 +57,7 @@ def serve(host: str, port: int) -> int:
 
         hub = get_hub()  # Ctrl-C is how a developer stops it: not an error for gevent's hub to print
         hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
+    socketio.start_background_task(jobs.run_forever, app, socketio.sleep)  # reminders, figures: core.jobs
     print(f"Serving the interaction desk on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     try:
         socketio.run(app, host=host, port=port, debug=app.debug, use_reloader=False,

@@ -1,9 +1,11 @@
 """``python wsgi.py`` (what ``make run`` starts): it says where it serves, refuses a taken port with a
-clear message, and stops on Ctrl-C without a traceback (issue 18, item 9)."""
+clear message, runs the periodic jobs (core.jobs) and stops on Ctrl-C without a traceback (issue 18,
+items 4 and 9)."""
 
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,9 +35,23 @@ def _health(port: int) -> int:
             time.sleep(0.1)
 
 
+def _job_ran(tmp_path) -> bool:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with sqlite3.connect(tmp_path / "serve.db") as database:
+            if database.execute("SELECT count(*) FROM job_leases WHERE name = 'mailbox.sweep' "
+                                "AND last_finished IS NOT NULL AND last_error IS NULL").fetchone()[0]:
+                return True
+        time.sleep(0.2)
+    return False
+
+
 def _start(tmp_path, *args, **env):
+    """``python wsgi.py`` on a migrated SQLite database, as ``make run`` starts it."""
     environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", **env}
     environment.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=environment,
+                   check=True, capture_output=True)
     return subprocess.Popen(
         [sys.executable, "wsgi.py", *args], cwd=ROOT, env=environment, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -50,6 +66,7 @@ def test_prints_its_address_serves_and_stops_on_ctrl_c_without_a_traceback(tmp_p
         first = server.stdout.readline()
         assert first.strip() == f"Serving the interaction desk on http://127.0.0.1:{port}/ (Ctrl-C stops it)"
         assert _health(port) == 200
+        assert _job_ran(tmp_path), "the mailbox's periodic job did not run by itself"
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
     finally:

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-from interaction.core import errors, health, pages, websocket
+from interaction.core import errors, health, jobs, pages, websocket
 from interaction.core.db import MAX_ID, SAFE_METHODS, db
 from interaction.core.health import REALTIME_EXTENSION
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
@@ -285,6 +285,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.jinja_env.add_extension("jinja2.ext.do")  # templates/macros/forms.html builds attribute dicts
     pages.init_app(app)
+    jobs.init_app(app)
     app.extensions[NAVIGATION_KEY] = LRUCache(64)
     app.before_request_funcs.setdefault(None, []).insert(0, _start_with_an_empty_g)
 

@@ -17,6 +17,7 @@ from interaction.core.web import Channel, NavLink, register_channel, register_na
 
 
 def init_app(app: Flask) -> None:
+    from interaction.core import jobs
     from interaction.core.keycheck import register_keyed_table
     from interaction.mailbox import cli, demo, receivers, services, views
     from interaction.mailbox.models import Letter
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.mailboxes_cli)
     app.cli.add_command(cli.mailbox_cli)
+    jobs.register(app, jobs.Job("mailbox.sweep", cli.SWEEP_EVERY, cli.run_sweep))  # reminders, public figures
     register_kind(app, ModerationKind(services.MODERATION_KIND, _l("领导信箱来信公开"),
                                       services.describe_for_moderation))
     moderation_decided.connect(services.on_moderation_decided, sender=services.MODERATION_KIND)

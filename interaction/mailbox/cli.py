@@ -1,4 +1,6 @@
-"""``flask mailboxes ...`` (set-up) and ``flask mailbox sweep`` (scheduled work) commands."""
+"""``flask mailboxes ...`` (set-up) and the mailbox's periodic job (``flask mailbox sweep`` runs it now)."""
+
+from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
@@ -11,6 +13,9 @@ from interaction.mailbox.models import Mailbox
 
 mailboxes_cli = AppGroup("mailboxes", help="Manage mailboxes.")
 mailbox_cli = AppGroup("mailbox", help="Scheduled work of the leader mailbox.")
+
+#: How often the sweep runs by itself: reminders go out within this of their moment.
+SWEEP_EVERY = timedelta(minutes=10)
 
 
 @mailboxes_cli.command("create")
@@ -31,12 +36,20 @@ def create_mailbox(code, name, department_code, reply_days):
     click.echo(f"created mailbox {code}")
 
 
-@mailbox_cli.command("sweep")
-def sweep():
-    """Send deadline reminders (each once) and close rated letters; safe to run from cron at any rate."""
+def run_sweep() -> str:
+    """The mailbox's periodic job (core.jobs, every :data:`SWEEP_EVERY`): reminders, closing, public figures.
+
+    Safe at any rate: each reminder is sent once (marked in the transaction that queues it).
+    """
     counts = services.send_reminders()
     db.session.commit()
-    click.echo(f"reminders: {counts['due_soon']} due soon, {counts['due']} due; closed: {counts['closed']}")
     figures = queries.refresh_public_snapshot()
     db.session.commit()
-    click.echo(f"public figures: {figures['published']} published")
+    return (f"reminders: {counts['due_soon']} due soon, {counts['due']} due; closed: {counts['closed']}; "
+            f"public figures: {figures['published']} published")
+
+
+@mailbox_cli.command("sweep")
+def sweep():
+    """Run the mailbox's periodic job now (it also runs by itself: ``flask jobs``)."""
+    click.echo(run_sweep())
