@@ -28,9 +28,9 @@ def test_staff_build_preview_and_publish_a_poll_with_forms(client, login, post_f
     poll = db.session.scalar(select(Poll))
     edit = f"/polls/{poll.id}/edit"
     assert response.headers["Location"].endswith(edit)
-    response = post_form(f"/polls/{poll.id}/questions", {"question-kind": "single", "question-prompt": "您希望几点闭馆？",
-                                                         "question-options": "20:00\n21:00\n22:00",
-                                                         "question-required": "y"})
+    response = post_form(f"/polls/{poll.id}/questions", {
+        "question-kind": "single", "question-prompt": "您希望几点闭馆？", "question-options": "20:00\n21:00\n22:00",
+        "question-required": "y"})
     assert response.status_code == 302
     bad = post_form(f"/polls/{poll.id}/questions", {"question-kind": "single", "question-prompt": "只有一个选项",
                                                     "question-options": "唯一"})
