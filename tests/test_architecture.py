@@ -23,13 +23,14 @@ TEMPLATES = ROOT / "templates"
 
 CHANNELS = {"mailbox", "qa", "polls", "interviews"}
 FEATURES = {"accounts", "calendar", "moderation", *CHANNELS, "oversight"}
-EVERYTHING = {"core", *FEATURES, "api", "factory"}
+EVERYTHING = {"core", *FEATURES, "search", "api", "factory"}
 
 #: What each layer may import from ``interaction`` (besides itself).
 ALLOWED = {
     "core": {"core"},
     "accounts": {"core"},
     "calendar": {"core", "accounts"},
+    "search": {"core", "accounts"},  # 集中查询's pages, API and CLI over core.search
     "moderation": {"core", "accounts"},
     **{channel: {"core", "accounts", "moderation"} for channel in CHANNELS},
     "oversight": {"core", "accounts", "moderation", *CHANNELS},

@@ -13,6 +13,7 @@ import pytest
 from interaction.core import i18n
 from tests import factories
 from tests.qa.english_pages import QA_ENGLISH_PAGES
+from tests.search.english_pages import SEARCH_ENGLISH_PAGES
 
 CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
@@ -83,6 +84,7 @@ ENGLISH_PAGES = [
     _poll_results_page,
     _poll_edit_page,
     *QA_ENGLISH_PAGES,
+    *SEARCH_ENGLISH_PAGES,
 ]
 
 

@@ -20,7 +20,7 @@ How a query is answered (the design choice, on SQLite and PostgreSQL alike):
    title, body occurrences, the query as typed) with recency breaking ties: the same code, so both
    databases give the same order for the same corpus.
 
-The total is exact up to :data:`MAX_TOTAL` and "more than" past it (``Results.total_is_capped``).
+The total is exact up to :data:`CANDIDATES` and "more than" past it (``Results.total_is_capped``).
 The segmenter's dictionary is the shipped ``search_terms.txt`` with administrators' changes from
 the database (:class:`~interaction.core.search_index.SearchTerm`): each process reads them at
 most every :data:`DICTIONARY_TTL` seconds and rebuilds its segmenter when they changed (a
@@ -32,12 +32,14 @@ it at once (:func:`dictionary_changed`). Texts indexed before a change keep thei
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import markupsafe
 from cachetools import TTLCache
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import delete, func, insert, select, update
 
 from interaction.core import search_text
@@ -49,9 +51,10 @@ log = logging.getLogger(__name__)
 
 TYPES = ("letter", "question", "transcript")
 
-#: How many of the newest matching documents are ranked (step 2 of the module docstring).
+#: How many of the newest matching documents are ranked (step 2 of the module docstring); the total
+#: is counted up to here (past it a list says "200+": counting further costs what ranking costs).
 CANDIDATES = 200
-#: Totals are counted up to here; past it a list says "1,000+".
+#: The deepest a list goes (a page past CANDIDATES reads as many more candidates, up to here).
 MAX_TOTAL = 1000
 #: Characters of a body read for ranking and the snippet (transcripts can be long).
 BODY_READ = 6000
@@ -182,6 +185,13 @@ def remove(type: str, key: str) -> None:  # noqa: A002 - the contract's name
     db.session.execute(delete(table).where(table.c.type == type, table.c.key == str(key)))
 
 
+def public_url(endpoint: str, **values) -> str:
+    """The path of a public page, in a request or not (a moderation decision taken by a CLI, a reindex)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def register_source(type: str, documents: Callable[[], Iterable[Document]]) -> None:  # noqa: A002
     """How to list all public documents of *type*: ``flask search reindex`` rebuilds from these."""
     _sources[type] = documents
@@ -275,27 +285,40 @@ def search(q: str, *, types: Collection[str] | None = None, department_id: int |
     if not query:
         return Results([], 0, page, per_page)
     groups = _groups(query.groups, types, department_id)
-    dialect = _dialect()
     limit = min(max(CANDIDATES, page * per_page), MAX_TOTAL)
-    ids = candidate_ids(dialect, groups, limit)
-    total, capped = len(ids), False
-    if total == limit:
-        total = len(candidate_ids(dialect, groups, MAX_TOTAL + 1))
-        capped = total > MAX_TOTAL
-        total = min(total, MAX_TOTAL)
+    ids = candidate_ids(_dialect(), groups, limit)
+    total, capped = len(ids), len(ids) == limit  # counted no further than the candidates: "200+"
     ranked = _ranked(_rows(ids), query.runs)
     window = ranked[(page - 1) * per_page: page * per_page]
     return Results([_hit(row, query.runs) for _score, row in window], total, page, per_page, capped)
 
 
+def matching_keys(q: str, *, types: Collection[str], limit: int = MAX_TOTAL) -> list[str] | None:
+    """The keys of the newest *limit* documents of *types* matching *q*; None when *q* has nothing to search.
+
+    For a feature's own list filtered by the search (the public letters' ``q``), in the list's order.
+    """
+    query = search_text.parse_query(q if isinstance(q, str) else "", current_segmenter())
+    if not query:
+        return None
+    ids = candidate_ids(_dialect(), _groups(query.groups, types, None), limit)
+    if not ids:
+        return []
+    table = SearchDocument.__table__
+    return list(db.session.scalars(select(table.c.key).where(table.c.id.in_(ids))))
+
+
 #: Per word of a draft, how many of its newest documents are compared (similar()).
 SIMILAR_PER_WORD = 40
-#: Per word, how many matching documents are counted to weigh the word (rarer words weigh more).
-SIMILAR_COUNT = 500
 
 
 def similar(text: str, *, types: Collection[str] = ("question",), limit: int = 5) -> list[Hit]:
-    """The published documents most like a draft title/text (for "similar questions")."""
+    """The published documents most like a draft title/text (for "similar questions").
+
+    The draft's words (two characters or more, not the filler of questions), each giving its newest
+    :data:`SIMILAR_PER_WORD` documents; those are ranked by the words they hold, a word weighing more
+    the fewer documents hold it (fewer than SIMILAR_PER_WORD: a rare word).
+    """
     if not isinstance(text, str):
         return []
     tokenizer = current_segmenter()
@@ -307,10 +330,9 @@ def similar(text: str, *, types: Collection[str] = ("question",), limit: int = 5
     weights: dict[str, float] = {}
     for word in words:
         word_groups = search_text.parse_query(word, tokenizer).groups
-        ids = candidate_ids(dialect, _groups(word_groups, types, None), SIMILAR_COUNT)
-        if not ids:
-            continue
-        weights[word] = search_text.idf(len(ids), SIMILAR_COUNT * 4)
-        candidates.update(ids[:SIMILAR_PER_WORD])
+        ids = candidate_ids(dialect, _groups(word_groups, types, None), SIMILAR_PER_WORD)
+        if ids:
+            weights[word] = 1.0 + math.log(SIMILAR_PER_WORD / len(ids))
+            candidates.update(ids)
     ranked = _ranked(_rows(candidates), list(weights), weights)
     return [_hit(row, list(weights)) for score, row in ranked[:max(0, limit)] if score > 0.1]

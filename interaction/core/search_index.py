@@ -9,7 +9,10 @@ date) and its index tokens (:mod:`interaction.core.search_text`) in ``terms``:
   triggers are created by ``create_all`` (DDL events on the table, SQLite only) and by the Alembic
   revision ``b5e4a1c2d301``.
 * **PostgreSQL**: ``terms`` is a ``tsvector`` written as a literal of exactly these tokens (no
-  parser, no configuration, so both databases see the same tokens), under a GIN index.
+  parser, no configuration, so both databases see the same tokens), under a GIN index. The table
+  keeps its rows whole up to a page (``toast_tuple_target``): a common word's candidates are read
+  newest first through the primary key, testing ``terms`` in each row, and a ``terms`` moved out to
+  the TOAST table would cost a second look-up per row.
 
 A document's ``id`` is made from its publication time (milliseconds, then twelve bits from its
 type and key), so ``ORDER BY id DESC`` is "newest published first" on both databases whatever the
@@ -86,6 +89,9 @@ FTS_DROP = f"DROP TABLE IF EXISTS {FTS_TABLE}"
 for _statement in FTS_DDL:
     event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
 event.listen(SearchDocument.__table__, "after_drop", DDL(FTS_DROP).execute_if(dialect="sqlite"))
+#: PostgreSQL: rows up to a page stay whole (no TOAST): the candidates' scan reads ``terms`` in the row itself.
+PG_STORAGE = "ALTER TABLE search_documents SET (toast_tuple_target = 8160)"
+event.listen(SearchDocument.__table__, "after_create", DDL(PG_STORAGE).execute_if(dialect="postgresql"))
 db.metadata.info.setdefault("interaction.unmodelled_tables", set()).update(FTS_TABLES)
 
 

@@ -37,7 +37,6 @@ import functools
 import importlib.util
 import json
 import logging
-import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -48,7 +47,7 @@ import jieba
 from markupsafe import Markup, escape
 
 #: A query longer than this (characters) is cut to it: nobody types more, and the cost is bounded.
-MAX_QUERY_LENGTH = 100
+MAX_QUERY_LENGTH = 200
 
 #: Letters-and-digits tokens longer than this are cut (PostgreSQL refuses lexemes past 2 KB).
 MAX_TOKEN_LENGTH = 60
@@ -251,10 +250,6 @@ def score(runs: Iterable[str], title: str, body: str, weights: dict[str, float] 
         value = 3.0 * (run in title) + 2.2 * tf + (0.05 if not in_body and run not in title else 0.0)
         total += value * (weights.get(run, 1.0) if weights else 1.0)
     return total
-
-
-def idf(matching: int, documents: int) -> float:
-    return math.log(1 + (documents - matching + 0.5) / (matching + 0.5))
 
 
 SNIPPET_WIDTH = 80

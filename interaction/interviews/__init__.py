@@ -36,7 +36,8 @@ def _register_namespace() -> None:
 
 def init_app(app: Flask) -> None:
     from interaction.accounts.permissions import Permission
-    from interaction.interviews import api, live, models, services, views  # noqa: F401 - models: tables
+    from interaction.core import search
+    from interaction.interviews import api, live, models, search_documents, services, views  # noqa: F401 - models
     from interaction.moderation.registry import ModerationKind, register_kind
 
     app.config.setdefault("INTERVIEWS_PRESENCE_SECONDS", 0 if app.testing else 2.0)
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     register_kind(app, ModerationKind(services.MODERATION_KIND, _l("访谈提问"), services.describe_for_moderation))
     moderation_decided.connect(_on_moderation_decided, sender=services.MODERATION_KIND)
+    search.register_source(search_documents.SEARCH_TYPE, search_documents.public_documents)
     register_channel(app, Channel("interviews.index", _l("在线访谈"),
                                   _l("领导和部门负责人在线回答网民提问，可观看直播、提问和查看文字实录。")))
     register_nav_link(app, NavLink("interviews.handovers", _l("访谈转办"), Permission.HANDLE))

@@ -31,7 +31,7 @@ from interaction.core.sanitize import plain_text_html
 from interaction.core.signals import interview_ended, question_handed_over
 from interaction.core.text import INVISIBLE_ONLY_MESSAGE, is_invisible_only, single_line
 from interaction.core.time import now_utc
-from interaction.interviews import live
+from interaction.interviews import live, search_documents
 from interaction.interviews.models import (EntryKind, Guest, GuestRole, Interview, InterviewStatus, LiveQuestion,
                                            QuestionState, QuestionVote, TranscriptEntry, TranscriptRevision)
 
@@ -202,6 +202,7 @@ def end_interview(interview: Interview, *, actor: User) -> Interview:
     interview.current_question_id = None
     db.session.flush()
     unanswered = hand_over_unanswered(interview)
+    search_documents.put_transcript(interview)  # the transcript is public from now: in the search too
     audit.record("interviews.end", actor=actor, target=interview, handed_over=len(unanswered))
     interview_ended.send("interviews", interview=interview, unanswered=unanswered)
     live.broadcast_status(interview)
@@ -469,6 +470,7 @@ def correct_entry(entry: TranscriptEntry, body, *, reason, actor: User | None) -
     entry.edited_dt = revision.at_dt
     db.session.add(revision)
     db.session.flush()
+    search_documents.put_transcript(db.session.get(Interview, entry.interview_id))
     audit.record("interviews.correct_entry", actor=actor, target=entry, seq=entry.seq, reason=why)
     return revision
 

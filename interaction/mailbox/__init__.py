@@ -17,7 +17,7 @@ from interaction.core.web import Channel, NavLink, register_channel, register_na
 
 
 def init_app(app: Flask) -> None:
-    from interaction.core import jobs
+    from interaction.core import jobs, search
     from interaction.core.keycheck import register_keyed_table
     from interaction.mailbox import cli, demo, receivers, services, views
     from interaction.mailbox.models import Letter
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     register_kind(app, ModerationKind(services.MODERATION_KIND, _l("领导信箱来信公开"),
                                       services.describe_for_moderation))
     moderation_decided.connect(services.on_moderation_decided, sender=services.MODERATION_KIND)
+    search.register_source("letter", services.public_documents)  # flask search reindex
     question_handed_over.connect(receivers.on_question_handed_over, sender="interviews")
     register_channel(app, Channel("mailbox.index", _l("领导信箱"),
                                   _l("给省长和各部门负责人写信，按时答复，可查询办理进度。")))

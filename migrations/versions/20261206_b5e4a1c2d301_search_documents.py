@@ -4,7 +4,8 @@ One table of what the public may read of each published item (letters, questions
 with its index tokens in ``terms``: on PostgreSQL a tsvector under a GIN index; on SQLite the
 tokens as text, indexed by a contentless FTS5 table kept in step by triggers (the same statements
 core.search_index runs after create_all). The GIN index is declared on SQLite too, as an empty
-partial index (WHERE 0), so that the schema equals the models on both databases. And the
+partial index (WHERE 0), so that the schema equals the models on both databases. On PostgreSQL the
+table keeps its rows whole up to a page (toast_tuple_target). And the
 administrators' changes to the segmenter's dictionary (search_terms).
 
 The index starts empty: `flask --app wsgi search reindex` fills it from what is published.
@@ -67,6 +68,8 @@ def upgrade():
     if op.get_bind().dialect.name == 'sqlite':
         for statement in FTS_DDL:
             op.execute(statement)
+    else:  # rows whole up to a page: the candidates' scan reads terms in the row (core.search_index)
+        op.execute('ALTER TABLE search_documents SET (toast_tuple_target = 8160)')
 
 
 def downgrade():

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import aliased
 
 from interaction.accounts.models import Department
-from interaction.core import pagination
+from interaction.core import pagination, search
 from interaction.mailbox.models import Letter, LetterEvent
 
 SEARCH_MAX_LENGTH = 50
@@ -54,26 +54,19 @@ def _plain_public_window() -> pagination.PageWindow:
     return pagination.PageWindow(public_rows(query_published()), Letter.id, counted=False)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def query_published(q: str | None = None, category: str | None = None) -> Select:
     """Published letters, newest reply first; *q* searches the MASKED subject, letter and reply.
 
-    The one search function of the mailbox: a full-text index (core/search.py) will replace the
-    LIKE here. Until then the public list itself is indexed and the search scans only published
-    letters, matching every space-separated word.
+    The search is core's (``core.search``: word-aware, every published letter is in its index):
+    the list keeps its order and shows the letters among the newest ``search.MAX_TOTAL`` that match.
     """
     # "= true", not "IS true": PostgreSQL can use the (is_published, replied_dt) index only for the former.
     stmt = select(Letter).where(Letter.is_published == true())
     if category:
         stmt = stmt.where(Letter.category == category)
-    for word in (q or "").split()[:5]:
-        pattern = f"%{_escape_like(word[:SEARCH_MAX_LENGTH])}%"
-        stmt = stmt.where(or_(Letter.published_subject.like(pattern, escape="\\"),
-                              Letter.published_body.like(pattern, escape="\\"),
-                              Letter.published_reply.like(pattern, escape="\\")))
+    numbers = search.matching_keys((q or "")[:SEARCH_MAX_LENGTH * 5], types=("letter",)) if q else None
+    if numbers is not None:
+        stmt = stmt.where(Letter.number.in_(numbers))
     return stmt.order_by(Letter.replied_dt.desc(), Letter.id.desc())
 
 

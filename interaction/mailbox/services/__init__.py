@@ -25,7 +25,7 @@ from interaction.mailbox.services.handling import (ACTIONS, accept_letter, act_o
                                                    supervise_letter, transfer_letter, view_personal_data)
 from interaction.mailbox.services.mailboxes import save_mailbox
 from interaction.mailbox.services.publication import (MODERATION_KIND, describe_for_moderation, on_moderation_decided,
-                                                      put_forward_for_publication)
+                                                      public_documents, put_forward_for_publication)
 from interaction.mailbox.services.reminders import CLOSE_AFTER_RATING_WORKDAYS, close_rated_letters, send_reminders
 from interaction.mailbox.services.submission import (CODE_LENGTH, MAX_BODY, NUMBER_RANDOM_LENGTH, REGISTER_MAX_AGE,
                                                      RESUBMIT_WINDOW, can_register, find_letter, first_mailbox,
@@ -40,7 +40,7 @@ __all__ = [
     "close_letter", "close_rated_letters", "department_emails", "describe_for_moderation", "event_values",
     "extend_letter", "find_letter", "first_mailbox", "get_letter_for_staff_or_404", "get_letter_or_404",
     "hand_over_question", "hash_code", "letter_by_code", "new_number", "normalize_code", "normalize_number",
-    "on_moderation_decided", "overall_score", "put_forward_for_publication", "rate_letter", "reject_letter",
-    "reply_letter", "request_rehandle", "require_handle", "save_mailbox", "send_reminders", "submit_letter",
-    "supervise_letter", "transfer_letter", "view_personal_data",
+    "on_moderation_decided", "overall_score", "public_documents", "put_forward_for_publication", "rate_letter",
+    "reject_letter", "reply_letter", "request_rehandle", "require_handle", "save_mailbox", "send_reminders",
+    "submit_letter", "supervise_letter", "transfer_letter", "view_personal_data",
 ]
