@@ -15,7 +15,7 @@ year at once and again after commit. Other processes pick an edit up within :dat
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import JSON, ForeignKey, Integer, select
@@ -23,7 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from interaction.core import audit
 from interaction.core.db import after_commit, db
-from interaction.core.time import now_utc
+from interaction.core.signals import calendar_changed
+from interaction.core.time import now_utc, to_local
 from interaction.core.workdays import WorkCalendar, YearSchedule, package_schedule
 
 EXTENSION_KEY = "interaction.calendar"
@@ -102,6 +103,7 @@ def set_year_schedule(schedule: YearSchedule, actor) -> CalendarYear:
             forget(schedule.year)
 
     after_commit(_forget_after_commit)
+    calendar_changed.send("calendar", year=schedule.year, actor=actor)
     return row
 
 
@@ -114,6 +116,7 @@ def delete_year_schedule(year: int, actor) -> bool:
     db.session.flush()
     audit.record("calendar.delete_year", actor=actor, target_type="calendar_years", target_id=year)
     forget(year)
+    calendar_changed.send("calendar", year=year, actor=actor)
     return True
 
 
@@ -129,3 +132,30 @@ def years_without_schedule(years) -> list[int]:
 
 def package_knows(year: int) -> bool:
     return package_schedule(year) is not None
+
+
+def is_provisional(due: datetime | None, since: datetime | None = None) -> bool:
+    """Whether a deadline *due* (counted from *since*, default: its own day) is provisional (暂定期限).
+
+    It is when a year from *since*'s to *due*'s has no official schedule yet (neither entered nor in
+    the package): its working days were counted as Monday to Friday, and the deadline will be
+    recomputed when an administrator enters that year (``signals.calendar_changed``).
+    """
+    if due is None:
+        return False
+    last = to_local(due).year
+    first = min(to_local(since).year, last) if since is not None else last
+    calendar = get_calendar()
+    return any(calendar.schedule(year).source == "weekends-only" for year in range(first, last + 1))
+
+
+#: Deadlines reach this many days ahead (15 working days, extended by 15 more, is about 6 weeks); a year
+#: without a schedule that starts within this horizon is worth a warning to staff.
+WARNING_HORIZON_DAYS = 60
+
+
+def missing_years_ahead(now: datetime | None = None) -> list[int]:
+    """The current year, and the next once within :data:`WARNING_HORIZON_DAYS`, when they have no schedule."""
+    moment = now or now_utc()
+    first, last = to_local(moment).year, to_local(moment + timedelta(days=WARNING_HORIZON_DAYS)).year
+    return years_without_schedule(range(first, last + 1))

@@ -23,3 +23,8 @@ interview_ended = _signals.signal("interview-ended")
 #: kwargs: department_id, author_id, subject, body, source (str), source_ref (str), reply_workdays (int).
 #: Receivers append a dict {"kind", "url", "number"?} to kwargs["handed_to"].
 question_handed_over = _signals.signal("question-handed-over")
+
+#: The official calendar of a year was entered, changed or removed (core.calendar). kwargs: year (int),
+#: actor. Features recompute the deadlines of what is still waiting for a reply: they were counted,
+#: perhaps provisionally (weekends only), on the schedule in force before.
+calendar_changed = _signals.signal("calendar-changed")

@@ -38,8 +38,9 @@ EVENT_SCHEMA = obj({"at": DATETIME, "action": STRING, "note": STRING, "departmen
 LETTER_SCHEMA = obj({
     "number": STRING, "mailbox": STRING, "category": STRING, "subject": STRING, "body": STRING, "channel": STRING,
     "status": STRING, "submitted_at": DATETIME, "received_at": DATETIME, "accept_due_at": DATETIME,
-    "due_at": DATETIME, "overdue": BOOLEAN, "due_soon": BOOLEAN, "workdays_left": nullable(INTEGER),
-    "department": nullable(STRING), "department_name": STRING, "rejection_reason": nullable(STRING),
+    "due_at": DATETIME, "due_provisional": BOOLEAN, "overdue": BOOLEAN, "due_soon": BOOLEAN,
+    "workdays_left": nullable(INTEGER), "department": nullable(STRING), "department_name": STRING,
+    "rejection_reason": nullable(STRING),
     "extended_workdays": nullable(INTEGER), "transfer_count": nullable(INTEGER),
     "reply": nullable(obj({"body": STRING, "at": nullable(DATETIME), "department": nullable(STRING)})),
     "rating": nullable(obj({"score": _SCORE, "resolution": _SCORE, "attitude": _SCORE, "speed": _SCORE,
@@ -50,10 +51,11 @@ LETTER_SCHEMA = obj({
     "flagged": BOOLEAN, "publication_state": nullable(STRING)}, optional=("flagged", "publication_state"))
 CREATED_LETTER_SCHEMA = obj({
     "number": STRING, "query_code": STRING, "status": STRING, "submitted_at": DATETIME, "received_at": DATETIME,
-    "accept_due_at": DATETIME, "due_at": DATETIME, "mailbox": STRING, "department": STRING, "channel": STRING})
+    "accept_due_at": DATETIME, "due_at": DATETIME, "due_provisional": BOOLEAN, "mailbox": STRING, "department": STRING,
+    "channel": STRING})
 SUMMARY_SCHEMA = obj({
     "number": STRING, "mailbox": STRING, "category": STRING, "subject": STRING, "status": STRING,
-    "received_at": DATETIME, "due_at": DATETIME, "overdue": BOOLEAN, "due_soon": BOOLEAN,
+    "received_at": DATETIME, "due_at": DATETIME, "due_provisional": BOOLEAN, "overdue": BOOLEAN, "due_soon": BOOLEAN,
     "workdays_left": nullable(INTEGER), "department": nullable(STRING), "transfer_count": nullable(INTEGER),
     "flagged": BOOLEAN})
 PUBLIC_LETTER_SCHEMA = obj({
@@ -114,6 +116,7 @@ def serialize_letter(letter: Letter, *, staff: bool = False) -> dict:
         "received_at": isoformat(letter.received_dt),
         "accept_due_at": isoformat(letter.accept_due_dt),
         "due_at": isoformat(letter.due_dt),
+        "due_provisional": letter.due_provisional,
         "overdue": bool(letter.is_overdue),
         "due_soon": bool(letter.is_due_soon),
         "workdays_left": letter.workdays_left(),
@@ -139,7 +142,8 @@ def serialize_letter(letter: Letter, *, staff: bool = False) -> dict:
 def serialize_summary(letter: Letter) -> dict:
     return {"number": letter.number, "mailbox": letter.mailbox.code, "category": letter.category,
             "subject": letter.subject, "status": letter.status, "received_at": isoformat(letter.received_dt),
-            "due_at": isoformat(letter.due_dt), "overdue": bool(letter.is_overdue),
+            "due_at": isoformat(letter.due_dt), "due_provisional": letter.due_provisional,
+            "overdue": bool(letter.is_overdue),
             "due_soon": bool(letter.is_due_soon), "workdays_left": letter.workdays_left(),
             "department": _department(letter.department), "transfer_count": letter.transfer_count,
             "flagged": letter.is_flagged}
@@ -190,7 +194,8 @@ def create_letter():
     body = {"number": letter.number, "query_code": code, "status": letter.status,
             "submitted_at": isoformat(letter.received_dt), "received_at": isoformat(letter.received_dt),
             "accept_due_at": isoformat(letter.accept_due_dt), "due_at": isoformat(letter.due_dt),
-            "mailbox": mailbox.code, "department": department_code, "channel": letter.channel}
+            "due_provisional": letter.due_provisional, "mailbox": mailbox.code, "department": department_code,
+            "channel": letter.channel}
     db.session.commit()
     return jsonify(body), 201
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interaction.accounts.models import Department, User
-from interaction.core.calendar import get_calendar
+from interaction.core.calendar import get_calendar, is_provisional
 from interaction.core.db import db
 from interaction.core.errors import InvalidTransition
 from interaction.core.time import SHANGHAI, now_utc, to_local
@@ -96,6 +96,7 @@ class EventAction(StrEnum):
     closed = "closed"
     published = "published"
     handed_over = "handed_over"  # came from another channel (a live interview's unanswered question)
+    rescheduled = "rescheduled"  # the deadline recomputed after the year's official calendar was entered
 
 
 def open_clause(cls=None):
@@ -215,6 +216,9 @@ class Letter(db.Model):
     extended_workdays: Mapped[int] = mapped_column(Integer, default=0)
     extension_reason: Mapped[str | None] = mapped_column(Text)
     transfer_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: What ``due_dt`` is counted from, so a change of the calendar recomputes it as the letter's history gave
+    #: it (services.deadlines): {"from": Shanghai day the round began, "workdays": N, "extended": M}.
+    due_basis: Mapped[dict | None] = mapped_column(JSON)
 
     replied_dt: Mapped[datetime | None]
     reply_body: Mapped[str | None] = mapped_column(Text)
@@ -323,6 +327,11 @@ class Letter(db.Model):
         if self.status not in OPEN_STATES:
             return None
         return get_calendar().workdays_between(to_local(now or now_utc()).date(), self.due_date)
+
+    @property
+    def due_provisional(self) -> bool:
+        """The deadline crosses a year whose official calendar is not entered yet (暂定期限)."""
+        return is_provisional(self.due_dt, self.received_dt)
 
     @property
     def due_date(self) -> date:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from interaction.accounts.permissions import Permission
-from interaction.core.signals import moderation_decided
+from interaction.core.signals import calendar_changed, moderation_decided
 from interaction.core.web import Channel, NavLink, register_channel, register_nav_link
 
 
@@ -25,6 +25,8 @@ def init_app(app: Flask) -> None:
     register_kind(app, ModerationKind(services.ANSWER_KIND, _l("公众问答答复"), services.describe_answer))
     moderation_decided.connect(services.on_question_decided, sender=services.QUESTION_KIND)
     moderation_decided.connect(services.on_answer_decided, sender=services.ANSWER_KIND)
+    from interaction.qa.services import deadlines
+    calendar_changed.connect(deadlines.on_calendar_changed, sender="calendar")  # provisional deadlines recounted
     search.register_source(services.DOCUMENT_TYPE, services.all_documents)
     register_channel(app, Channel("qa.question_list", _l("公众问答"),
                                   _l("向部门提问或办事咨询，查看已答复的问题和各部门的常见问题。")))

@@ -29,7 +29,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interaction.accounts.models import Department, User
-from interaction.core.calendar import get_calendar
+from interaction.core.calendar import get_calendar, is_provisional
 from interaction.core.db import db
 from interaction.core.errors import InvalidTransition
 from interaction.core.time import now_utc, to_local
@@ -154,6 +154,11 @@ class Question(db.Model):
     @property
     def due_date(self) -> date | None:
         return to_local(self.due_dt).date() if self.due_dt is not None else None
+
+    @property
+    def due_provisional(self) -> bool:
+        """The answer's deadline crosses a year whose official calendar is not entered yet (暂定期限)."""
+        return is_provisional(self.due_dt, self.clock_start_dt)
 
     # -- public texts: a published consultation shows its masked version -----------------------------
 

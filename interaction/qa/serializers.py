@@ -21,7 +21,7 @@ HISTORY_SCHEMA = obj({"body": STRING, "at": DATETIME, "is_edit": BOOLEAN})
 QUESTION_SCHEMA = obj({
     "id": INTEGER, "kind": STRING, "status": STRING, "department": STRING, "department_name": STRING,
     "topic": nullable(STRING), "title": STRING, "body": STRING, "created_at": DATETIME,
-    "due_at": nullable(DATETIME), "overdue": BOOLEAN, "workdays_waiting": nullable(INTEGER),
+    "due_at": nullable(DATETIME), "due_provisional": BOOLEAN, "overdue": BOOLEAN, "workdays_waiting": nullable(INTEGER),
     "answer": nullable(obj({"body": STRING, "answered_at": nullable(DATETIME), "edited_at": nullable(DATETIME)})),
     "history": {"type": "array", "items": HISTORY_SCHEMA},
     "me_too_count": INTEGER, "helpful_count": INTEGER, "is_published": BOOLEAN, "url": STRING,
@@ -55,7 +55,8 @@ def serialize_question(question: Question, *, party: bool, history: bool = True)
         "id": question.id, "kind": question.kind, "status": question.status,
         "department": question.department.code, "department_name": question.department.name,
         "topic": question.topic, "title": title, "body": body, "created_at": isoformat(question.created_dt),
-        "due_at": isoformat(question.due_dt), "overdue": bool(question.is_overdue),
+        "due_at": isoformat(question.due_dt), "due_provisional": question.due_provisional,
+        "overdue": bool(question.is_overdue),
         "workdays_waiting": question.workdays_waiting(), "answer": answer,
         "me_too_count": question.me_too_count, "helpful_count": question.helpful_count,
         "is_published": question.is_published, "url": question_url(question.id),

@@ -20,8 +20,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # What a letter's reply deadline is counted from (a recomputation after the calendar changes reproduces
+    # it); letters stored before have it read from their history.
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('due_basis', sa.JSON(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.drop_column('due_basis')

@@ -20,7 +20,7 @@ def test_calendar_admin_page(client, login, post_form):
     assert response.status_code == 302 and response.headers["Location"] == "/admin/calendar/"
     assert db.session.get(CalendarYear, 2027).holidays == ["2027-01-01", "2027-02-06"]
     bad = post_form("/admin/calendar/2027", {"holidays": "2027-02-30", "workdays": ""})
-    assert bad.status_code == 200 and "日程无效" in text(bad)
+    assert bad.status_code == 200 and "2027-02-30 不是真实的日期" in text(bad)
     assert client.get("/admin/calendar/1999").status_code == 404
     assert "/admin/calendar/" in text(client.get("/admin/"))  # listed on the administration index
     login(staff)

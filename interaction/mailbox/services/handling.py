@@ -192,6 +192,7 @@ def extend_letter(letter: Letter, workdays: int, reason: str, *, actor) -> Lette
     with _transition(letter, "extend", EventAction.extended, actor=actor, note=reason) as step:
         old_due = letter.due_dt
         letter.extend(workdays, end_of_local_day(get_calendar().add_workdays(letter.due_date, workdays)), reason)
+        letter.due_basis = {**(letter.due_basis or {}), "extended": workdays}
         step.data = {"workdays": workdays}
         step.audit = {"workdays": workdays, "reason": reason, "old_due": old_due.isoformat(),
                       "new_due": letter.due_dt.isoformat()}
@@ -263,6 +264,8 @@ def request_rehandle(letter: Letter, reason: str | None = None, *, actor=None) -
     reason = _clean(reason) or None
     with _transition(letter, "rehandle", EventAction.rehandle, actor=actor, note=reason) as step:
         letter.rehandle(get_calendar().due_at(step.at, letter.mailbox.reply_days), step.at)
+        letter.due_basis = {"from": to_local(step.at).date().isoformat(), "workdays": letter.mailbox.reply_days,
+                            "extended": 0}
     with _default_locale():
         _notify_department(letter, letter.department_id, _("来信 %(number)s 需再办理", number=letter.number),
                            _("来信人对答复不满意，申请再办理。新的答复期限：%(due)s。", due=_due_text(letter)))

@@ -225,6 +225,7 @@ def submit_letter(mailbox: Mailbox | None, data: dict, *, actor=None, submission
         registered_by_id=actor.id if registered else None,
         received_dt=received, created_dt=now,
         accept_due_dt=accept_due, due_dt=due,
+        due_basis={"from": to_local(received).date().isoformat(), "workdays": mailbox.reply_days, "extended": 0},
         submission_token=_token_hash(submission_token) if submission_token else None,
         sealed_code=_seal(code, submission_token) if submission_token else None,
     ), received, first_event=event)
@@ -314,6 +315,7 @@ def hand_over_question(mailbox: Mailbox, author: User, *, subject: str, body: st
         channel=LetterChannel.live.value, status=LetterState.submitted.value, author_id=author.id,
         received_dt=now, created_dt=now,
         accept_due_dt=calendar.due_at(now, ACCEPT_WORKDAYS), due_dt=calendar.due_at(now, workdays),
+        due_basis={"from": to_local(now).date().isoformat(), "workdays": workdays, "extended": 0},
     ), now, first_event=event_values(EventAction.handed_over, at=now, department_id=mailbox.department_id, note=note,
                                       data={"channel": LetterChannel.live.value, "source": source,
                                             "source_ref": source_ref}))

@@ -46,6 +46,7 @@ EVENT_LABELS = {
     "closed": _l("已办结"),
     "published": _l("已公开"),
     "handed_over": _l("由在线访谈转来"),
+    "rescheduled": _l("答复期限已调整"),
 }
 
 DUE_LABELS = {"soon": _l("即将到期"), "overdue": _l("已超期")}
