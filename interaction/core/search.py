@@ -42,7 +42,7 @@ from cachetools import TTLCache
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import delete, func, insert, select, update
 
-from interaction.core import search_text
+from interaction.core import search_index, search_text
 from interaction.core.db import db
 from interaction.core.search_index import SearchDocument, SearchTerm, candidate_ids, document_id, tsvector_literal
 from interaction.core.search_text import Dictionary
@@ -52,8 +52,8 @@ log = logging.getLogger(__name__)
 TYPES = ("letter", "question", "transcript")
 
 #: How many of the newest matching documents are ranked (step 2 of the module docstring); the total
-#: is counted up to here (past it a list says "200+": counting further costs what ranking costs).
-CANDIDATES = 200
+#: is counted up to here (past it a list says "100+": counting further costs what ranking costs).
+CANDIDATES = 100
 #: The deepest a list goes (a page past CANDIDATES reads as many more candidates, up to here).
 MAX_TOTAL = 1000
 #: Characters of a body read for ranking and the snippet (transcripts can be long).
@@ -238,6 +238,7 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
             if progress is not None:
                 progress(done)
         log.info("search: %s indexed", type_)
+    search_index.optimize(_dialect())
     return count
 
 
@@ -287,7 +288,7 @@ def search(q: str, *, types: Collection[str] | None = None, department_id: int |
     groups = _groups(query.groups, types, department_id)
     limit = min(max(CANDIDATES, page * per_page), MAX_TOTAL)
     ids = candidate_ids(_dialect(), groups, limit)
-    total, capped = len(ids), len(ids) == limit  # counted no further than the candidates: "200+"
+    total, capped = len(ids), len(ids) == limit  # counted no further than the candidates: "100+"
     ranked = _ranked(_rows(ids), query.runs)
     window = ranked[(page - 1) * per_page: page * per_page]
     return Results([_hit(row, query.runs) for _score, row in window], total, page, per_page, capped)

@@ -11,20 +11,20 @@ case, traditional characters to simplified ones (zhconv's single-character table
 **Index tokens** of a text (the same for SQLite FTS5 and PostgreSQL's tsvector):
 
 * every CJK character (unigram), so that a one-character query (医, 房) finds what ``LIKE`` finds;
-* every pair of adjacent CJK characters (bigram), marked as *whole* or *broken*: jieba (precise mode,
-  no HMM, with the government dictionary) cuts the run into words; a pair inside one word is whole
-  (社保卡 gives 社保 and 保卡), a pair across two words is whole only when both sides are
-  one-character words (我在), else broken (``\ue002`` + the pair: 一张长沙发 cut 长/沙发 gives a
-  broken 长沙);
+* every pair of adjacent CJK characters (bigram), and, for a pair that is a word of the dictionary
+  and breaks no word the segmenter found, the pair marked as a word (``\ue002`` + the pair). jieba
+  (precise mode, no HMM, with the government dictionary) cuts the run into words; a pair breaks no word
+  when it lies inside one (社保卡 gives the word 社保) or joins two one-character words. 一张长沙发, cut
+  长/沙发, gives the pair 长沙 but not the word 长沙;
 * every run of other letters and digits as one token (``app``, ``12345``), lower case;
 * facet tokens for the filters, in Unicode's private-use area, which normalised text never contains:
   the type (``\ue000letter``) and the department (``\ue001`` + id).
 
 **Queries** are cut into runs the same way. A one-character run needs its unigram. A two-character
-run that the segmenter keeps as one word (长沙, 社保) needs its whole pair: the word where no other word
-breaks it. Any other run needs each of its pairs, whole or broken: a longer query finds the text
-wherever it stands, as ``LIKE`` does. All runs are AND-ed, and a query of two or more characters reads
-no unigram list (the long ones). Decisions (pinned by tests/core/test_search.py):
+run that the segmenter keeps as one word (长沙, 社保) needs that word: found where no other word breaks
+it. Any other run needs each of its pairs: a longer query finds the text wherever it stands, as
+``LIKE`` does. All runs are AND-ed, and a query of two or more characters reads no unigram list (the
+long ones). Decisions (pinned by tests/core/test_search.py):
 
 * 社保 does not find 社会保险: matching is literal (no synonyms): 社保 finds 社保卡, 社保局;
 * 长沙 does not find 长沙发 where the segmenter cuts 长/沙发 (the shipped dictionary says so); it finds
@@ -54,7 +54,7 @@ MAX_TOKEN_LENGTH = 60
 
 TYPE_FACET = "\ue000"
 DEPARTMENT_FACET = "\ue001"
-BROKEN = "\ue002"
+WORD = "\ue002"
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
@@ -163,13 +163,17 @@ def _pairs(run: str, tokenizer: jieba.Tokenizer) -> list[tuple[str, bool]]:
 def document_tokens(text: str, tokenizer: jieba.Tokenizer) -> set[str]:
     """The distinct index tokens of *text* (it is normalised here)."""
     tokens: set[str] = set()
+    words = tokenizer.FREQ
     for cjk, other in _RUNS.findall(normalize(text)):
         if other:
             tokens.add(other[:MAX_TOKEN_LENGTH])
             continue
         tokens.update(cjk)
         if len(cjk) > 1:
-            tokens.update(pair if whole else BROKEN + pair for pair, whole in _pairs(cjk, tokenizer))
+            for pair, whole in _pairs(cjk, tokenizer):
+                tokens.add(pair)
+                if whole and words.get(pair):
+                    tokens.add(WORD + pair)
     return tokens
 
 
@@ -210,10 +214,10 @@ def parse_query(q: str | None, tokenizer: jieba.Tokenizer) -> Query:
         runs.append(run)
         if other or len(run) == 1:
             wanted = [(run,)]
-        elif len(run) == 2 and _pairs(run, tokenizer)[0][1] and len(list(tokenizer.cut(run, HMM=False))) == 1:
-            wanted = [(run,)]  # a two-character word: only where no other word breaks it (长沙, not 长沙发)
+        elif len(run) == 2 and tokenizer.FREQ.get(run) and len(list(tokenizer.cut(run, HMM=False))) == 1:
+            wanted = [(WORD + run,)]  # a two-character word: only where no other word breaks it (长沙, not 长沙发)
         else:
-            wanted = [(pair, BROKEN + pair) for pair, _whole in _pairs(run, tokenizer)]
+            wanted = [(pair,) for pair, _whole in _pairs(run, tokenizer)]
         groups.extend(group for group in wanted if group not in groups)
     return Query(tuple(runs), tuple(groups))
 
@@ -239,9 +243,14 @@ def score(runs: Iterable[str], title: str, body: str, weights: dict[str, float] 
 
     A run found in the title counts three times; occurrences in the body saturate (BM25's k1=1.2,
     b=0.75 against a 300-character body); a run that the tokens matched but that is not in the
-    text as typed (its bigrams apart) counts little. *weights* (idf) apply per run (similar()).
+    text as typed (its bigrams apart) counts little. *weights* (rarity) apply per run (similar()).
+    The text is looked at as stored first, and normalised only when a run is not found in it
+    (traditional characters, full-width or capital letters): normalising every candidate costs more
+    than all the rest of the ranking.
     """
-    title, body = normalize(title), normalize(body)
+    runs = list(runs)
+    if not all(run in title or run in body for run in runs):
+        title, body = normalize(title), normalize(body)
     length_norm = 0.25 + 0.75 * min(len(body), 3000) / 300
     total = 0.0
     for run in runs:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from interaction.core import search, search_text
+from interaction.core import search, search_index, search_text
 from interaction.core.db import db
 from interaction.core.search_index import SearchDocument, SearchTerm
 from interaction.core.search_text import normalize
@@ -166,17 +166,32 @@ def test_similar_finds_the_closest_questions(app):
 
 def test_an_administrators_term_changes_the_cut(app):
     """A term saved in the database reaches the segmenter (at once in this process: dictionary_changed)."""
-    def tokens():
-        return search_text.document_tokens("我们关注智慧停车难题", search.current_segmenter())
+    def words():
+        return list(search.current_segmenter().cut("我们关注智慧停车难题", HMM=False))
 
-    assert search_text.BROKEN + "慧停" in tokens()  # 智慧/停车: the pair breaks two words
+    assert "智慧停车" not in words()
     db.session.add(SearchTerm(word="智慧停车"))
     db.session.commit()
     search.dictionary_changed()
     try:
-        assert "慧停" in tokens()  # one word now
+        assert "智慧停车" in words()
     finally:
         db.session.execute(SearchTerm.__table__.delete())
         db.session.commit()
         search.dictionary_changed()
-    assert search_text.BROKEN + "慧停" in tokens()
+    assert "智慧停车" not in words()
+
+
+def test_a_two_character_word_is_marked_only_where_no_word_breaks_it(app):
+    tokens = search_text.document_tokens("湖南省长沙市医保局；我家的长沙发坏了", search.current_segmenter())
+    assert {"长沙", search_text.WORD + "长沙", search_text.WORD + "医保", "沙发", search_text.WORD + "沙发"} <= tokens
+    alone = search_text.document_tokens("我家的长沙发坏了", search.current_segmenter())
+    assert "长沙" in alone and search_text.WORD + "长沙" not in alone
+
+
+def test_the_same_results_through_the_recent_window_and_the_index(corpus, monkeypatch):
+    """PostgreSQL walks the newest rows first, then the index for the older ones: the same results."""
+    expected = {q: keys(q) for q in ("医", "保", "医保", "补办", "公积金贷款", "渡口")}
+    monkeypatch.setattr(search_index, "RECENT_WINDOW", 3)
+    assert {q: keys(q) for q in expected} == expected
+    assert [hit.key for hit in search.search("保", per_page=2).items] == expected["保"][:2]
