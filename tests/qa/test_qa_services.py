@@ -293,3 +293,24 @@ def test_similar_questions_come_from_the_index(qa):
     hits = search.similar("转入小学要什么材料")
     assert str(question.id) in {h.key for h in hits}
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 1
+
+
+def test_the_department_and_the_asker_are_told_after_commit(app, qa):
+    from interaction.core.mail import outbox
+
+    box = outbox(app)
+    box.clear()
+    question = ask(qa)
+    db.session.commit()
+    assert [m.to for m in box] == [("edu@example.com",)] and "5 个工作日" in box[0].body
+    services.answer_question(question, "请到区教育局办理。", actor=qa.edu_staff)
+    db.session.commit()
+    assert box[-1].to == ("citizen@example.com",) and "已答复" in box[-1].subject
+    refused = ask(qa, approve=False, title="另一个问题")
+    decide_case(case_of(services.QUESTION_KIND, refused.id), "reject", reason="重复提问", actor=qa.moderator)
+    db.session.rollback()  # nothing committed: nothing sent
+    assert box[-1].to == ("citizen@example.com",) and "重复提问" not in box[-1].body
+    refused = ask(qa, approve=False, title="第三个问题")
+    decide_case(case_of(services.QUESTION_KIND, refused.id), "reject", reason="重复提问", actor=qa.moderator)
+    db.session.commit()
+    assert box[-1].to == ("citizen@example.com",) and "重复提问" in box[-1].body

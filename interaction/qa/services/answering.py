@@ -25,8 +25,8 @@ from interaction.core.time import now_utc
 from interaction.qa.models import (ANSWER_WORKDAYS, MAX_ANSWER, Answer, AnswerState, DepartmentQaSetting, Question,
                                    QuestionStatus)
 from interaction.qa.services.common import (ANSWER_KIND, active_department, answers_need_review, clean,
-                                            default_locale, lock, mask_for, notify_department, question_url,
-                                            require_handle)
+                                            default_locale, lock, mask_for, notify_asker, notify_department,
+                                            question_url, require_handle)
 from interaction.qa.services.indexing import sync_index
 
 
@@ -68,6 +68,10 @@ def _make_current(question: Question, answer: Answer) -> None:
         question.status = QuestionStatus.answered.value
         question.answered_dt = now
         question.answered_on_time = question.due_dt is None or answer.created_dt <= question.due_dt
+        with default_locale():
+            notify_asker(question, _("您的提问已答复"),
+                         _("%(department)s已答复您的提问“%(title)s”。", department=question.department.name,
+                           title=question.title))
     if question.is_published:
         question.published_answer = mask_for(question, answer.body)
     sync_index(question)

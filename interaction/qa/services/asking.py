@@ -18,7 +18,8 @@ from interaction.core.errors import Forbidden, InvalidTransition, ValidationFail
 from interaction.core.time import now_utc
 from interaction.qa.models import (ANSWER_WORKDAYS, MAX_BODY, MAX_TITLE, Question, QuestionKind, QuestionStatus)
 from interaction.qa.services.common import (QUESTION_KIND, active_department, clean, default_locale, find_question,
-                                            is_asker, lock, notify_department, question_url)
+                                            is_asker, lock, notify_asker, notify_department,
+                                            question_url)
 from interaction.qa.services.indexing import sync_index
 
 #: Topics a question may be filed under (the public board filters by them).
@@ -100,6 +101,10 @@ def on_question_decided(sender, case=None, actor=None, **_kwargs) -> None:
     elif case.state == "rejected":
         question.reject(case.reason, now)
         sync_index(question)
+        with default_locale():
+            notify_asker(question, _("您的提问未通过审核"),
+                         _("“%(title)s”未通过审核。原因：%(reason)s", title=question.title,
+                           reason=case.reason or _("未说明")))
     db.session.flush()
 
 

@@ -129,6 +129,12 @@ def mask_for(question: Question, text: str | None) -> str:
     return mask_text(text or "", names)
 
 
+def notify_asker(question: Question, subject: str, body: str) -> None:
+    """Mail the asker (after commit) about their question, with a link to it."""
+    if question.author is not None and question.author.email:
+        send_mail(question.author.email, subject, body + "\n\n" + question_url(question.id, external=True))
+
+
 def notify_department(department_id: int, subject: str, body: str, question: Question) -> None:
     """Mail the department's enabled staff (after commit) with a link to the question."""
     emails = list(db.session.scalars(select(User.email).where(
