@@ -12,6 +12,7 @@ import pytest
 
 from interaction.core import i18n
 from tests import factories
+from tests.oversight.english_pages import OVERSIGHT_ENGLISH_PAGES
 from tests.qa.english_pages import QA_ENGLISH_PAGES
 from tests.search.english_pages import SEARCH_ENGLISH_PAGES
 
@@ -84,6 +85,7 @@ ENGLISH_PAGES = [
     _poll_results_page,
     _poll_edit_page,
     *QA_ENGLISH_PAGES,
+    *OVERSIGHT_ENGLISH_PAGES,
     *SEARCH_ENGLISH_PAGES,
 ]
 

@@ -74,3 +74,9 @@ def query_audit(*, actor_email: str | None = None, action: str | None = None, ta
     if date_to:
         stmt = stmt.where(AuditEntry.at_dt < _local_day_start(date_to + timedelta(days=1)))
     return stmt
+
+
+
+def query_admin_emails():
+    """E-mail addresses of the enabled administrators (oversight writes to them when a self-check turns red)."""
+    return select(User.email).where(User.role == "admin", User.is_enabled.is_(True)).order_by(User.id)

@@ -1,7 +1,10 @@
 """Reads of live interviews, as ``select()`` builders that views and the API paginate."""
 
-from sqlalchemy import case, select
+from datetime import datetime
 
+from sqlalchemy import case, exists, func, select
+
+from interaction.core.db import db
 from interaction.interviews.models import Interview, InterviewStatus, LiveQuestion, QuestionState, TranscriptEntry
 
 
@@ -60,3 +63,33 @@ def qa_pairs(entries: list[TranscriptEntry]) -> list[dict]:
         else:
             pairs.append({"question": None, "answers": [entry]})
     return pairs
+
+
+# -- what oversight reads -----------------------------------------------------------------------------------------
+
+def _has_transcript():
+    return exists().where(TranscriptEntry.interview_id == Interview.id)
+
+
+def interviews_by_department(start: datetime | None = None, end: datetime | None = None) -> dict[int, dict]:
+    """Per department id: ``{"held", "transcripts"}`` over interviews ended within ``[start, end)``.
+
+    An ended interview's transcript is public (ending publishes it); "published" here means it has at
+    least one line, so an interview ended with an empty transcript counts as held without one.
+    """
+    stmt = (select(Interview.department_id, func.count(), func.count().filter(_has_transcript()))
+            .where(Interview.status == InterviewStatus.ended.value).group_by(Interview.department_id))
+    if start is not None:
+        stmt = stmt.where(Interview.ended_dt >= start)
+    if end is not None:
+        stmt = stmt.where(Interview.ended_dt < end)
+    return {dept: {"held": held, "transcripts": with_transcript}
+            for dept, held, with_transcript in db.session.execute(stmt)}
+
+
+def ended_without_transcript(limit: int = 200) -> list[tuple]:
+    """Interviews held (ended) whose transcript has no line: ``(id, title, department_id, ended_dt)``, oldest first."""
+    stmt = (select(Interview.id, Interview.title, Interview.department_id, Interview.ended_dt)
+            .where(Interview.status == InterviewStatus.ended.value, ~_has_transcript())
+            .order_by(Interview.ended_dt, Interview.id).limit(limit))
+    return [tuple(row) for row in db.session.execute(stmt)]

@@ -1,7 +1,9 @@
-"""The supervision board: the mailbox's urgent letters and the overdue Q&A questions across all departments.
+"""Oversight's pages: the supervision board, department performance, the self-check, the public figures.
 
 The board keeps the mailbox's addresses (``/mailbox/supervision``): it is the mailbox's board,
 and links and bookmarks to it stay valid. Its letters come from :mod:`interaction.mailbox.queries`.
+Performance (``/oversight/performance``, its XLSX and CSV), the self-check (``/oversight/compliance``)
+and the public figures (``/oversight/public``) are in :mod:`.pages`, on the same blueprint.
 """
 
 from flask import Blueprint, abort, render_template

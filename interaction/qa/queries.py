@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 
 from interaction.accounts.models import Department
 from interaction.core.db import db
@@ -140,3 +140,59 @@ def questions_answered(department_id: int | None = None) -> int:
     if department_id is not None:
         stmt = stmt.where(Question.department_id == department_id)
     return db.session.scalar(stmt) or 0
+
+
+# -- oversight's performance figures and self-check ------------------------------------------------------------
+
+#: The columns of :func:`question_facts`' rows, in order.
+QUESTION_FACT_COLUMNS = ("department_id", "created_dt", "status", "due_dt", "clock_start_dt", "first_answered_dt",
+                         "answered_on_time")
+
+
+def unsettled_clause():
+    """``status IN ('pending', 'open', 'reviewing')`` with literals (the partial index's predicate, verbatim)."""
+    return Question.status.in_([literal_column(f"'{s}'") for s in ("pending", "open", "reviewing")])
+
+
+def question_facts(start: datetime, end: datetime, *, unsettled: bool) -> list[tuple]:
+    """Per question asked in ``[start, end)``: the :data:`QUESTION_FACT_COLUMNS` oversight's figures are made of.
+
+    ``unsettled=True``: questions awaiting moderation, the answer or its review (few; on the partial index
+    ``ix_qa_questions_unsettled_created``); False: the answered ones (the only settled ones that count:
+    rejected and withdrawn questions are no question to answer). Oversight summarizes the second, reads the first live.
+    """
+    columns = [getattr(Question, name) for name in QUESTION_FACT_COLUMNS]
+    stmt = select(*columns).where(Question.created_dt >= start, Question.created_dt < end)
+    stmt = stmt.where(unsettled_clause() if unsettled else Question.status == QuestionStatus.answered.value)
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def questions_answered_since(moment: datetime) -> list[datetime]:
+    """When the questions answered (their answer made public) at or after *moment* were asked.
+
+    A question's figures change only while it is unsettled and once when it becomes answered
+    (``answered_dt``, ``ix_qa_questions_answered``): oversight recomputes those days of its summary.
+    """
+    return list(db.session.scalars(select(Question.created_dt).where(Question.answered_dt >= moment).distinct()))
+
+
+def first_question_asked() -> datetime | None:
+    """When the oldest question was asked (where oversight's summary starts)."""
+    return db.session.scalar(select(func.min(Question.created_dt)))
+
+
+def long_unanswered_questions(before: datetime, limit: int = 200) -> list[tuple]:
+    """Approved questions still awaiting their answer, their clock started before *before*, oldest first.
+
+    The self-check's single-item veto (*before*: three months ago); rows ``(id, title, department_id,
+    clock_start_dt)``.
+    """
+    stmt = (select(Question.id, Question.title, Question.department_id, Question.clock_start_dt)
+            .where(waiting_clause(), Question.clock_start_dt < before)
+            .order_by(Question.clock_start_dt, Question.id).limit(limit))
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def latest_answer_published() -> datetime | None:
+    """When the newest public answer was given (the self-check's "no reply published in two months")."""
+    return db.session.scalar(select(func.max(Question.answered_dt)).where(Question.is_public.is_(True)))

@@ -3,7 +3,8 @@
 * :mod:`.letters`: the staff's inbox and lists, the mailboxes, a writer's letters;
 * :mod:`.board`: the supervision board's sections (oversight shows them);
 * :mod:`.public`: the published letters, their search and the public timeline;
-* :mod:`.statistics`: the figures of the public strip and oversight, and their snapshot.
+* :mod:`.statistics`: the figures of the public strip and oversight, and their snapshot;
+* :mod:`.figures`: what oversight's performance figures and self-check read (facts, changes).
 
 Every list is shaped for an index (see ``Letter.__table_args__``) so that it costs the same with
 10,000 letters as with 1,000,000; each module says which. Callers use the names below
@@ -13,6 +14,8 @@ Every list is shaped for an index (see ``Letter.__table_args__``) so that it cos
 from interaction.mailbox.queries.board import (BOARD_COLUMNS, BOARD_ORDER, BOARD_ROWS, BOARD_SECTIONS,
                                                COUNT_IN_ORDER, COUNT_INDEXES, SECTION_INDEXES, board_rows,
                                                board_section, board_section_page, supervision_board)
+from interaction.mailbox.queries.figures import (FACT_COLUMNS, first_letter_received, latest_reply_published,
+                                                 letter_facts, letters_changed_since, long_unanswered_letters)
 from interaction.mailbox.queries.letters import (DUE_FILTERS, STAFF_COUNT_CAP, active_mailbox, active_mailboxes,
                                                  inbox_page, list_rows, query_author_letters, query_inbox,
                                                  query_letters)
@@ -23,6 +26,8 @@ from interaction.mailbox.queries.statistics import (PUBLIC_SNAPSHOT, compute_pub
                                                     refresh_public_snapshot, statistics_strip)
 
 __all__ = [
+    "FACT_COLUMNS", "first_letter_received", "latest_reply_published", "letter_facts", "letters_changed_since",
+    "long_unanswered_letters",
     "BOARD_COLUMNS", "BOARD_ORDER", "BOARD_ROWS", "BOARD_SECTIONS", "COUNT_INDEXES", "COUNT_IN_ORDER", "DUE_FILTERS",
     "PUBLIC_SNAPSHOT", "SEARCH_MAX_LENGTH", "SECTION_INDEXES", "STAFF_COUNT_CAP", "active_mailbox", "active_mailboxes",
     "board_rows", "board_section", "board_section_page", "compute_public_figures", "count_published", "inbox_page",
