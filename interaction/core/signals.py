@@ -24,6 +24,12 @@ interview_ended = _signals.signal("interview-ended")
 #: Receivers append a dict {"kind", "url", "number"?} to kwargs["handed_to"].
 question_handed_over = _signals.signal("question-handed-over")
 
+#: What the public (or a given person) may know of handed-over items: kwargs items (the dicts of
+#: ``handed_to``), user (User or None). The receiver owning an item's kind returns
+#: ``{(kind, number): {"status": translated state, "department": name, "may_follow": bool}}``
+#: — ``may_follow``: the item's ``url`` opens for *user* (its author, staff who handle it).
+handover_status = _signals.signal("handover-status")
+
 #: The official calendar of a year was entered, changed or removed (core.calendar). kwargs: year (int),
 #: actor. Features recompute the deadlines of what is still waiting for a reply: they were counted,
 #: perhaps provisionally (weekends only), on the schedule in force before.

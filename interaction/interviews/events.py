@@ -16,7 +16,7 @@ are committed before any broadcast (see :mod:`.live`).
 import logging
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, disconnect
@@ -86,7 +86,7 @@ def handler(schema: dict, *, form=None, writes: bool = True):
             if not manager.allow_event(sid):
                 log.warning("socket %s flooded events; disconnected", sid)
                 disconnect()
-                return {"ok": False, "error": "flood"}
+                return {"ok": False, "error": "flood", "message": _("操作太频繁，连接已断开，请稍后再试。")}
             if not isinstance(data, dict) or extra or len(data) > 10:
                 return {"ok": False, "error": "invalid_payload", "message": str(BadPayload.default_message)}
             try:
@@ -104,14 +104,14 @@ def handler(schema: dict, *, form=None, writes: bool = True):
                 return {"ok": True, **result}
             except DomainError as exc:
                 db.session.rollback()
-                answer = {"ok": False, "error": exc.code, "message": exc.message}
+                answer = {"ok": False, "error": exc.code, "message": str(exc.message)}
                 if exc.fields:
                     answer["fields"] = exc.fields
                 return answer
             except Exception:  # noqa: BLE001 - a socket event must never take the server down
                 db.session.rollback()
                 log.exception("interview event %s failed", method.__name__)
-                return {"ok": False, "error": "server_error"}
+                return {"ok": False, "error": "server_error", "message": _("暂时无法处理，请稍后再试。")}
 
         return wrapped
 

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from interaction.accounts.models import Department
 from interaction.accounts.permissions import Permission, permission_required
+from interaction.core import signals
 from interaction.core.db import db
 from interaction.core.errors import DomainError
 from interaction.core.forms import show_errors
@@ -30,6 +31,25 @@ PER_PAGE = 20
 def asker_filter(question: LiveQuestion) -> str:
     """The masked name of a question's asker, as the public sees it."""
     return live.asker_label(question)
+
+
+def speaker_label(guest) -> str:
+    """How an entry spoken as *guest* is signed in the transcript (a host without a name: 主持人)."""
+    return guest.display_name if guest.name else _("主持人")
+
+
+def handover_status(questions, user) -> dict:
+    """What may be shown of where *questions* were handed over (core.signals.handover_status).
+
+    ``{(kind, number): {"status", "department", "may_follow"}}`` from the receiving features:
+    everyone sees that a question became a letter and its state; the link only those it opens for.
+    """
+    items = [item for q in questions for item in (q.handed_to or []) if isinstance(item, dict)]
+    found: dict = {}
+    if items:
+        for _receiver, answer in signals.handover_status.send("interviews", items=items, user=user):
+            found.update(answer or {})
+    return found
 
 
 def get_interview_or_404(interview_id: int) -> Interview:
@@ -91,14 +111,20 @@ def room(interview_id: int):
     answer_form = AnswerForm(formdata=None)
     answer_form.question.choices = [SelectChoice("", _("不针对具体问题（主持人发言）"))] + [
         SelectChoice(str(q.id), q.body[:60]) for q in waiting]
-    answer_form.guest.choices = [SelectChoice("", _("我本人"))] + [
-        SelectChoice(str(g.id), g.display_name) for g in interview.guests]
+    # The name an entry will carry is shown before it is sent: a moderator's default is the
+    # interview's host (services.speaking_guest), never a vague "myself".
+    voice = services.speaking_guest(interview, user) if speaker else None
+    unnamed_host = [SelectChoice("", _("主持人（不署名）"))] if voice is not None and voice.id is None else []
+    answer_form.guest.choices = unnamed_host + [SelectChoice(str(g.id), speaker_label(g)) for g in interview.guests]
+    answer_form.guest.data = str(voice.id) if voice is not None and voice.id is not None else ""
     return render_template(
         "interviews/interview_room.html", interview=interview, entries=entries, pending=pending, waiting=waiting,
         mine=mine, moderator=moderator, speaker=speaker, can_run=services.can_run(user),
         can_ask=user is not None and user.can(Permission.WRITE) and interview.accepts_questions,
         last_seq=entries[-1].seq if entries else 0, ask_form=AskForm(formdata=None),
         approve_form=ApproveForm(formdata=None), reject_form=RejectForm(formdata=None), answer_form=answer_form,
+        voice_label=speaker_label(voice) if voice is not None else "",
+        handover=handover_status(mine, user),
         voted=_voted_ids(user, waiting))
 
 
@@ -224,7 +250,8 @@ def transcript(interview_id: int):
     entries = db.session.scalars(queries.query_transcript(interview.id)).all()
     handed = db.session.scalars(queries.query_questions(interview.id, QuestionState.handed_over)).all()
     return render_template("interviews/interview_transcript.html", interview=interview,
-                           pairs=queries.qa_pairs(entries), handed=handed, can_run=services.can_run(_user()))
+                           pairs=queries.qa_pairs(entries), handed=handed, can_run=services.can_run(_user()),
+                           handover=handover_status(handed, _user()))
 
 
 @bp.route("/<int:interview_id>/transcript/<int:seq>/edit", methods=["GET", "POST"])
@@ -250,7 +277,8 @@ def correct(interview_id: int, seq: int):
 @login_required
 def mine():
     page = db.paginate(queries.query_own_questions(current_user.id), per_page=PER_PAGE, error_out=False)
-    return render_template("interviews/question_mine.html", page=page)
+    return render_template("interviews/question_mine.html", page=page,
+                           handover=handover_status(page.items, current_user))
 
 
 @bp.get("/handovers")

@@ -12,7 +12,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from interaction.accounts.permissions import Permission
-from interaction.core.signals import calendar_changed, moderation_decided, question_handed_over
+from interaction.core.signals import calendar_changed, handover_status, moderation_decided, question_handed_over
 from interaction.core.web import Channel, NavLink, register_channel, register_nav_link
 
 
@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     moderation_decided.connect(services.on_moderation_decided, sender=services.MODERATION_KIND)
     search.register_source("letter", services.public_documents)  # flask search reindex
     question_handed_over.connect(receivers.on_question_handed_over, sender="interviews")
+    handover_status.connect(receivers.on_handover_status)
     from interaction.mailbox.services import deadlines
     calendar_changed.connect(deadlines.on_calendar_changed, sender="calendar")  # provisional deadlines recounted
     register_channel(app, Channel("mailbox.index", _l("领导信箱"),

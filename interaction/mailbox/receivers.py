@@ -49,3 +49,32 @@ def on_question_handed_over(sender, *, department_id=None, author_id=None, subje
         log.exception("could not hand over %s %s to mailbox %s", source, source_ref, mailbox.code)
         return
     handed_to.append({"kind": "letter", "number": letter.number, "url": letter_url(letter.number)})
+
+
+def on_handover_status(sender, *, items=(), user=None, **_kwargs) -> dict:
+    """The state of the letters among handed-over *items*, and whether *user* may open each.
+
+    The public sees that a question became a letter to a department and how far it is; the
+    link to the letter's page is for those it serves (its author, staff who handle it, oversight):
+    for anyone else that page is a 404.
+    """
+    from sqlalchemy import select
+
+    from interaction.accounts.models import Department
+    from interaction.mailbox.models import Letter
+    from interaction.mailbox.views import STATUS_LABELS
+
+    numbers = {item.get("number") for item in items
+               if isinstance(item, dict) and item.get("kind") == "letter" and item.get("number")}
+    if not numbers:
+        return {}
+    rows = db.session.execute(
+        select(Letter, Department.name).join(Department, Department.id == Letter.department_id)
+        .where(Letter.number.in_(numbers))).all()
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    return {("letter", letter.number): {
+        "status": str(STATUS_LABELS.get(getattr(letter.status, "value", letter.status), letter.status)),
+        "department": department,
+        "may_follow": bool(signed_in and (letter.author_id == user.id or services.can_handle(user, letter)
+                                          or services.can_oversee(user)))}
+        for letter, department in rows}

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -118,9 +119,9 @@ def decide_cases():
                                .order_by(ModerationCase.id)).all()
     decided, skipped = services.decide_cases(cases, form.verdict.data, form.reason.data, actor=current_user)
     db.session.commit()
-    flash(_("已处理 %(n)d 项。", n=len(decided)), "success")
+    flash(ngettext("已处理 %(num)d 项。", "已处理 %(num)d 项。", len(decided)), "success")
     if skipped:
-        flash(_("%(n)d 项已由他人处理，已跳过。", n=len(skipped)), "warning")
+        flash(ngettext("%(num)d 项已由他人处理，已跳过。", "%(num)d 项已由他人处理，已跳过。", len(skipped)), "warning")
     return redirect(_safe_next(url_for(".queue")))
 
 
@@ -148,7 +149,7 @@ def add_words():
         return words(form=form, status=422)
     added, skipped = services.add_sensitive_words(form.words.data, form.list.data, actor=current_user)
     db.session.commit()
-    flash(_("已添加 %(n)d 个词语。", n=len(added)), "success")
+    flash(ngettext("已添加 %(num)d 个词语。", "已添加 %(num)d 个词语。", len(added)), "success")
     if skipped:
         flash(_("以下词语已在列表中或过长，已跳过：%(words)s", words="、".join(skipped[:50])), "warning")
     return redirect(url_for(".words"))

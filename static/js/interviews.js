@@ -36,7 +36,7 @@
   function stateLabel(state) { return msg(state.replace("_", "-")) || state; }
   function errorText(ack) {
     if (!ack) { return msg("error"); }
-    var detail = ack.message || (ack.fields ? Object.keys(ack.fields).map(function (k) { return ack.fields[k]; }).join("；") : ack.error);
+    var detail = ack.message || (ack.fields ? Object.keys(ack.fields).map(function (k) { return ack.fields[k]; }).join(msg("separator")) : ack.error);
     return msg("error") + detail;
   }
 
@@ -233,6 +233,15 @@
 
   var answerForm = document.getElementById("answer-form");
   if (answerForm) {
+    // The name the entry will carry, shown before it is sent and following the 发言人 choice.
+    var speakerSelect = answerForm.querySelector("select[name=guest]");
+    var speakerPreview = document.getElementById("answer-speaker");
+    if (speakerSelect && speakerPreview) {
+      speakerSelect.addEventListener("change", function () {
+        var chosen = speakerSelect.options[speakerSelect.selectedIndex];
+        speakerPreview.textContent = speakerPreview.getAttribute("data-template").replace("{name}", chosen.text);
+      });
+    }
     answerForm.addEventListener("submit", function (event) {
       if (!socket.connected) { return; }
       event.preventDefault();

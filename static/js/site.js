@@ -37,4 +37,83 @@
       form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) { b.disabled = true; });
     });
   });
+  // The phone header: the preferences and the navigation fold behind the menu button (CSS shows the
+  // button only on a narrow screen, and only when this script runs: without it everything stays open).
+  var toggle = document.querySelector(".menu-toggle");
+  if (toggle) {
+    var header = toggle.closest(".site-header");
+    var label = toggle.querySelector(".menu-label");
+    document.documentElement.classList.add("js-menu");
+    var setOpen = function (open) {
+      header.classList.toggle("menu-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      label.textContent = toggle.getAttribute(open ? "data-label-close" : "data-label-open");
+    };
+    toggle.addEventListener("click", function () { setOpen(!header.classList.contains("menu-open")); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && header.classList.contains("menu-open")) { setOpen(false); toggle.focus(); }
+    });
+  }
+  // Card tables on a phone: every cell carries its column's heading (templates may set data-label themselves).
+  document.querySelectorAll("table.card-table").forEach(function (table) {
+    var headings = Array.from(table.querySelectorAll("thead th")).map(function (th) { return th.textContent.trim(); });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.from(row.children).forEach(function (cell, i) {
+        if (!cell.hasAttribute("data-label") && headings[i]) { cell.setAttribute("data-label", headings[i]); }
+      });
+    });
+  });
+  // A table wider than the screen scrolls sideways: the keyboard must reach it (focusable, named region).
+  document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    if (wrap.scrollWidth > wrap.clientWidth + 1 && !wrap.hasAttribute("tabindex")) {
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      var caption = wrap.querySelector("caption");
+      var heading = caption || document.querySelector("main h1");
+      if (heading) { wrap.setAttribute("aria-label", heading.textContent.trim()); }
+    }
+  });
+  // After a failed submit: a summary of the errors above the form, each a link to its field, and focus on it.
+  var main = document.getElementById("main");
+  var errors = main ? Array.from(main.querySelectorAll("p.error[id$='-error'], .form-error")) : [];
+  if (errors.length && main.getAttribute("data-msg-error-summary")) {
+    var summary = document.createElement("div");
+    summary.className = "error-summary";
+    summary.setAttribute("tabindex", "-1");
+    summary.setAttribute("role", "group");
+    summary.setAttribute("aria-labelledby", "error-summary-heading");
+    summary.setAttribute("data-testid", "error-summary");
+    var heading = document.createElement("h2");
+    heading.id = "error-summary-heading";
+    heading.textContent = main.getAttribute("data-msg-error-summary");
+    var list = document.createElement("ul");
+    errors.forEach(function (error) {
+      var target = error.id ? document.getElementById(error.id.slice(0, -"-error".length)) : null;
+      if (!target || target.type === "hidden") {
+        target = error;
+        if (!error.id) { error.id = "form-error-" + list.children.length; }
+        error.setAttribute("tabindex", "-1");
+      }
+      var labelFor = target !== error && document.querySelector("label[for='" + target.id + "']");
+      var container = target !== error && target.closest("fieldset");
+      var name = labelFor ? labelFor.textContent : (container && container.querySelector("legend")
+        ? container.querySelector("legend").textContent : "");
+      name = name.trim().replace(/\s*\*$/, "");
+      var link = document.createElement("a");
+      link.href = "#" + target.id;
+      link.textContent = (name ? name + main.getAttribute("data-msg-error-separator") : "") + error.textContent.trim();
+      link.addEventListener("click", function (event) { event.preventDefault(); target.focus(); });
+      var item = document.createElement("li");
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    summary.appendChild(heading);
+    summary.appendChild(list);
+    var form = errors[0].closest("form");
+    var flashes = main.querySelector(".flashes");
+    if (form) { form.parentNode.insertBefore(summary, form); }
+    else if (flashes) { flashes.parentNode.insertBefore(summary, flashes.nextSibling); }
+    else { main.insertBefore(summary, main.firstChild); }
+    summary.focus();
+  }
 })();

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from interaction.accounts.permissions import Permission, permission_required
@@ -83,10 +84,10 @@ def _left_badge(n: int, locale: str) -> tuple[str, str]:
     """The "working days left" badge for *n* days left (negative: overdue) in *locale*, made once per process."""
     with force_locale(locale):
         if n < 0:
-            return "badge danger", _("超期 %(n)d 个工作日", n=-n)
+            return "badge danger", ngettext("超期 %(num)d 个工作日", "超期 %(num)d 个工作日", -n)
         if n == 0:
             return "badge danger", _("今天到期")
-        return "", _("%(n)d 个工作日", n=n)
+        return "", ngettext("%(num)d 个工作日", "%(num)d 个工作日", n)
 
 
 def _staff_letter_or_404(number: str) -> Letter:
