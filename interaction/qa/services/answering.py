@@ -126,7 +126,8 @@ def describe_answer(target_id: str) -> dict | None:
     question = answer.question
     with default_locale():
         label = _("修改后的答复") if answer.is_edit else _("答复")
-    return {"title": question.title, "text": answer.body, "url": question_url(question.id), "kind": label,
+    url = None if question.is_consultation else question_url(question.id)  # moderators cannot open a consultation
+    return {"title": question.title, "text": answer.body, "url": url, "kind": label,
             "department": answer.department.name, "question": question.body, "state": answer.state}
 
 

@@ -73,7 +73,9 @@ def describe_question(target_id: str) -> dict | None:
         return None
     with default_locale():
         kind = _("业务咨询（不公开）") if question.is_consultation else _("公众问答")
-    return {"title": question.title, "text": question.body, "url": question_url(question.id),
+    # A consultation has no page a moderator may open (it is its asker's and its department's): no link.
+    url = None if question.is_consultation else question_url(question.id)
+    return {"title": question.title, "text": question.body, "url": url,
             "kind": kind, "department": question.department.name, "state": question.status}
 
 
