@@ -9,13 +9,15 @@ the index from (:func:`rebuild`). Private things never enter the index.
 How a query is answered (the design choice, on SQLite and PostgreSQL alike):
 
 1. the query is normalised and cut into index tokens (:mod:`interaction.core.search_text`: one
-   CJK character, or the CJK pairs that break no word, so 1- and 2-character queries find what
-   ``LIKE`` finds); any punctuation, FTS syntax or SQL in it is a separator, never syntax;
-2. the database gives the **newest** :data:`CANDIDATES` documents holding every token (FTS5's
-   ``MATCH ... ORDER BY rowid DESC LIMIT n``, PostgreSQL's ``terms @@ tsquery ORDER BY id DESC
-   LIMIT n``; a document's id is its publication time, :func:`~interaction.core.search_index.document_id`).
-   Ranking every row that holds a common word costs time per row; a citizen looking for 医保
-   wants the recent relevant answers, not the best of ten years at the price of seconds;
+   CJK character, a two-character word, or the pairs of a longer run, so 1- and 2-character queries
+   find what ``LIKE`` finds); any punctuation, FTS syntax or SQL in it is a separator, never syntax;
+2. the database gives the **newest** :data:`CANDIDATES` documents holding every token: SQLite's FTS5
+   walks its row lists from the newest (``MATCH ... ORDER BY rowid DESC LIMIT n``); PostgreSQL tests
+   the newest rows one by one down the primary key, then asks the GIN index for older rows only when
+   the word is rare (:func:`~interaction.core.search_index.candidate_ids`). A document's id is its
+   publication time (:func:`~interaction.core.search_index.document_id`). Ranking every row that
+   holds a common word costs time per row; a citizen looking for 医保 wants the recent relevant
+   answers, not the best of ten years at the price of a second;
 3. those candidates are ranked in Python by relevance (:func:`~interaction.core.search_text.score`:
    title, body occurrences, the query as typed) with recency breaking ties: the same code, so both
    databases give the same order for the same corpus.

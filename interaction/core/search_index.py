@@ -126,51 +126,72 @@ def fts_query(groups: list[list[str]]) -> str:
 FTS_CANDIDATES = (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :query "
                   "ORDER BY rowid DESC LIMIT :limit")
 
-#: PostgreSQL, first: the newest documents, walked down the primary key and tested one by one, no
-#: further than the floor. ``ts_match_vq`` is ``@@`` as a plain function: the planner cannot take the
-#: GIN index for it, so this is always that bounded walk, whatever it estimates.
-PG_RECENT = ("SELECT id FROM search_documents WHERE id >= :floor AND ts_match_vq(terms, CAST(:query AS tsquery)) "
-             "ORDER BY id DESC LIMIT :limit")
-#: Then, if the recent ones were too few (a rare word), the older ones through the GIN index: ``id + 0``
-#: keeps the planner off the primary key (whose walk would read every older row for a rare word).
-PG_OLDER = ("SELECT id FROM search_documents WHERE terms @@ CAST(:query AS tsquery) AND id + 0 < :floor "
+#: PostgreSQL: newest first down the primary key between two ids, each row tested. ``ts_match_vq`` is
+#: ``@@`` as a plain function: the planner cannot take the GIN index for it, so this is always that
+#: bounded walk, whatever it estimates.
+PG_WALK = ("SELECT id FROM search_documents WHERE id >= :low AND id < :high "
+           "AND ts_match_vq(terms, CAST(:query AS tsquery)) ORDER BY id DESC LIMIT :limit")
+#: PostgreSQL: the older rows of a rarer word through the GIN index: ``id + 0`` keeps the planner off
+#: the primary key (whose walk would read every older row).
+PG_INDEX = ("SELECT id FROM search_documents WHERE terms @@ CAST(:query AS tsquery) AND id + 0 < :high "
             "ORDER BY id + 0 DESC LIMIT :limit")
 PG_ALL = "SELECT id FROM search_documents WHERE terms @@ CAST(:query AS tsquery) ORDER BY id DESC LIMIT :limit"
-PG_FLOOR = "SELECT id FROM search_documents ORDER BY id DESC OFFSET :recent LIMIT 1"
+PG_FLOOR = "SELECT id FROM search_documents ORDER BY id DESC OFFSET :offset LIMIT 1"
 
-#: PostgreSQL: how many of the newest documents the first step may walk (the rest is the GIN index's).
-RECENT_WINDOW = 20_000
+#: PostgreSQL: the newest rows walked first; and the most rows a word may be walked through in all.
+RECENT_WINDOW = 2_000
+WALK_BUDGET = 15_000
 _floors: TTLCache = TTLCache(maxsize=8, ttl=60)
+_TOP = 2**63 - 1
 
 
-def _recent_floor() -> int | None:
-    """The id of the RECENT_WINDOW-th newest document (None in a smaller index), kept a minute per database."""
-    key = (db.engine.url.render_as_string(), RECENT_WINDOW)
+def _floors_now() -> tuple[int | None, int | None]:
+    """The ids of the RECENT_WINDOW-th and WALK_BUDGET-th newest documents (None past the end), kept a minute."""
+    key = (db.engine.url.render_as_string(), RECENT_WINDOW, WALK_BUDGET)
     if key not in _floors:
-        _floors[key] = db.session.execute(text(PG_FLOOR), {"recent": RECENT_WINDOW}).scalar()
+        _floors[key] = tuple(db.session.execute(text(PG_FLOOR), {"offset": offset}).scalar()
+                             for offset in (RECENT_WINDOW, WALK_BUDGET))
     return _floors[key]
+
+
+def _pg_candidates(query: str, limit: int) -> list[int]:
+    """PostgreSQL's candidates (see :func:`candidate_ids`): walk, measure, then walk on or ask the index."""
+    recent, budget = _floors_now()
+    if recent is None:  # a small index: the planner's choice costs little either way
+        return list(db.session.execute(text(PG_ALL), {"query": query, "limit": limit}).scalars())
+
+    def walk(low, high, n):
+        return list(db.session.execute(text(PG_WALK), {"query": query, "low": low, "high": high, "limit": n})
+                    .scalars())
+
+    ids = walk(recent, _TOP, limit)
+    if len(ids) >= limit:
+        return ids
+    older_than = recent
+    share = max(len(ids), 1) / RECENT_WINDOW  # of the newest rows, the share that holds the word
+    if budget is not None and (limit - len(ids)) / share <= WALK_BUDGET - RECENT_WINDOW:
+        ids += walk(budget, recent, limit - len(ids))
+        if len(ids) >= limit:
+            return ids
+        older_than = budget
+    params = {"query": query, "high": older_than, "limit": limit - len(ids)}
+    return ids + list(db.session.execute(text(PG_INDEX), params).scalars())
 
 
 def candidate_ids(dialect: str, groups: list[list[str]], limit: int) -> list[int]:
     """The ids of the newest *limit* documents holding every group (a group: any of its tokens), newest first.
 
-    SQLite: FTS5 walks its lists of rows from the newest. PostgreSQL's GIN index knows no order: a
-    word that half the documents hold is found fastest by testing the newest rows one by one, a rare
-    one through the index; the planner's estimate for several words AND-ed is often far off, so the
-    choice is not left to it: first the newest :data:`RECENT_WINDOW` rows, then the index for the rest.
+    SQLite: FTS5 walks its lists of rows from the newest. PostgreSQL's GIN index knows no order, and
+    the planner's estimate for several words AND-ed is often far off, so the way is chosen here: the
+    newest :data:`RECENT_WINDOW` rows are tested one by one down the primary key; the share of them
+    that holds the words tells how far a walk must go for the rest. A common word is walked on (up to
+    :data:`WALK_BUDGET` rows); a rarer one's older rows come from the GIN index, where the cost is the
+    number of rows that hold it. The worst case is a word about as frequent as candidates / budget.
     """
     if dialect == "sqlite":
         params = {"query": fts_query(groups), "limit": limit}
         return list(db.session.execute(text(FTS_CANDIDATES), params).scalars())
-    params = {"query": tsquery_literal(groups), "limit": limit}
-    floor = _recent_floor()
-    if floor is None:
-        return list(db.session.execute(text(PG_ALL), params).scalars())
-    ids = list(db.session.execute(text(PG_RECENT), {**params, "floor": floor}).scalars())
-    if len(ids) < limit:
-        older = {**params, "floor": floor, "limit": limit - len(ids)}
-        ids += db.session.execute(text(PG_OLDER), older).scalars()
-    return ids
+    return _pg_candidates(tsquery_literal(groups), limit)
 
 
 def optimize(dialect: str) -> None:

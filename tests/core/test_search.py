@@ -192,6 +192,8 @@ def test_a_two_character_word_is_marked_only_where_no_word_breaks_it(app):
 def test_the_same_results_through_the_recent_window_and_the_index(corpus, monkeypatch):
     """PostgreSQL walks the newest rows first, then the index for the older ones: the same results."""
     expected = {q: keys(q) for q in ("医", "保", "医保", "补办", "公积金贷款", "渡口")}
-    monkeypatch.setattr(search_index, "RECENT_WINDOW", 3)
-    assert {q: keys(q) for q in expected} == expected
+    for window, budget in ((3, 6), (2, 3), (3, 100)):
+        monkeypatch.setattr(search_index, "RECENT_WINDOW", window)
+        monkeypatch.setattr(search_index, "WALK_BUDGET", budget)
+        assert {q: keys(q) for q in expected} == expected
     assert [hit.key for hit in search.search("保", per_page=2).items] == expected["保"][:2]
