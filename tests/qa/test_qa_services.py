@@ -314,3 +314,13 @@ def test_the_department_and_the_asker_are_told_after_commit(app, qa):
     decide_case(case_of(services.QUESTION_KIND, refused.id), "reject", reason="重复提问", actor=qa.moderator)
     db.session.commit()
     assert box[-1].to == ("citizen@example.com",) and "重复提问" in box[-1].body
+
+
+def test_a_reindex_rebuilds_the_public_questions_only(qa):
+    public = answered(qa, title="外省转入小学需要哪些材料")
+    private = ask(qa, kind="consultation", title="转入小学的私密咨询")
+    withdrawn = ask(qa, title="转入小学又撤回的问题")
+    services.withdraw_question(withdrawn, actor=qa.citizen)
+    search.rebuild()
+    assert _search_keys("转入小学") == {str(public.id)}
+    assert str(private.id) not in {h.key for h in search.similar("转入小学的私密咨询")}
