@@ -10,6 +10,7 @@ the README shows them, and this run keeps them current.
 """
 
 import re
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -93,10 +94,11 @@ def live_interview(browser, live_server):
                                                      "password": demo_password()}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         start = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=1)
-        created = api.post("/api/v1/interviews", headers={**headers, "Idempotency-Key": "a11y-live-room"}, data={
+        created = api.post("/api/v1/interviews", headers={**headers, "Idempotency-Key": uuid.uuid4().hex}, data={
             "title": "课后服务怎么办 在线访谈", "department": "edu", "scheduled_at": start.isoformat(),
             "description": "教育厅负责人在线解答课后服务的收费、时间和内容安排。",
-            "guests": [{"name": "李老师", "title": "教育厅基础教育处处长", "user": DEMO_EMAILS["staff"]}]})
+            "guests": [{"name": "李老师", "title": "教育厅基础教育处处长", "user": DEMO_EMAILS["staff"]},
+                       {"name": "王主持", "title": "省政府门户网站主持人", "role": "host"}]})
         assert created.status == 201, created.text()
         interview_id = created.json()["id"]
         started = api.post(f"/api/v1/interviews/{interview_id}/start", headers=headers)
