@@ -39,11 +39,13 @@ import json
 import logging
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
+from cachetools import LRUCache
 from markupsafe import Markup, escape
 
 #: A query longer than this (characters) is cut to it: nobody types more, and the cost is bounded.
@@ -160,20 +162,36 @@ def _pairs(run: str, tokenizer: jieba.Tokenizer) -> list[tuple[str, bool]]:
     return pairs
 
 
+#: Per segmenter, the tokens of the runs it cut last: letters repeat their phrases (您好, 感谢您的来信).
+_run_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+RUN_CACHE_SIZE = 50_000
+
+
+def _run_tokens(run: str, tokenizer: jieba.Tokenizer) -> frozenset[str]:
+    """The tokens of one CJK run: its characters, its pairs, the pairs that are words (module docstring)."""
+    cache = _run_caches.get(tokenizer)
+    if cache is None:
+        cache = _run_caches[tokenizer] = LRUCache(maxsize=RUN_CACHE_SIZE)
+    tokens = cache.get(run)
+    if tokens is None:
+        found = set(run)
+        words = tokenizer.FREQ
+        for pair, whole in _pairs(run, tokenizer) if len(run) > 1 else ():
+            found.add(pair)
+            if whole and words.get(pair):
+                found.add(WORD + pair)
+        tokens = cache[run] = frozenset(found)
+    return tokens
+
+
 def document_tokens(text: str, tokenizer: jieba.Tokenizer) -> set[str]:
     """The distinct index tokens of *text* (it is normalised here)."""
     tokens: set[str] = set()
-    words = tokenizer.FREQ
     for cjk, other in _RUNS.findall(normalize(text)):
         if other:
             tokens.add(other[:MAX_TOKEN_LENGTH])
-            continue
-        tokens.update(cjk)
-        if len(cjk) > 1:
-            for pair, whole in _pairs(cjk, tokenizer):
-                tokens.add(pair)
-                if whole and words.get(pair):
-                    tokens.add(WORD + pair)
+        else:
+            tokens |= _run_tokens(cjk, tokenizer)
     return tokens
 
 
