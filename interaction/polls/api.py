@@ -4,6 +4,8 @@ The same services and forms as the pages. Ballot errors name what is wrong: ``an
 ``answers[i]`` or ``q<question id>`` (see ``services.voting.check_answers``).
 """
 
+from functools import wraps
+
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,12 +16,12 @@ from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import idempotent, json_body, optional_str, paginated, validate
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, NO_BODY, STRING, documented, form_schema, nullable,
                                      obj, page_of, query_choice)
-from interaction.core.db import MAX_ID, db
+from interaction.core.db import MAX_ID, db, read_without_transaction
 from interaction.core.errors import Forbidden, NotFound, ValidationFailed
 from interaction.core.time import isoformat
 from interaction.polls import queries, services
 from interaction.polls.forms import PollForm, ReportForm, WithdrawForm, parse_local_datetime
-from interaction.polls.models import Poll
+from interaction.polls.models import Poll, PollState
 
 bp = Blueprint("polls", __name__)
 
@@ -207,18 +209,58 @@ def publish_report(poll_id: int):
     return _action(poll_id, services.publish_report, summary=form.summary.data, adoption=form.adoption.data)
 
 
+def _on_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _reading_first(view):
+    """On SQLite, what a ballot reads before it writes (the sign-in's token too) is read without a transaction.
+
+    SQLite's write lock is the whole database's, and a POST's transaction takes it when it begins
+    (``core.db``: ``BEGIN IMMEDIATE``), at its first statement: here the sign-in's token look-up.
+    Reading in ``AUTOCOMMIT`` (``core.db.read_without_transaction``) takes no lock; the ballot is
+    then written in a short transaction of its own (:func:`cast_ballot`), so voters queue for the
+    lock only while their rows are written. PostgreSQL's readers take no such lock: there the
+    request is one transaction, as everywhere.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if _on_sqlite():
+            read_without_transaction()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.post("/polls/<int:poll_id>/ballots")
 @documented(request=BALLOT_REQUEST, response=obj({"poll": INTEGER, "voted": BOOLEAN}), status=201,
             errors=(401, 403, 409))
+@_reading_first
 @permission_required(Permission.WRITE)
 @idempotent
 def cast_ballot(poll_id: int):
-    """The caller's ballot, whole or not at all: 201; a second → 409 ``already_voted``; outside the window → 409."""
-    poll = _poll(poll_id)
+    """The caller's ballot, whole or not at all: 201; a second → 409 ``already_voted``; outside the window → 409.
+
+    On SQLite read, then written in a short transaction (:func:`_reading_first`).
+    """
     payload = json_body()
     if "answers" not in payload:
         raise ValidationFailed({"answers": _("请填写答卷。")})
-    services.cast_ballot(poll, payload["answers"], actor=current_user)
+    two_steps = _on_sqlite()
+    if two_steps and not db.session().in_transaction():  # an Idempotency-Key's record was committed meanwhile
+        read_without_transaction()
+    services.require_voter(current_user)
+    user_id = current_user.id
+    window = services.read_window(poll_id)
+    if window is None or window.state == PollState.draft and not services.can_manage(
+            current_user, department_id=window.department_id):
+        raise NotFound()
+    rows = services.check_ballot_by_window(window, payload["answers"])
+    live = window.results_visibility == "live"
+    if two_steps:
+        db.session.commit()  # leaves the reading: the inserts below are one transaction
+    services.store_ballot(poll_id, rows, user_id=user_id, live=live)
     db.session.commit()
     return jsonify(poll=poll_id, voted=True), 201
 

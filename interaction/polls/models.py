@@ -93,20 +93,15 @@ class Poll(db.Model):
     report_published_dt: Mapped[datetime | None]
 
     department = relationship("Department", lazy="joined")
+    # Loaded when used (a ballot reads the questions' shape from a per-process cache: ``services.voting``).
     questions: Mapped[list["PollQuestion"]] = relationship(
-        back_populates="poll", order_by="PollQuestion.position", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="poll", order_by="PollQuestion.position", cascade="all, delete-orphan")
 
     def __repr__(self):
         return f"<Poll {self.id} {self.state}>"
 
     def status_at(self, now: datetime) -> PollStatus:
-        if self.state == PollState.draft:
-            return PollStatus.draft
-        if self.state == PollState.withdrawn:
-            return PollStatus.withdrawn
-        if now < self.opens_dt:
-            return PollStatus.scheduled
-        return PollStatus.open if now < self.closes_dt else PollStatus.closed
+        return status_of(self.state, self.opens_dt, self.closes_dt, now)
 
     @property
     def status(self) -> PollStatus:
@@ -132,6 +127,17 @@ class Poll(db.Model):
     def require_draft(self) -> None:
         if self.state != PollState.draft:
             raise InvalidTransition()
+
+
+def status_of(state: str, opens_dt: datetime, closes_dt: datetime, now: datetime) -> PollStatus:
+    """A poll's status from its state and window at *now* (:meth:`Poll.status_at`, and ballots' short read)."""
+    if state == PollState.draft:
+        return PollStatus.draft
+    if state == PollState.withdrawn:
+        return PollStatus.withdrawn
+    if now < opens_dt:
+        return PollStatus.scheduled
+    return PollStatus.open if now < closes_dt else PollStatus.closed
 
 
 #: The status as a SQL expression at *now* (lists filter and sort by it).

@@ -30,3 +30,19 @@ def people(app):
     )
     db.session.commit()
     return people
+
+
+@pytest.fixture
+def login(login):
+    """The shared ``login``, then the test's own session ends its transaction.
+
+    Reading the user (``get_id``) began one, and on SQLite a transaction holds the write lock
+    (``BEGIN IMMEDIATE``): a request that reads on a connection of its own would wait for it.
+    """
+
+    def _login(user):
+        signed_in = login(user)
+        db.session.commit()
+        return signed_in
+
+    return _login

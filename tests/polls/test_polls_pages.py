@@ -14,8 +14,12 @@ from tests.polls.helpers import make_poll
 
 
 def _make(app, people, **kwargs):
+    """A poll; the test's session then holds no transaction (see conftest's ``login``)."""
     with app.test_request_context():
-        return make_poll(people.department, people.staff, **kwargs)
+        poll = make_poll(people.department, people.staff, **kwargs)
+        poll.questions  # noqa: B018 - read now, with the options, for the test's own use
+        db.session.commit()
+    return poll
 
 
 def test_staff_build_preview_and_publish_a_poll_with_forms(client, login, post_form, people, clock):

@@ -23,5 +23,10 @@ from interaction.polls.services.voting import (  # noqa: F401
     PollNotOpen,
     cast_ballot,
     check_answers,
+    check_ballot,
+    check_ballot_by_window,
     has_voted,
+    read_window,
+    require_voter,
+    store_ballot,
 )

@@ -11,8 +11,14 @@ second is stored; nothing is lost. On SQLite writers queue behind ``BEGIN IMMEDI
 No audit entry is written for a ballot: the audit log would tell administrators who took part.
 """
 
+import functools
+import threading
+from dataclasses import dataclass
+
+from cachetools import LRUCache
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, insert, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,8 +27,8 @@ from interaction.core.db import MAX_ID, after_commit, db
 from interaction.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from interaction.core.time import now_utc
 from interaction.moderation.services import submit_for_moderation
-from interaction.polls.models import (RATING_MAX, RATING_MIN, Ballot, BallotAnswer, Poll, PollQuestion, PollStatus,
-                                      QuestionKind, ResultsVisibility, TextState)
+from interaction.polls.models import (RATING_MAX, RATING_MIN, Ballot, BallotAnswer, Poll, PollState, PollStatus,
+                                      QuestionKind, ResultsVisibility, TextState, status_of)
 
 MODERATION_KIND = "polls.text_answer"
 MAX_TEXT = 2000
@@ -35,6 +41,48 @@ class AlreadyVoted(Conflict):
 
 class PollNotOpen(Conflict):
     code = "poll_not_open"
+
+
+@dataclass(frozen=True)
+class QuestionShape:
+    """What checking an answer needs of a question: its kind, rules and option ids."""
+
+    id: int
+    kind: str
+    is_required: bool
+    min_choices: int | None
+    max_choices: int | None
+    option_ids: frozenset[int]
+
+    @property
+    def has_options(self) -> bool:
+        return self.kind in (QuestionKind.single, QuestionKind.multiple)
+
+
+#: Per app: poll id → its questions' shapes. Published questions never change (a correction is a new poll),
+#: so a process reads them once, not on every ballot; a draft's are read every time.
+SHAPES_KEY = "interaction.polls.shapes"
+
+
+def poll_shape(poll: Poll) -> tuple[QuestionShape, ...]:
+    """The shapes of *poll*'s questions, in order (from the app's cache once the poll is published)."""
+    return shape_of(poll.id, poll.state, lambda: poll)
+
+
+def shape_of(poll_id: int, state: str, load) -> tuple[QuestionShape, ...]:
+    """The shapes of the questions of poll *poll_id* in *state*; *load()* gives the poll if they must be read."""
+    cache, lock = current_app.extensions.setdefault(SHAPES_KEY, (LRUCache(512), threading.Lock()))
+    if state != PollState.draft:
+        with lock:
+            shape = cache.get(poll_id)
+        if shape is not None:
+            return shape
+    shape = tuple(QuestionShape(q.id, q.kind, q.is_required, q.min_choices, q.max_choices,
+                                frozenset(o.id for o in q.options)) for q in load().questions)
+    if state != PollState.draft:
+        with lock:
+            cache[poll_id] = shape
+    return shape
 
 
 def _is_id(value) -> bool:
@@ -50,15 +98,14 @@ def not_open_message(status: PollStatus) -> str:
     }.get(status, _("该调查当前不能投票。"))
 
 
-def _choice_rows(question: PollQuestion, chosen, key: str) -> tuple[list[dict], str | None]:
+def _choice_rows(question: QuestionShape, chosen) -> tuple[list[dict], str | None]:
     if not isinstance(chosen, list) or not all(_is_id(o) for o in chosen):
         return [], _("选项应为选项编号的列表。")
-    if len(chosen) > len(question.options):
+    if len(chosen) > len(question.option_ids):
         return [], _("选择的选项过多。")
     if len(set(chosen)) != len(chosen):
         return [], _("同一个选项不能重复选择。")
-    valid = {option.id for option in question.options}
-    if any(option not in valid for option in chosen):
+    if any(option not in question.option_ids for option in chosen):
         return [], _("所选选项不属于这道题。")
     if not chosen:
         return [], None
@@ -72,12 +119,12 @@ def _choice_rows(question: PollQuestion, chosen, key: str) -> tuple[list[dict], 
     return [{"option_id": option} for option in chosen], None
 
 
-def _answer_rows(question: PollQuestion, item: dict) -> tuple[list[dict], str | None]:
+def _answer_rows(question: QuestionShape, item: dict) -> tuple[list[dict], str | None]:
     """The rows of one answer (none: unanswered) or why it is refused."""
     if question.has_options:
         if "value" in item or "text" in item:
             return [], _("选择题应以 options 作答。")
-        return _choice_rows(question, item.get("options", []), "options")
+        return _choice_rows(question, item.get("options", []))
     if question.kind == QuestionKind.rating:
         if "options" in item or "text" in item:
             return [], _("评分题应以 value 作答。")
@@ -100,7 +147,7 @@ def _answer_rows(question: PollQuestion, item: dict) -> tuple[list[dict], str | 
     return ([{"text": text, "text_state": TextState.pending.value}] if text else []), None
 
 
-def check_answers(poll: Poll, answers) -> list[dict]:
+def check_answers(poll: Poll, answers, shape: tuple[QuestionShape, ...] | None = None) -> list[dict]:
     """The answer rows of a ballot (each with ``question_id``), or 422 naming every question that breaks a rule.
 
     Field names: ``answers`` (not a list, too long), ``answers[i]`` (an item that names no question
@@ -109,7 +156,8 @@ def check_answers(poll: Poll, answers) -> list[dict]:
     """
     if not isinstance(answers, list):
         raise ValidationFailed({"answers": _("answers 应为列表。")})
-    questions = {question.id: question for question in poll.questions}
+    shape = poll_shape(poll) if shape is None else shape
+    questions = {question.id: question for question in shape}
     if len(answers) > len(questions):
         raise ValidationFailed({"answers": _("回答数超过了题目数。")})
     fields, rows, answered = {}, [], set()
@@ -131,7 +179,7 @@ def check_answers(poll: Poll, answers) -> list[dict]:
         elif not answer_rows:
             answered.discard(question.id)
         rows += [{"question_id": question.id, **row} for row in answer_rows]
-    for question in poll.questions:
+    for question in shape:
         if question.is_required and question.id not in answered and f"q{question.id}" not in fields:
             fields[f"q{question.id}"] = _("这道题必须回答。")
     if fields:
@@ -139,17 +187,90 @@ def check_answers(poll: Poll, answers) -> list[dict]:
     return rows
 
 
+@functools.cache
+def _insert_ballot_statement(dialect: str):
+    """``INSERT INTO ballots ... ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id``, built once per dialect."""
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = Ballot.__table__
+    return (make(table).values(poll_id=bindparam("poll_id"), user_id=bindparam("user_id"), created_dt=bindparam("at"))
+            .on_conflict_do_nothing(index_elements=["poll_id", "user_id"]).returning(table.c.id))
+
+
+_ANSWERS = BallotAnswer.__table__
+_INSERT_ANSWERS = _ANSWERS.insert()
+_INSERT_TEXT = _ANSWERS.insert().returning(_ANSWERS.c.id)
+
+
 def _insert_ballot(poll_id: int, user_id: int) -> int | None:
     """Insert the ballot row unless the person has one: its id, or None (ON CONFLICT DO NOTHING)."""
-    dialect = db.session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (make(Ballot).values(poll_id=poll_id, user_id=user_id, created_dt=now_utc())
-                 .on_conflict_do_nothing(index_elements=["poll_id", "user_id"]).returning(Ballot.id))
-    return db.session.execute(statement).scalar_one_or_none()
+    statement = _insert_ballot_statement(db.session.get_bind().dialect.name)
+    return db.session.connection().execute(statement, {"poll_id": poll_id, "user_id": user_id,
+                                                       "at": now_utc()}).scalar_one_or_none()
 
 
 def has_voted(poll: Poll, user) -> bool:
     return bool(db.session.scalar(select(exists().where(Ballot.poll_id == poll.id, Ballot.user_id == user.id))))
+
+
+def require_voter(actor) -> None:
+    """401 for anonymous callers, 403 for accounts without the right to take part."""
+    if actor is None or not actor.is_authenticated:
+        raise Unauthorized()
+    if not actor.can(Permission.WRITE):
+        raise Forbidden()
+
+
+def check_ballot(poll: Poll, answers) -> list[dict]:
+    """What :func:`cast_ballot` checks of the poll and the answers before it writes; the rows to store. Reads only."""
+    status = poll.status_at(now_utc())
+    if status != PollStatus.open:
+        raise PollNotOpen(not_open_message(status))
+    return check_answers(poll, answers)
+
+
+_POLLS = Poll.__table__
+#: What a ballot needs of its poll, in one short read by primary key (no ORM object: the API's hot path).
+_WINDOW = select(_POLLS.c.id, _POLLS.c.state, _POLLS.c.opens_dt, _POLLS.c.closes_dt, _POLLS.c.results_visibility,
+                 _POLLS.c.department_id).where(_POLLS.c.id == bindparam("poll_id"))
+
+
+def read_window(poll_id: int):
+    """The poll's ``(id, state, opens_dt, closes_dt, results_visibility, department_id)`` row, or None."""
+    return db.session.execute(_WINDOW, {"poll_id": poll_id}).first()
+
+
+def check_ballot_by_window(window, answers) -> list[dict]:
+    """:func:`check_ballot` from :func:`read_window`'s row (the questions' shape from the app's cache)."""
+    status = status_of(window.state, window.opens_dt, window.closes_dt, now_utc())
+    if status != PollStatus.open:
+        raise PollNotOpen(not_open_message(status))
+    shape = shape_of(window.id, window.state, lambda: db.session.get(Poll, window.id))
+    return check_answers(None, answers, shape)
+
+
+def store_ballot(poll_id: int, rows: list[dict], *, user_id: int, live: bool) -> int:
+    """Write a checked ballot (:func:`check_ballot`): the ballot row, its answers, text answers to moderation.
+
+    409 ``already_voted`` when the person has a ballot (nothing written). *live*: the poll's results
+    are broadcast (after commit, throttled: :mod:`interaction.polls.live`).
+    """
+    ballot_id = _insert_ballot(poll_id, user_id)
+    if ballot_id is None:
+        raise AlreadyVoted(_("您已参加过这次调查，每人只能提交一次。"))
+    plain = [{"ballot_id": ballot_id, "poll_id": poll_id, "option_id": None, "value": None, "text": None,
+              "text_state": None, **row} for row in rows if "text" not in row]
+    if plain:
+        db.session.connection().execute(_INSERT_ANSWERS, plain)
+    for row in rows:
+        if "text" in row:
+            answer_id = db.session.execute(_INSERT_TEXT, {"ballot_id": ballot_id, "poll_id": poll_id, "option_id": None,
+                                                          "value": None, **row}).scalar_one()
+            submit_for_moderation(MODERATION_KIND, answer_id, text=row["text"], author=None)
+    if live:
+        from interaction.polls import live as broadcasts
+
+        after_commit(lambda: broadcasts.results_changed(poll_id))
+    return ballot_id
 
 
 def cast_ballot(poll: Poll, answers, *, actor) -> int:
@@ -158,31 +279,10 @@ def cast_ballot(poll: Poll, answers, *, actor) -> int:
     401 anonymous; 403 without the right to take part; 409 outside the open window
     (``poll_not_open``) or for a second ballot (``already_voted``); 422 for answers that break a
     rule (:func:`check_answers`). Free-text answers go to moderation (kind ``polls.text_answer``)
-    without their author: moderators do not learn who wrote what either.
+    without their author: moderators do not learn who wrote what either. Callers that read and
+    write in two steps (the API on SQLite) call :func:`require_voter`, :func:`check_ballot` and
+    :func:`store_ballot` in turn.
     """
-    if actor is None or not actor.is_authenticated:
-        raise Unauthorized()
-    if not actor.can(Permission.WRITE):
-        raise Forbidden()
-    status = poll.status_at(now_utc())
-    if status != PollStatus.open:
-        raise PollNotOpen(not_open_message(status))
-    rows = check_answers(poll, answers)
-    ballot_id = _insert_ballot(poll.id, actor.id)
-    if ballot_id is None:
-        raise AlreadyVoted(_("您已参加过这次调查，每人只能提交一次。"))
-    plain = [{"ballot_id": ballot_id, "poll_id": poll.id, "option_id": None, "value": None, "text": None,
-              "text_state": None, **row} for row in rows if "text" not in row]
-    if plain:
-        db.session.execute(insert(BallotAnswer), plain)
-    for row in rows:
-        if "text" in row:
-            answer_id = db.session.execute(insert(BallotAnswer).values(ballot_id=ballot_id, poll_id=poll.id, **row)
-                                           .returning(BallotAnswer.id)).scalar_one()
-            submit_for_moderation(MODERATION_KIND, answer_id, text=row["text"], author=None)
-    if poll.results_visibility == ResultsVisibility.live:
-        from interaction.polls import live
-
-        poll_id = poll.id
-        after_commit(lambda: live.results_changed(poll_id))
-    return ballot_id
+    require_voter(actor)
+    rows = check_ballot(poll, answers)
+    return store_ballot(poll.id, rows, user_id=actor.id, live=poll.results_visibility == ResultsVisibility.live)
