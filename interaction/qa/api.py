@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from interaction.accounts.permissions import Permission, admin_required, permission_required
-from interaction.core import search
 from interaction.core.api import idempotent, json_body, optional_json_body, page_args, paginated, validate
 from interaction.core.apidoc import NO_BODY, STRING, documented, obj, page_of, query_choice
 from interaction.core.db import db
@@ -81,17 +80,9 @@ def list_questions():
         return paginated(queries.public_questions(department_id=department_id, topic=topic, state=status,
                                                   order=order), serialize_summary)
     page, per_page = page_args()
-    results = search.search(q, types=(services.DOCUMENT_TYPE,), department_id=department_id, page=page,
-                            per_page=per_page)
-    found = queries.public_by_ids([int(h.key) for h in results.items if h.key.isdigit()])
-    items = []
-    for hit in results.items:
-        question = found.get(int(hit.key)) if hit.key.isdigit() else None
-        if question is None or (topic and question.topic != topic):
-            continue
-        if status and (question.is_answered != (status == "answered")):
-            continue
-        items.append({**serialize_summary(question), "snippet": str(hit.snippet_html)})
+    results, pairs = queries.search_public(q, department_id=department_id, topic=topic, state=status, page=page,
+                                           per_page=per_page)
+    items = [{**serialize_summary(question), "snippet": str(hit.snippet_html)} for hit, question in pairs]
     return jsonify(items=items, page=results.page, per_page=results.per_page, total=results.total)
 
 
@@ -100,12 +91,8 @@ def list_questions():
 def similar_questions():
     """Up to 5 published questions most like ``?text=`` (a draft title), each with ``answered``."""
     text = (request.args.get("text") or "").strip()[:200]
-    items = []
-    if text:
-        hits = search.similar(text, types=(services.DOCUMENT_TYPE,), limit=SIMILAR_LIMIT)
-        found = queries.public_by_ids([int(h.key) for h in hits if h.key.isdigit()])
-        items = [serialize_summary(found[int(h.key)]) for h in hits if h.key.isdigit() and int(h.key) in found]
-    return jsonify(items=items[:SIMILAR_LIMIT])
+    questions = queries.similar_public(text, limit=SIMILAR_LIMIT) if text else []
+    return jsonify(items=[serialize_summary(q) for q in questions])
 
 
 @bp.get("/questions/mine")

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, literal_column, select
 
 from interaction.accounts.models import Department
+from interaction.core import search
 from interaction.core.db import db
 from interaction.core.time import now_utc
 from interaction.qa.models import (Answer, AnswerState, DepartmentQaSetting, FaqEntry, Helpful, MeToo, Question,
@@ -51,6 +52,37 @@ def public_by_ids(ids: list[int]) -> dict[int, Question]:
         return {}
     rows = db.session.scalars(select(Question).where(Question.id.in_(ids), Question.is_public.is_(True)))
     return {q.id: q for q in rows}
+
+
+def search_public(q: str, *, department_id: int | None = None, topic: str | None = None, state: str | None = None,
+                  page: int = 1, per_page: int = 20):
+    """The public questions ``core.search`` finds for *q* (questions only, in the department), in its ranking.
+
+    Returns ``(results, [(hit, question), ...])``: the search's page (its total counts every match) and
+    its hits whose question is still public, narrowed to *topic* and *state* (filters the index does not
+    hold, applied to the page).
+    """
+    results = search.search(q, types=("question",), department_id=department_id, page=page, per_page=per_page)
+    found = public_by_ids([int(h.key) for h in results.items if h.key.isdigit()])
+    pairs = []
+    for hit in results.items:
+        question = found.get(int(hit.key)) if hit.key.isdigit() else None
+        if question is None or (topic and question.topic != topic):
+            continue
+        if state and question.is_answered != (state == "answered"):
+            continue
+        pairs.append((hit, question))
+    return results, pairs
+
+
+def similar_public(text: str, *, limit: int = 5, answered_only: bool = False) -> list[Question]:
+    """Up to *limit* public questions most like *text* (``core.search.similar``), answered ones only if asked."""
+    hits = search.similar(text, types=("question",), limit=limit * 2 if answered_only else limit)
+    found = public_by_ids([int(h.key) for h in hits if h.key.isdigit()])
+    questions = [found[int(h.key)] for h in hits if h.key.isdigit() and int(h.key) in found]
+    if answered_only:
+        questions = [q for q in questions if q.is_answered]
+    return questions[:limit]
 
 
 def author_questions(user_id: int) -> Select:

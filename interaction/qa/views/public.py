@@ -8,7 +8,6 @@ shown only to its asker and its department's staff (and administrators); everyon
 from flask import render_template, request
 from flask_login import current_user
 
-from interaction.core import search
 from interaction.core.db import db
 from interaction.core.errors import NotFound
 from interaction.qa import queries, services
@@ -42,12 +41,8 @@ def question_list():
     hits = None
     if f["q"]:
         page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
-        results = search.search(f["q"], types=(services.DOCUMENT_TYPE,), department_id=f["department_id"],
-                                page=page_number, per_page=PER_PAGE)
-        found = queries.public_by_ids([int(h.key) for h in results.items if h.key.isdigit()])
-        hits = [(h, found[int(h.key)]) for h in results.items if h.key.isdigit() and int(h.key) in found
-                and (not f["topic"] or found[int(h.key)].topic == f["topic"])
-                and (not f["state"] or _in_state(found[int(h.key)], f["state"]))]
+        results, hits = queries.search_public(f["q"], department_id=f["department_id"], topic=f["topic"] or None,
+                                              state=f["state"] or None, page=page_number, per_page=PER_PAGE)
         page = _SearchPage(results)
     else:
         page = db.paginate(queries.public_questions(department_id=f["department_id"], topic=f["topic"] or None,
@@ -55,10 +50,6 @@ def question_list():
                            per_page=PER_PAGE, error_out=False)
     return render_template("qa/question_list.html", page=page, hits=hits, departments=queries.active_departments(),
                            **{k: v for k, v in f.items() if k != "department_id"})
-
-
-def _in_state(question, state: str) -> bool:
-    return question.is_answered if state == "answered" else question.status in ("open", "reviewing")
 
 
 class _SearchPage:
@@ -88,12 +79,7 @@ def question_detail(question_id):
 def similar_questions():
     """Up to five answered questions like ``?text=`` (the ask page fetches this fragment as the title is typed)."""
     text = (request.args.get("text") or "").strip()[:200]
-    found = []
-    if len(text) >= 2:
-        hits = search.similar(text, types=(services.DOCUMENT_TYPE,), limit=SIMILAR_SHOWN * 2)
-        by_id = queries.public_by_ids([int(h.key) for h in hits if h.key.isdigit()])
-        found = [by_id[int(h.key)] for h in hits if h.key.isdigit() and int(h.key) in by_id
-                 and by_id[int(h.key)].is_answered][:SIMILAR_SHOWN]
+    found = queries.similar_public(text, limit=SIMILAR_SHOWN, answered_only=True) if len(text) >= 2 else []
     return render_template("qa/_similar.html", questions=found, text=text)
 
 
