@@ -20,6 +20,7 @@ from interaction.interviews.models import Interview, TranscriptEntry
 from interaction.interviews.services import GuestData
 from interaction.mailbox.models import Letter
 from interaction.moderation.models import SensitiveWord
+from interaction.polls.models import Poll
 from interaction.qa.models import Answer, Question
 from tests.factories import PASSWORD, make_department, make_interview, make_letter, make_mailbox, make_user
 
@@ -132,6 +133,9 @@ QA_REROUTE = Endpoint("POST", "/api/v1/questions/{qa_question}/reroute", "admin"
                       {"department": "office", "reason": "改派"})
 QA_CONSENT = Endpoint("POST", "/api/v1/questions/{qa_question}/consent", "citizen", {"publication_consent": True})
 QA_SETTING = Endpoint("PUT", "/api/v1/questions/settings/office", "admin", {"answers_need_review": False})
+POLLS = Endpoint("POST", "/api/v1/polls", "staff", {
+    "title": "调查", "opens_at": "2027-01-05T10:00:00+08:00", "closes_at": "2027-01-20T18:00:00+08:00",
+    "questions": [{"kind": "single", "prompt": "选哪个？", "options": ["甲", "乙"]}]})
 
 CASES = [
     *[(LETTERS, name, STRING) for name in ("mailbox", "category", "subject", "body", "name", "phone", "email",
@@ -182,6 +186,9 @@ CASES = [
     (QA_REROUTE, "reason", STRING),
     (QA_CONSENT, "publication_consent", BOOLEAN),
     (QA_SETTING, "answers_need_review", BOOLEAN),
+    *[(POLLS, name, STRING) for name in ("title", "description", "opens_at", "closes_at", "results_visibility",
+                                         "department")],
+    (POLLS, "questions", ["x", 5, True, {"a": "b"}]),
 ]
 
 
@@ -192,7 +199,7 @@ def _body(endpoint: Endpoint, desk: Desk, **change) -> dict:
 
 def _stored(app) -> dict:
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Letter, User, Interview, TranscriptEntry, SensitiveWord, Question, Answer)}
+            for model in (Letter, User, Interview, TranscriptEntry, SensitiveWord, Question, Answer, Poll)}
 
 
 @pytest.mark.parametrize(("endpoint", "field", "wrong"), CASES,
@@ -208,7 +215,7 @@ def test_a_field_of_another_json_type_is_422_naming_it(app, client, desk, endpoi
 
 
 @pytest.mark.parametrize("endpoint", [LETTERS, TOKEN, REGISTER, EXTEND, RATING, INTERVIEWS, WORD, DECISIONS,
-                                      QUESTIONS, QA_ANSWER, QA_SETTING],
+                                      QUESTIONS, QA_ANSWER, QA_SETTING, POLLS],
                          ids=lambda e: f"{e.method} {e.url}")
 def test_the_tables_valid_bodies_are_accepted(client, desk, endpoint):
     """The bodies the table changes one field of are themselves valid (so each 422 is the field's)."""
