@@ -198,3 +198,14 @@ def test_overdue_questions_on_the_supervision_board(app, client, clock, login, q
     login(qa.admin)
     html = _html(client.get("/mailbox/supervision"))
     assert "公众问答已超期（1）" in html and "超期未答复的问题" in html
+
+
+def test_the_similar_fragment_in_english(app, client, qa):
+    from tests.test_i18n import CJK
+
+    _in_request(app, lambda: answered(qa, title="外省转入小学需要哪些材料"))
+    client.set_cookie("lang", "en")
+    html = _html(client.get("/questions/similar?text=外省转入小学"))
+    assert "These answered questions" in html and "me too 0" in html
+    visible = re.sub(r"<[^>]+>", " ", html).replace("外省转入小学需要哪些材料", "").replace("教育厅", "")
+    assert not CJK.search(visible), visible
