@@ -27,7 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from interaction import accounts, api, calendar, demo, interviews, mailbox, moderation, oversight, polls, qa, search
+    from interaction import (accounts, api, calendar, demo, interviews, mailbox, moderation, oversight, polls, portal,
+                             qa, search)
 
     web.init_app(app)
     accounts.init_app(app)
@@ -42,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     qa.init_app(app)  # public Q&A and consultation
     polls.init_app(app)  # registers the /polls namespace before init_socketio
     oversight.init_app(app)  # reads the features above through their queries modules
+    portal.init_app(app)  # site settings (footer, 留言须知) and phone verification codes
     demo.init_app(app)  # the seed-demo command
     api.init_app(app)  # last: it mounts the features' API modules
     web.init_socketio(app)  # after every feature registered its namespace

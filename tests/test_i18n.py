@@ -12,6 +12,7 @@ import pytest
 
 from interaction.core import i18n
 from tests import factories
+from tests.portal.english_pages import PORTAL_ENGLISH_PAGES
 from tests.oversight.english_pages import OVERSIGHT_ENGLISH_PAGES
 from tests.qa.english_pages import QA_ENGLISH_PAGES
 from tests.search.english_pages import SEARCH_ENGLISH_PAGES
@@ -87,6 +88,7 @@ ENGLISH_PAGES = [
     *QA_ENGLISH_PAGES,
     *OVERSIGHT_ENGLISH_PAGES,
     *SEARCH_ENGLISH_PAGES,
+    *PORTAL_ENGLISH_PAGES,
 ]
 
 

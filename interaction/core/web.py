@@ -38,6 +38,8 @@ class Channel:
     title: object  # lazy string
     description: object
     icon: str = ""
+    #: False for a channel whose issue has not landed: the home page shows it as 即将开通, without a link.
+    in_service: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def _navigation() -> tuple[tuple[str, str, str], ...]:
     navigations = current_app.extensions[NAVIGATION_KEY]
     navigation = navigations.get(key)
     if navigation is None:
-        links = [NavLink(c.endpoint, c.title) for c in current_app.extensions.get("interaction.channels", [])]
+        links = [NavLink(c.endpoint, c.title) for c in current_app.extensions.get("interaction.channels", [])
+                 if c.in_service]
         links += [link for link in current_app.extensions.get("interaction.nav_links", [])
                   if link.permission is None or (role is not None and current_user.can(link.permission))]
         navigation = navigations[key] = tuple((link.endpoint, url_for(link.endpoint), str(link.title))

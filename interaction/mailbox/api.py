@@ -21,6 +21,7 @@ from interaction.core.db import db
 from interaction.core.errors import NotFound, ValidationFailed
 from interaction.core.time import isoformat
 from interaction.mailbox import queries, services
+from interaction.mailbox.queries import public as public_queries
 from interaction.mailbox.common import lookup_limited, perform_action
 from interaction.mailbox.forms import ACTION_FORMS, ApiLetterForm, ApiRatingForm, RehandleForm, SuperviseForm
 from interaction.mailbox.models import Letter, LetterState
@@ -61,7 +62,9 @@ SUMMARY_SCHEMA = obj({
 PUBLIC_LETTER_SCHEMA = obj({
     "number": STRING, "category": STRING, "subject": nullable(STRING), "body": nullable(STRING),
     "reply": nullable(STRING), "received_at": DATETIME, "accepted_at": nullable(DATETIME),
-    "replied_at": nullable(DATETIME), "reply_department": nullable(STRING), "mailbox": STRING})
+    "replied_at": nullable(DATETIME), "reply_department": nullable(STRING), "mailbox": STRING,
+    "department": STRING, "satisfaction": nullable({"type": "string", "enum": ["satisfied", "basic", "unsatisfied"]}),
+    "rating_score": _SCORE})
 MAILBOXES_SCHEMA = obj({"items": {"type": "array", "items": obj({
     "code": STRING, "name": STRING, "department": STRING, "reply_days": INTEGER})}})
 PAGE_QUERY = {"page": {"type": "integer"}, "per_page": {"type": "integer"}}
@@ -156,6 +159,8 @@ def serialize_public(letter: Letter) -> dict:
             "received_at": isoformat(letter.received_dt), "accepted_at": isoformat(letter.accepted_dt),
             "replied_at": isoformat(letter.replied_dt),
             "reply_department": letter.reply_department.name if letter.reply_department else None,
+            "department": (letter.reply_department or letter.department).name,
+            "satisfaction": public_queries.satisfaction(letter.rating_score), "rating_score": letter.rating_score,
             "mailbox": letter.mailbox.name}
 
 

@@ -140,6 +140,10 @@ def test_provisional_in_api_and_pages(office, client, login):
     assert "2027 年的节假日安排尚未录入" in inbox and "/admin/calendar/2027" not in inbox
     login(office["admin"])
     assert "/admin/calendar/2027" in client.get("/mailbox/inbox").get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    english = client.get(f"/mailbox/staff/letters/{letter.number}").get_data(as_text=True)
+    assert "The official holidays of 2027 have not been entered yet" in english
+    assert "provisional" in english and "Enter the working-day calendar" in english
 
 
 def test_calendar_form_errors_translated_under_their_field(office, client, login, post_form):

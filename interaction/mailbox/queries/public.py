@@ -22,15 +22,22 @@ SEARCH_MAX_LENGTH = 50
 _REPLY_DEPARTMENT = aliased(Department, name="reply_department")
 
 
+def satisfaction(score: int | None) -> str | None:
+    """The writer's overall rating as the public sees it: satisfied (4–5), basic (3), unsatisfied (1–2), None."""
+    if score is None:
+        return None
+    return "satisfied" if score >= 4 else "basic" if score == 3 else "unsatisfied"
+
+
 def public_rows(stmt: Select) -> Select:
     """*stmt* (a :func:`query_published`) as plain rows of what the public list shows.
 
-    The masked texts (for :func:`search_snippet`), dates, category, and ``department_name``: the
-    replying department's, else the handling one's.
+    The masked texts (for :func:`search_snippet`), dates, category, the writer's rating (shown as
+    :func:`satisfaction`), and ``department_name``: the replying department's, else the handling one's.
     """
     return (stmt.with_only_columns(Letter.id, Letter.number, Letter.category, Letter.received_dt, Letter.accepted_dt,
                                    Letter.replied_dt, Letter.published_subject, Letter.published_body,
-                                   Letter.published_reply,
+                                   Letter.published_reply, Letter.rating_score,
                                    func.coalesce(_REPLY_DEPARTMENT.name, Department.name).label("department_name"))
             .join(Department, Department.id == Letter.department_id)
             .outerjoin(_REPLY_DEPARTMENT, _REPLY_DEPARTMENT.id == Letter.reply_department_id))

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from interaction.core.time import to_local
 from interaction.mailbox.forms import CATEGORY_LABELS, LETTER_CHANNEL_LABELS
 from interaction.mailbox.models import OPEN_STATES, LetterState
+from interaction.mailbox.queries.public import satisfaction
 
 bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
 
@@ -51,6 +52,9 @@ EVENT_LABELS = {
 
 DUE_LABELS = {"soon": _l("即将到期"), "overdue": _l("已超期")}
 
+#: The public's view of a rating (queries.public.satisfaction).
+SATISFACTION_LABELS = {"satisfied": _l("满意"), "basic": _l("基本满意"), "unsatisfied": _l("不满意")}
+
 
 @bp.app_template_filter("mailbox_date")
 def _mailbox_date(dt) -> str:
@@ -69,10 +73,11 @@ def _labels():
     labels = by_locale.get(locale)
     if labels is None:
         tables = {"status_labels": STATUS_LABELS, "event_labels": EVENT_LABELS, "category_labels": CATEGORY_LABELS,
-                  "channel_labels": LETTER_CHANNEL_LABELS, "due_labels": DUE_LABELS}
+                  "channel_labels": LETTER_CHANNEL_LABELS, "due_labels": DUE_LABELS,
+                  "satisfaction_labels": SATISFACTION_LABELS}
         labels = by_locale[locale] = {name: {key: str(label) for key, label in table.items()}
                                       for name, table in tables.items()}
-    return dict(labels, open_states=OPEN_STATES)
+    return dict(labels, open_states=OPEN_STATES, satisfaction=satisfaction)
 
 
 # The routes register themselves on ``bp`` when their modules are imported (flasky's pattern).
