@@ -5,7 +5,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -39,17 +39,28 @@ def parse_local_datetime(value: str) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SHANGHAI)
 
 
-def parse_guest_lines(text: str) -> list[GuestData]:
-    """One guest a line: ``姓名 | 职务 | 账号邮箱(可选) | 主持人(可选)``."""
-    guests = []
-    for line in (text or "").splitlines():
-        parts = [p.strip() for p in line.replace("｜", "|").split("|")]
-        if not parts or not parts[0]:
-            continue
-        role = GuestRole.host.value if any(p in {"主持人", "host"} for p in parts[2:]) else GuestRole.guest.value
-        email = next((p for p in parts[2:] if "@" in p), None)
-        guests.append(GuestData(name=parts[0], title=parts[1] if len(parts) > 1 else "", role=role, user_email=email))
-    return guests
+class GuestRowForm(Form):
+    """One guest or host, a row of the interview form (no text to split: name, title, account, role)."""
+
+    # No Optional(): it would stop the chain before validate_name (a title or account without a name).
+    name = SingleLineField(_l("姓名"), validators=[Length(max=50, message=_l("姓名不能超过 50 个字。"))])
+    title = SingleLineField(_l("职务"), validators=[Optional(), Length(max=100, message=_l("职务不能超过 100 个字。"))])
+    email = StringField(_l("账号邮箱（可选）"), validators=[Optional(), Length(max=254)],
+                        render_kw={"type": "email", "autocomplete": "off"})
+    role = SelectField(_l("身份"), choices=[SelectChoice(GuestRole.guest.value, _l("嘉宾")),
+                                            SelectChoice(GuestRole.host.value, _l("主持人"))],
+                       default=GuestRole.guest.value)
+
+    def validate_name(self, field):
+        if not field.data and (self.title.data or self.email.data):
+            raise ValidationError(_l("请填写姓名。"))
+
+
+def guest_rows(rows) -> list[GuestData]:
+    """The filled rows of the interview form's guests (rows without a name are left empty)."""
+    return [GuestData(name=row.form.name.data, title=row.form.title.data or "", role=row.form.role.data,
+                      user_email=(row.form.email.data or "").strip() or None)
+            for row in rows if row.form.name.data]
 
 
 class InterviewForm(FlaskForm):
@@ -62,8 +73,8 @@ class InterviewForm(FlaskForm):
                                     validators=[InputRequired(_l("请填写预计时长。")),
                                                 NumberRange(10, 600, _l("预计时长应在 10 到 600 分钟之间。"))])
     description = TextAreaField(_l("访谈简介"), validators=[Optional(), Length(max=5000)])
-    guests = TextAreaField(_l("嘉宾和主持人"), validators=[DataRequired(_l("请至少填写一位嘉宾。"))],
-                           description=_l("每行一位：姓名 | 职务 | 账号邮箱（可选）| 主持人（如是主持人）"))
+    guests = FieldList(FormField(GuestRowForm), label=_l("嘉宾和主持人"), min_entries=4, max_entries=20,
+                       description=_l("每行一位。填写账号邮箱的嘉宾可以在直播间里亲自回答。"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,7 +87,7 @@ class InterviewForm(FlaskForm):
             raise ValidationError(_l("时间格式应为 2026-11-02T10:00。"))
 
     def validate_guests(self, field):
-        if not parse_guest_lines(field.data):
+        if not guest_rows(field):
             raise ValidationError(_l("请至少填写一位嘉宾。"))
 
 

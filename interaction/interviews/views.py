@@ -19,7 +19,7 @@ from interaction.core.forms import show_errors
 from interaction.core.views import redirect_on_refusal
 from interaction.interviews import live, queries, services
 from interaction.interviews.forms import (AnswerForm, ApproveForm, AskForm, CorrectionForm, InterviewForm, RejectForm,
-                                          parse_guest_lines, parse_local_datetime)
+                                          guest_rows, parse_local_datetime)
 from interaction.interviews.models import (Interview, InterviewStatus, LiveQuestion, QuestionState,
                                            TranscriptEntry)
 
@@ -83,7 +83,7 @@ def create():
             interview = services.create_interview(
                 title=form.title.data, topic=form.topic.data or "", description=form.description.data or "",
                 department=department, scheduled_dt=parse_local_datetime(form.scheduled_at.data),
-                expected_minutes=form.expected_minutes.data, guests=parse_guest_lines(form.guests.data),
+                expected_minutes=form.expected_minutes.data, guests=guest_rows(form.guests),
                 actor=current_user)
         except DomainError as exc:
             db.session.rollback()

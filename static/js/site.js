@@ -63,6 +63,38 @@
       });
     });
   });
+  // Rows of a form (e.g. an interview's guests): 增加一行 copies the last row, empty, with the next number.
+  document.querySelectorAll("button[data-add-row]").forEach(function (button) {
+    var container = document.getElementById(button.getAttribute("data-add-row"));
+    var prefix = button.getAttribute("data-prefix");
+    var max = parseInt(button.getAttribute("data-max"), 10);
+    var rows = function () { return container.querySelectorAll("[data-row]"); };
+    button.hidden = rows().length >= max;
+    button.addEventListener("click", function () {
+      var n = rows().length;
+      if (!n || n >= max) { return; }
+      var last = rows()[n - 1];
+      var copy = last.cloneNode(true);
+      var from = prefix + (n - 1) + "-", to = prefix + n + "-";
+      copy.querySelectorAll("p.error").forEach(function (e) { e.remove(); });
+      copy.querySelectorAll(".has-error").forEach(function (e) { e.classList.remove("has-error"); });
+      copy.querySelectorAll("[id], [name], [for], [aria-describedby]").forEach(function (el) {
+        el.removeAttribute("aria-invalid");
+        ["id", "name", "for", "aria-describedby"].forEach(function (attr) {
+          if (!el.hasAttribute(attr)) { return; }
+          var value = el.getAttribute(attr).split(" ").filter(function (t) { return !/-error$/.test(t); }).join(" ");
+          if (attr === "aria-describedby" && !value) { el.removeAttribute(attr); return; }
+          el.setAttribute(attr, value.split(from).join(to));
+        });
+      });
+      copy.querySelectorAll("input").forEach(function (input) { input.value = ""; });
+      copy.querySelectorAll("select").forEach(function (select) { select.selectedIndex = 0; });
+      copy.querySelector("legend").textContent = button.getAttribute("data-legend").replace("{n}", n + 1);
+      last.parentNode.insertBefore(copy, last.nextSibling);
+      copy.querySelector("input").focus();
+      button.hidden = n + 1 >= max;
+    });
+  });
   // A table wider than the screen scrolls sideways: the keyboard must reach it (focusable, named region).
   document.querySelectorAll(".table-wrap").forEach(function (wrap) {
     if (wrap.scrollWidth > wrap.clientWidth + 1 && !wrap.hasAttribute("tabindex")) {
@@ -102,7 +134,10 @@
       var link = document.createElement("a");
       link.href = "#" + target.id;
       link.textContent = (name ? name + main.getAttribute("data-msg-error-separator") : "") + error.textContent.trim();
-      link.addEventListener("click", function (event) { event.preventDefault(); target.focus(); });
+      // A group of fields (a fieldset) is reached through its first field.
+      var focusable = target.matches("input, select, textarea, button, a, [tabindex]") ? target
+        : (target.querySelector("input:not([type=hidden]), select, textarea") || target);
+      link.addEventListener("click", function (event) { event.preventDefault(); focusable.focus(); });
       var item = document.createElement("li");
       item.appendChild(link);
       list.appendChild(item);

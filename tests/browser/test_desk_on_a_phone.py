@@ -151,7 +151,29 @@ def test_touch_targets_and_verdict_buttons(page_for):
     assert not small, f"targets under 44 px: {small}"
     approve, reject = page.locator("button.approve").first, page.locator("button.reject").first
     if approve.count() and reject.count():
-        colours = [page.evaluate("b => getComputedStyle(b).backgroundColor", b.element_handle()) for b in (approve, reject)]
+        colours = [page.evaluate("b => getComputedStyle(b).backgroundColor", b.element_handle())
+                   for b in (approve, reject)]
         assert colours[0] != colours[1]
         assert page.evaluate("b => getComputedStyle(b, '::before').content", approve.element_handle()) != \
             page.evaluate("b => getComputedStyle(b, '::before').content", reject.element_handle())
+
+
+def test_interview_guests_are_rows(page_for):
+    """Guests are entered as rows with a label per field; 增加一行 adds a numbered row from the keyboard."""
+    page = page_for("moderator", "phone")
+    page.goto("/interviews/new")
+    rows = page.get_by_test_id("guest-row")
+    expect(rows).to_have_count(4)
+    rows.nth(3).get_by_label("姓名").fill("赵嘉宾")
+    add = page.get_by_role("button", name="增加一行")
+    add.focus()
+    page.keyboard.press("Enter")
+    expect(rows).to_have_count(5)
+    fifth = rows.nth(4)
+    expect(fifth.locator("legend")).to_have_text("第 5 位")
+    expect(fifth.get_by_label("姓名")).to_be_focused()
+    expect(fifth.get_by_label("姓名")).to_have_value("")
+    assert fifth.get_by_label("姓名").get_attribute("name") == "guests-4-name"
+    ids = page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids)), "duplicate ids"
+

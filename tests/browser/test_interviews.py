@@ -64,8 +64,13 @@ def _schedule_through_the_form(moderator, title: str, guest_email: str) -> int:
     form.get_by_label("开始时间").fill(start.strftime("%Y-%m-%dT%H:%M"))
     form.get_by_label("预计时长（分钟）").fill("45")
     form.get_by_label("访谈简介").fill("教育厅负责人在线解答课后服务的收费、时间和内容安排。")
-    form.get_by_label("嘉宾和主持人").fill(f"李老师 | 教育厅基础教育处处长 | {guest_email}\n"
-                                       "王主持 | 省政府门户网站主持人 | 主持人")
+    first, second = form.get_by_test_id("guest-row").nth(0), form.get_by_test_id("guest-row").nth(1)
+    first.get_by_label("姓名").fill("李老师")
+    first.get_by_label("职务").fill("教育厅基础教育处处长")
+    first.get_by_label("账号邮箱（可选）").fill(guest_email)
+    second.get_by_label("姓名").fill("王主持")
+    second.get_by_label("职务").fill("省政府门户网站主持人")
+    second.get_by_label("身份").select_option(label="主持人")
     with moderator.expect_navigation():
         form.locator("button[type=submit]").click()
     interview_id = _room_id(moderator)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from interaction.core.db import db
 from interaction.core.signals import question_handed_over
 from interaction.interviews import services
-from interaction.interviews.models import LiveQuestion, QuestionState, TranscriptEntry
+from interaction.interviews.models import Interview, LiveQuestion, QuestionState, TranscriptEntry
 from tests.factories import PASSWORD, make_interview
 from tests.interviews.helpers import entries, join, received
 
@@ -195,9 +195,15 @@ def test_pages_schedule_and_ask_without_javascript(people, client, login, post_f
     login(people["moderator"])
     response = post_form("/interviews/new", {"title": "页面安排的访谈", "department": "dev",
                                              "scheduled_at": "2026-11-10T10:00", "expected_minutes": "90",
-                                             "guests": "李明 | 主任 | official@example.com\n王芳 | 记者 | 主持人"})
+                                             "guests-0-name": "李明", "guests-0-title": "主任",
+                                             "guests-0-email": "official@example.com", "guests-0-role": "guest",
+                                             "guests-1-name": "王芳", "guests-1-title": "记者", "guests-1-role": "host",
+                                             "guests-2-name": "", "guests-2-title": "", "guests-2-role": "guest"})
     assert response.status_code == 302, response.get_data(as_text=True)
     interview_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    guests = db.session.get(Interview, interview_id).guests
+    assert [(g.name, g.title, g.role, g.user_id is not None) for g in guests] == [
+        ("李明", "主任", "guest", True), ("王芳", "记者", "host", False)]
     login(people["citizen"])
     assert post_form(f"/interviews/{interview_id}/questions", {"body": "预先提出的问题"}).status_code == 302
     question = db.session.scalar(select(LiveQuestion))
