@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import date, datetime
+from collections import defaultdict
+from datetime import date, datetime, timedelta
 
 from cachetools import TTLCache
 from flask import current_app
 
-from interaction.core.time import SHANGHAI, now_utc, to_local
+from interaction.core.time import now_utc, to_local
 from interaction.mailbox import queries as mailbox_queries
-from interaction.oversight import summary
-from interaction.oversight.figures import compute
+from interaction.oversight import figures
 from interaction.qa import queries as qa_queries
 
 #: The heat table's columns: days past the deadline (calendar days), as (label key, lowest, highest).
@@ -19,7 +18,6 @@ AGE_BUCKETS = (("1-7", 1, 7), ("8-30", 8, 30), ("31-90", 31, 90), ("90+", 91, No
 #: Months on the public page.
 PUBLIC_MONTHS = 12
 PUBLIC_CACHE_KEY = "interaction.oversight_public"
-EPOCH = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 
 
 def month_start(day: date) -> date:
@@ -32,31 +30,19 @@ def next_month(day: date) -> date:
 
 def monthly(first: date, end: date, department_id: int | None = None) -> list[dict]:
     """Per calendar month touching ``[first, end)``: ``{"month": "2026-03", **figures}``."""
-    by_day = summary.period_bins(first, end, by="day", department_id=department_id)
-    months: dict[date, Counter] = defaultdict(Counter)
-    for day, counts in by_day.items():
-        months[month_start(day)].update(counts)
-    result, month = [], month_start(first)
-    while month < end:
-        result.append({"month": month.strftime("%Y-%m"), **compute(months.get(month, Counter()))})
-        month = next_month(month)
-    return result
+    return figures.performance(first, end, department_id=department_id, months=True).months
 
 
 def overdue_heat(now: datetime | None = None, department_id: int | None = None) -> dict[int, list[int]]:
     """Open letters and questions past their deadline now, per department id: counts per :data:`AGE_BUCKETS`."""
     now = now or now_utc()
+    # deadlines more than 90 days ago, 31–90, 8–30, less: the database's buckets 0..3, AGE_BUCKETS reversed
+    cuts = [now - timedelta(days=90), now - timedelta(days=30), now - timedelta(days=7)]
     heat: dict[int, list[int]] = defaultdict(lambda: [0] * len(AGE_BUCKETS))
-    today = to_local(now).date()
-    letters = [(row[0], row[3]) for row in mailbox_queries.letter_facts(EPOCH, now, open_letters=True)]
-    questions = [(row[0], row[3]) for row in qa_queries.question_facts(EPOCH, now, unsettled=True) if row[2] == "open"]
-    for owner, due in [*letters, *questions]:
-        if due is None or due >= now or (department_id is not None and owner != department_id):
-            continue
-        days = max(1, (today - to_local(due).date()).days)
-        for n, (_label, low, high) in enumerate(AGE_BUCKETS):
-            if days >= low and (high is None or days <= high):
-                heat[owner][n] += 1
+    rows = [*mailbox_queries.overdue_letter_ages(now, cuts), *qa_queries.overdue_question_ages(now, cuts)]
+    for owner, bucket, n in rows:
+        if department_id is None or owner == department_id:
+            heat[owner][len(AGE_BUCKETS) - 1 - bucket] += n
     return dict(heat)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -19,8 +20,9 @@ def header() -> list[str]:
 def table(perf: Performance) -> list[list]:
     """One row per department (its own figures), then the roll-ups, then the province; None stays empty."""
     rows = []
+    names = {row.department.id: row.department.name for row in perf.rows}
     for row in perf.rows:
-        parent = row.department.parent.name if row.department.parent is not None else ""
+        parent = names.get(row.department.parent_id, "")
         rows.append([row.department.name, parent, *[row.own[f.key] for f in FIGURES]])
     for row in perf.rows:
         if row.rollup is not None:
@@ -30,8 +32,6 @@ def table(perf: Performance) -> list[list]:
 
 
 def period_text(perf: Performance) -> str:
-    from datetime import timedelta
-
     return f"{perf.first.isoformat()} – {(perf.end - timedelta(days=1)).isoformat()}"
 
 

@@ -7,7 +7,7 @@ there is nothing to count (never 0 for an empty period, never a division error).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -125,27 +125,49 @@ class Performance:
     ranking: list[tuple[int, Row]]
     unranked: list[Row]
     province: dict
+    months: list[dict]  # per calendar month (``performance(months=True)``), else empty
 
 
-def department_counters(first: date, end: date) -> dict[int, Counter]:
-    """Counters per department id for ``[first, end)``: letters and questions, interviews and polls."""
-    counters = summary.period_bins(first, end)
+def month_cuts(first: date, end: date) -> list[date]:
+    """The first days of the months after *first*'s, before *end*: a period cut into calendar months."""
+    cuts, month = [], first.replace(day=1)
+    while True:
+        month = month.replace(year=month.year + (month.month == 12), month=month.month % 12 + 1)
+        if month >= end:
+            return cuts
+        cuts.append(month)
+
+
+def department_counters(first: date, end: date, *, cuts: list[date] = (),
+                        department_id: int | None = None) -> tuple[dict[int, Counter], dict[int, Counter]]:
+    """Counters for ``[first, end)``: ``(per department id, per bucket of *cuts*)``.
+
+    Letters and questions in both; interviews and polls per department only.
+    """
+    counts = summary.period_counts(first, end, cuts=cuts, department_id=department_id)
+    by_department: dict[int, Counter] = defaultdict(Counter)
+    by_bucket: dict[int, Counter] = defaultdict(Counter)
+    for (bucket, owner), c in counts.items():
+        by_department[owner].update(c)
+        by_bucket[bucket].update(c)
     start, stop = summary.day_start(first), summary.day_start(end)
-    for department_id, n in interviews_queries.interviews_by_department(start, stop).items():
-        counters[department_id]["interviews_held"] += n["held"]
-        counters[department_id]["transcripts_published"] += n["transcripts"]
-    for department_id, n in polls_queries.polls_by_department(start, stop).items():
-        counters[department_id]["polls_run"] += n["run"]
-        counters[department_id]["poll_reports_published"] += n["reported"]
-    return counters
+    for owner, n in interviews_queries.interviews_by_department(start, stop).items():
+        by_department[owner]["interviews_held"] += n["held"]
+        by_department[owner]["transcripts_published"] += n["transcripts"]
+    for owner, n in polls_queries.polls_by_department(start, stop).items():
+        by_department[owner]["polls_run"] += n["run"]
+        by_department[owner]["poll_reports_published"] += n["reported"]
+    return by_department, by_bucket
 
 
-def performance(first: date, end: date, *, department_id: int | None = None) -> Performance:
+def performance(first: date, end: date, *, department_id: int | None = None, months: bool = False) -> Performance:
     """Every department's figures for ``[first, end)`` in tree order, with roll-ups and the ranking.
 
-    With *department_id* (a department's staff), only that department's row, and no ranking.
+    With *department_id* (a department's staff), only that department's row, and no ranking. With
+    *months*, also the figures of each calendar month (the trend chart), from the same reading.
     """
-    counters = department_counters(first, end)
+    cuts = month_cuts(first, end) if months else []
+    counters, by_bucket = department_counters(first, end, cuts=cuts, department_id=department_id)
     departments = list(db.session.scalars(accounts_queries.query_departments()))
     tree = accounts_queries.department_tree(departments)
     children: dict[int | None, list[int]] = {}
@@ -166,7 +188,12 @@ def performance(first: date, end: date, *, department_id: int | None = None) -> 
     for counts in counters.values():
         province.update(counts)
     ranking, unranked = ([], []) if department_id is not None else rank(rows)
-    return Performance(first, end, rows, ranking, unranked, compute(province))
+    trend = []
+    if months:
+        starts = [first, *cuts]
+        trend = [{"month": day.strftime("%Y-%m"), **compute(by_bucket.get(n, Counter()))}
+                 for n, day in enumerate(starts)]
+    return Performance(first, end, rows, ranking, unranked, compute(province), trend)
 
 
 def _desc(value):

@@ -22,8 +22,11 @@ from interaction.oversight.views import bp
 TREND_MAX_DAYS = 3 * 366
 
 
-def _load():
-    """``(form, performance or None)``: the period asked for, or the form with its errors."""
+def _load(months: bool = False):
+    """``(form, performance or None)``: the period asked for, or the form with its errors.
+
+    *months*: with the monthly figures (the trend chart) when the period is at most :data:`TREND_MAX_DAYS` long.
+    """
     from werkzeug.datastructures import MultiDict
 
     form = PeriodForm(formdata=MultiDict(default_form_data(request.args)))
@@ -37,7 +40,8 @@ def _load():
         return form, None
     except Forbidden:
         abort(403)
-    return form, figures.performance(first, end, department_id=limit)
+    months = months and (end - first).days <= TREND_MAX_DAYS
+    return form, figures.performance(first, end, department_id=limit, months=months)
 
 
 def _render(form, perf):
@@ -45,12 +49,10 @@ def _render(form, perf):
     chart_data, heat = None, {}
     if perf is not None:
         limit = None if sees_all else current_user.department_id
-        trend = charts.monthly(perf.first, perf.end, department_id=limit) if (
-            perf.end - perf.first).days <= TREND_MAX_DAYS else []
         heat = charts.overdue_heat(department_id=limit)
         chart_data = {
             "trend": [{"month": m["month"], "received": m["letters_received"], "on_time": m["on_time_rate"]}
-                      for m in trend],
+                      for m in perf.months],
             "satisfaction": [{"department": r.department.name, "rate": r.own["satisfaction_rate"]}
                              for r in perf.rows if r.own["satisfaction_rate"] is not None],
         }
@@ -68,7 +70,7 @@ def _render(form, perf):
 def performance():
     if not access.can_see_performance(current_user):
         abort(403)
-    form, perf = _load()
+    form, perf = _load(months=True)
     return _render(form, perf)
 
 

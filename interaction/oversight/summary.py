@@ -6,8 +6,8 @@ A read of a period adds up
 * the settled letters and answered questions of its **dirty** days, counted live: days with a letter
   event after the summary's ``event_id`` (every change of a letter writes one) or a question answered at
   or after its ``as_of_dt`` (the only change of a settled question that moves a figure),
-* the open letters and unsettled questions of the whole period, always live (their lateness moves
-  with the clock; few, on partial indexes).
+* the open letters and unsettled questions of the whole period, always counted live by the database
+  (their lateness moves with the clock; on ``ix_letters_open_received`` and ``ix_qa_questions_status_created``).
 
 The periodic job (:func:`refresh`, every few minutes) recomputes the dirty days into the summary and
 moves the marks; it also looks a little behind its last marks (:data:`EVENT_SLACK`, :data:`TIME_SLACK`)
@@ -18,10 +18,11 @@ the figures are the same, only slower.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, literal, select
 
 from interaction.core.db import db
 from interaction.core.time import SHANGHAI, now_utc, to_local
@@ -33,7 +34,7 @@ from interaction.qa import queries as qa_queries
 log = logging.getLogger(__name__)
 
 MARK = "summary"
-EVENT_SLACK = 200
+EVENT_SLACK = 20
 TIME_SLACK = timedelta(minutes=10)
 #: Days refreshed per statement batch when the summary is built from the start.
 BUILD_CHUNK_DAYS = 31
@@ -68,14 +69,22 @@ def settled_bins(days, now: datetime, workdays: Workdays | None = None) -> Bins:
     return bins
 
 
-def unsettled_bins(first: date, end: date, now: datetime, workdays: Workdays | None = None) -> Bins:
-    """Counts of the open letters and unsettled questions of ``[first, end)``, read live."""
-    bins: Bins = defaultdict(Counter)
-    workdays = workdays or Workdays()
-    start, stop = day_start(first), day_start(end)
-    count_letters(mailbox_queries.letter_facts(start, stop, open_letters=True), now, bins, workdays)
-    count_questions(qa_queries.question_facts(start, stop, unsettled=True), now, bins, workdays)
-    return bins
+def unsettled_counts(first: date, end: date, now: datetime, cuts: list[date]) -> dict[tuple[int, int], Counter]:
+    """Counts of the open letters and the questions awaiting an answer of ``[first, end)``, by (bucket, department).
+
+    Counted by the database (``mailbox.queries.open_letter_counts``, ``qa.queries.unsettled_question_counts``):
+    none of these figures needs working days, and there may be tens of thousands of open letters in a year.
+    """
+    counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    start, stop, cut_times = day_start(first), day_start(end), [day_start(c) for c in cuts]
+    for bucket, department_id, received, transferred, extended, rehandled, overdue in (
+            mailbox_queries.open_letter_counts(start, stop, now, cut_times)):
+        counts[(bucket, department_id)].update({"received": received, "valid": received, "transferred": transferred,
+                                                "extended": extended, "rehandled": rehandled,
+                                                "overdue_open": overdue})
+    for bucket, department_id, questions, overdue in qa_queries.unsettled_question_counts(start, stop, now, cut_times):
+        counts[(bucket, department_id)].update({"questions": questions, "questions_overdue_open": overdue})
+    return counts
 
 
 def mark() -> SummaryMark | None:
@@ -89,40 +98,41 @@ def dirty_days(current: SummaryMark, *, event_id: int | None = None, since: date
     return {to_local(moment).date() for moment in [*received, *asked]}
 
 
-def period_bins(first: date, end: date, *, by: str = "department", now: datetime | None = None,
-                department_id: int | None = None) -> dict:
-    """Counters for ``[first, end)`` keyed by department id (*by* "department") or by day ("day").
+def period_counts(first: date, end: date, *, cuts: list[date] = (), now: datetime | None = None,
+                  department_id: int | None = None) -> dict[tuple[int, int], Counter]:
+    """Counters for ``[first, end)`` keyed by (bucket, department id); with *department_id*, that department's only.
 
-    With *department_id*, only that department's items count.
+    *cuts*: ascending days inside the period splitting it into buckets (bucket n: from ``cuts[n - 1]`` up to
+    ``cuts[n]``; the months of a trend); without, one bucket (0).
     """
     now = now or now_utc()
-    workdays = Workdays()
+    cuts = sorted(cuts)
     current = mark()
     all_days = {first + timedelta(days=n) for n in range((end - first).days)}
     dirty = all_days if current is None else dirty_days(current) & all_days
     if len(dirty) > MAX_EXCLUDED:  # a large backlog (the job has not run for long): count the period live
         dirty = all_days
-    result: dict = defaultdict(Counter)
+    result: dict[tuple[int, int], Counter] = defaultdict(Counter)
     if dirty != all_days:
-        _add_summary(result, first, end, dirty, by, department_id)
-    for part in (settled_bins(dirty, now, workdays), unsettled_bins(first, end, now, workdays)):
-        for (day, owner), counts in part.items():
-            if department_id is None or owner == department_id:
-                result[owner if by == "department" else day].update(counts)
+        _add_summary(result, first, end, dirty, cuts)
+    for (day, owner), counts in settled_bins(dirty, now).items():
+        result[(bisect_right(cuts, day), owner)].update(counts)
+    for key, counts in unsettled_counts(first, end, now, cuts).items():
+        result[key].update(counts)
+    if department_id is not None:
+        return defaultdict(Counter, {k: v for k, v in result.items() if k[1] == department_id})
     return result
 
 
-def _add_summary(result: dict, first: date, end: date, dirty: set[date], by: str, department_id: int | None) -> None:
-    key = DayFigures.department_id if by == "department" else DayFigures.day
-    stmt = (select(key, *[func.sum(getattr(DayFigures, name)) for name in COUNTERS])
-            .where(DayFigures.day >= first, DayFigures.day < end).group_by(key))
-    if department_id is not None:
-        stmt = stmt.where(DayFigures.department_id == department_id)
+def _add_summary(result: dict, first: date, end: date, dirty: set[date], cuts: list[date]) -> None:
+    bucket = case(*[(DayFigures.day < cut, n) for n, cut in enumerate(cuts)], else_=len(cuts)) if cuts else literal(0)
+    stmt = (select(bucket, DayFigures.department_id, *[func.sum(getattr(DayFigures, name)) for name in COUNTERS])
+            .where(DayFigures.day >= first, DayFigures.day < end).group_by(bucket, DayFigures.department_id))
     if dirty:
         stmt = stmt.where(DayFigures.day.not_in(sorted(dirty)))
     for row in db.session.execute(stmt):
-        counts = result[row[0]]
-        for name, value in zip(COUNTERS, row[1:]):
+        counts = result[(row[0], row[1])]
+        for name, value in zip(COUNTERS, row[2:]):
             if value:
                 counts[name] += int(value)
 

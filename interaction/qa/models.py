@@ -63,8 +63,6 @@ class AnswerState(StrEnum):
 
 #: "Awaiting the department": the clock runs (the supervision board, the staff queue).
 WAITING_SQL = "status = 'open'"
-#: Not yet settled: awaiting moderation, the answer, or the answer's review (oversight reads these live).
-UNSETTLED_SQL = "status IN ('pending', 'open', 'reviewing')"
 
 
 def waiting_clause(cls=None):
@@ -82,10 +80,10 @@ class Question(db.Model):
         Index("ix_qa_questions_department_status", "department_id", "status", "clock_start_dt"),
         Index("ix_qa_questions_public_created", "is_public", "created_dt", "id"),
         Index("ix_qa_questions_author", "author_id", "created_dt"),
-        # oversight's figures: the questions still moving (read live) and those answered lately (its summary's
-        # changes); see qa.queries.question_facts / questions_answered_since
-        Index("ix_qa_questions_unsettled_created", "created_dt", postgresql_where=text(UNSETTLED_SQL),
-              sqlite_where=text(UNSETTLED_SQL)),
+        # oversight's figures: a period's questions by state (answered ones into its summary, the others read
+        # live) and those answered lately (its summary's changes); see qa.queries.question_facts and
+        # questions_answered_since
+        Index("ix_qa_questions_status_created", "status", "created_dt"),
         Index("ix_qa_questions_answered", "answered_dt"),
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Select, and_, case, func, literal, select
 
 from interaction.accounts.models import Department
 from interaction.core import search
@@ -182,15 +182,15 @@ QUESTION_FACT_COLUMNS = ("department_id", "created_dt", "status", "due_dt", "clo
 
 
 def unsettled_clause():
-    """``status IN ('pending', 'open', 'reviewing')`` with literals (the partial index's predicate, verbatim)."""
-    return Question.status.in_([literal_column(f"'{s}'") for s in ("pending", "open", "reviewing")])
+    """``status IN ('pending', 'open', 'reviewing')``: awaiting moderation, the answer or its review."""
+    return Question.status.in_(["pending", "open", "reviewing"])
 
 
 def question_facts(start: datetime, end: datetime, *, unsettled: bool) -> list[tuple]:
     """Per question asked in ``[start, end)``: the :data:`QUESTION_FACT_COLUMNS` oversight's figures are made of.
 
-    ``unsettled=True``: questions awaiting moderation, the answer or its review (few; on the partial index
-    ``ix_qa_questions_unsettled_created``); False: the answered ones (the only settled ones that count:
+    ``unsettled=True``: questions awaiting moderation, the answer or its review (few); False: the answered
+    ones (both on ``ix_qa_questions_status_created``) (the only settled ones that count:
     rejected and withdrawn questions are no question to answer). Oversight summarizes the second, reads the first live.
     """
     columns = [getattr(Question, name) for name in QUESTION_FACT_COLUMNS]
@@ -228,3 +228,33 @@ def long_unanswered_questions(before: datetime, limit: int = 200) -> list[tuple]
 def latest_answer_published() -> datetime | None:
     """When the newest public answer was given (the self-check's "no reply published in two months")."""
     return db.session.scalar(select(func.max(Question.answered_dt)).where(Question.is_public.is_(True)))
+
+
+def _bucket(column, cuts: list[datetime]):
+    if not cuts:
+        return literal(0)
+    return case(*[(column < cut, n) for n, cut in enumerate(cuts)], else_=len(cuts))
+
+
+def unsettled_question_counts(start: datetime, end: datetime, now: datetime, cuts: list[datetime]) -> list[tuple]:
+    """Questions asked in ``[start, end)`` awaiting their answer or its review, counted in SQL per (bucket, department).
+
+    Rows ``(bucket, department_id, questions, overdue)``: the bucket is the index of the first of *cuts* the
+    question was asked before; ``overdue``: still awaiting the answer past the due date at *now*. Questions
+    awaiting moderation are not counted (no question to the department yet). On ``ix_qa_questions_status_created``.
+    """
+    bucket = _bucket(Question.created_dt, cuts)
+    overdue = func.coalesce(func.sum(case((and_(waiting_clause(), Question.due_dt < now), 1), else_=0)), 0)
+    stmt = (select(bucket, Question.department_id, func.count(), overdue)
+            .where(Question.status.in_(["open", "reviewing"]), Question.created_dt >= start,
+                   Question.created_dt < end)
+            .group_by(bucket, Question.department_id))
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def overdue_question_ages(now: datetime, cuts: list[datetime]) -> list[tuple]:
+    """Questions awaiting their answer past the due date, per (department, bucket of the due date among *cuts*)."""
+    bucket = _bucket(Question.due_dt, cuts)
+    stmt = (select(Question.department_id, bucket, func.count()).where(waiting_clause(), Question.due_dt < now)
+            .group_by(Question.department_id, bucket))
+    return [tuple(row) for row in db.session.execute(stmt)]

@@ -1,8 +1,8 @@
 """Oversight's performance summary (oversight_day_figures, oversight_marks) and two Q&A indexes it reads by
 
 The per-day summary of settled letters and answered questions per department, the marks saying up to where
-it is current (and the self-check's last outcome), and on qa_questions: the unsettled ones by creation (partial)
-and the answered ones by answer time (what changed since the summary).
+it is current (and the self-check's last outcome), and on qa_questions: by state and creation (a period's answered
+questions and the unsettled ones) and by answer time (what changed since the summary).
 
 Revision ID: a8d3e6f1b906
 Revises: f4b9c2d7e805
@@ -19,7 +19,6 @@ down_revision = 'f4b9c2d7e805'
 branch_labels = None
 depends_on = None
 
-UNSETTLED_SQL = "status IN ('pending', 'open', 'reviewing')"
 COUNTERS = ("received", "valid", "replied", "on_time", "reply_workdays", "transferred", "extended", "rated",
             "satisfied", "resolution_rated", "resolution_satisfied", "attitude_rated", "attitude_satisfied",
             "speed_rated", "speed_satisfied", "rehandled", "questions", "questions_answered", "questions_on_time",
@@ -45,15 +44,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('key', name=op.f('pk_oversight_marks'))
     )
     with op.batch_alter_table('qa_questions', schema=None) as batch_op:
-        batch_op.create_index('ix_qa_questions_unsettled_created', ['created_dt'], unique=False,
-                              postgresql_where=sa.text(UNSETTLED_SQL), sqlite_where=sa.text(UNSETTLED_SQL))
+        batch_op.create_index('ix_qa_questions_status_created', ['status', 'created_dt'], unique=False)
         batch_op.create_index('ix_qa_questions_answered', ['answered_dt'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('qa_questions', schema=None) as batch_op:
         batch_op.drop_index('ix_qa_questions_answered')
-        batch_op.drop_index('ix_qa_questions_unsettled_created')
+        batch_op.drop_index('ix_qa_questions_status_created')
     op.drop_table('oversight_marks')
     op.drop_index('ix_oversight_day_figures_department_day', table_name='oversight_day_figures')
     op.drop_table('oversight_day_figures')

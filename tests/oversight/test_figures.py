@@ -2,8 +2,6 @@
 
 from datetime import date
 
-import pytest
-
 from interaction.core.db import db
 from interaction.mailbox import services
 from interaction.mailbox.services import get_letter_or_404
@@ -122,7 +120,24 @@ def test_summary_gives_the_same_figures_and_follows_changes(world, app):
     assert _rows(figures.performance(*NOVEMBER))["police"].own == police
 
 
-@pytest.mark.parametrize("by", ["department", "day"])
-def test_period_bins_by_day_and_department_agree(world, by):
-    bins = summary.period_bins(*NOVEMBER, by=by)
-    assert sum(c["received"] for c in bins.values()) == 5
+def test_months_and_departments_agree(world):
+    perf = figures.performance(date(2026, 10, 1), date(2027, 1, 1), months=True)
+    assert [m["month"] for m in perf.months] == ["2026-10", "2026-11", "2026-12"]
+    november = perf.months[1]
+    assert november["letters_received"] == 5 and november["on_time_rate"] == 0.75
+    assert perf.months[0]["letters_received"] == 0 and perf.months[0]["reply_rate"] is None
+    summary.refresh()
+    db.session.commit()
+    assert figures.performance(date(2026, 10, 1), date(2027, 1, 1), months=True).months == perf.months
+
+
+def test_overdue_heat(world, clock):
+    from interaction.oversight import charts
+    from tests.oversight.conftest import at
+
+    heat = charts.overdue_heat()
+    # L2 (deadline 11-23) 8 days late on 12-01; the open question (due 11-17) 14 days late: both in 8–30
+    assert heat == {world.edu.id: [0, 2, 0, 0]}
+    clock.set(at(24))
+    assert charts.overdue_heat() == {world.edu.id: [2, 0, 0, 0]}  # L2 a day late, the question under 7 days
+    assert charts.overdue_heat(department_id=world.police.id) == {}

@@ -15,7 +15,8 @@ from interaction.mailbox.queries.board import (BOARD_COLUMNS, BOARD_ORDER, BOARD
                                                COUNT_IN_ORDER, COUNT_INDEXES, SECTION_INDEXES, board_rows,
                                                board_section, board_section_page, supervision_board)
 from interaction.mailbox.queries.figures import (FACT_COLUMNS, first_letter_received, latest_reply_published,
-                                                 letter_facts, letters_changed_since, long_unanswered_letters)
+                                                 letter_facts, letters_changed_since, long_unanswered_letters,
+                                                 open_letter_counts, overdue_letter_ages)
 from interaction.mailbox.queries.letters import (DUE_FILTERS, STAFF_COUNT_CAP, active_mailbox, active_mailboxes,
                                                  inbox_page, list_rows, query_author_letters, query_inbox,
                                                  query_letters)
@@ -27,7 +28,7 @@ from interaction.mailbox.queries.statistics import (PUBLIC_SNAPSHOT, compute_pub
 
 __all__ = [
     "FACT_COLUMNS", "first_letter_received", "latest_reply_published", "letter_facts", "letters_changed_since",
-    "long_unanswered_letters",
+    "long_unanswered_letters", "open_letter_counts", "overdue_letter_ages",
     "BOARD_COLUMNS", "BOARD_ORDER", "BOARD_ROWS", "BOARD_SECTIONS", "COUNT_INDEXES", "COUNT_IN_ORDER", "DUE_FILTERS",
     "PUBLIC_SNAPSHOT", "SEARCH_MAX_LENGTH", "SECTION_INDEXES", "STAFF_COUNT_CAP", "active_mailbox", "active_mailboxes",
     "board_rows", "board_section", "board_section_page", "compute_public_figures", "count_published", "inbox_page",

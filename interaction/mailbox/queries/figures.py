@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, true
+from sqlalchemy import case, func, literal, select, true
 
 from interaction.core.db import db
 from interaction.mailbox.models import Letter, LetterEvent, LetterState, long_unanswered_limit, open_clause
@@ -71,3 +71,41 @@ def latest_reply_published() -> datetime | None:
     """When the newest published letter's reply was given (the self-check's "no reply published" line)."""
     return db.session.scalar(select(func.max(Letter.replied_dt)).where(Letter.is_published == true(),
                                                                         Letter.status != LetterState.rejected.value))
+
+
+def _bucket(column, cuts: list[datetime]):
+    """The index of the first of *cuts* that *column* is before (``len(cuts)`` when after them all)."""
+    if not cuts:
+        return literal(0)
+    return case(*[(column < cut, n) for n, cut in enumerate(cuts)], else_=len(cuts))
+
+
+def open_letter_counts(start: datetime, end: datetime, now: datetime, cuts: list[datetime]) -> list[tuple]:
+    """The open letters received in ``[start, end)``, counted in SQL per (bucket of *cuts*, department).
+
+    Rows ``(bucket, department_id, received, transferred, extended, rehandled, overdue)``: the bucket is
+    the index of the first cut the receipt is before (oversight's months); ``overdue``: past the deadline
+    at *now*. On ``ix_letters_open_received``: the open letters are read where they are, never the archive.
+    """
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    bucket = _bucket(Letter.received_dt, cuts)
+    stmt = (select(bucket, Letter.department_id, func.count(), count_if(Letter.transfer_count > 0),
+                   count_if(Letter.extended_workdays > 0), count_if(Letter.is_rehandled == true()),
+                   count_if(Letter.due_dt < now))
+            .where(open_clause(), Letter.received_dt >= start, Letter.received_dt < end)
+            .group_by(bucket, Letter.department_id))
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def overdue_letter_ages(now: datetime, cuts: list[datetime]) -> list[tuple]:
+    """Open letters past their deadline at *now*, per (department, bucket of their deadline among *cuts*).
+
+    Rows ``(department_id, bucket, n)``; *cuts* are ascending deadlines (oversight's "overdue by age" heat
+    table: more than 90 days late, 31–90, ...). On ``ix_letters_open_due``.
+    """
+    bucket = _bucket(Letter.due_dt, cuts)
+    stmt = (select(Letter.department_id, bucket, func.count()).where(open_clause(), Letter.due_dt < now)
+            .group_by(Letter.department_id, bucket))
+    return [tuple(row) for row in db.session.execute(stmt)]
