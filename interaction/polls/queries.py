@@ -86,15 +86,21 @@ def results(poll: Poll, *, texts: bool = True) -> dict:
         select(BallotAnswer.question_id, BallotAnswer.option_id, BallotAnswer.value, func.count())
         .where(BallotAnswer.poll_id == poll.id, BallotAnswer.text_state.is_(None))
         .group_by(BallotAnswer.question_id, BallotAnswer.option_id, BallotAnswer.value)).all()
+    # A single choice or a rating has one row per ballot that answered it: its respondents are its rows.
+    # Multiple choices (several rows per ballot) and texts are counted by distinct ballots, and only they.
+    counted = [q.id for q in poll.questions if q.kind in (QuestionKind.multiple, QuestionKind.text)]
     respondents = dict(db.session.execute(
         select(BallotAnswer.question_id, func.count(distinct(BallotAnswer.ballot_id)))
-        .where(BallotAnswer.poll_id == poll.id).group_by(BallotAnswer.question_id)).all())
+        .where(BallotAnswer.poll_id == poll.id, BallotAnswer.question_id.in_(counted))
+        .group_by(BallotAnswer.question_id)).all()) if counted else {}
     by_option, by_value = {}, {}
     for question_id, option_id, value, n in counts:
         if option_id is not None:
             by_option[option_id] = n
         elif value is not None:
             by_value[(question_id, value)] = n
+        if question_id not in counted:
+            respondents[question_id] = respondents.get(question_id, 0) + n
     questions = []
     for question in poll.questions:
         answered = respondents.get(question.id, 0)
