@@ -8,7 +8,7 @@ respondents per question, one for the ballots); no query here returns who voted 
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import distinct, func, select
 
 from interaction.accounts.permissions import Permission
 from interaction.core.db import db
@@ -190,6 +190,6 @@ def polls_by_department(start: datetime | None = None, end: datetime | None = No
     if start is not None:
         stmt = stmt.where(Poll.opens_dt >= start)
     if end is not None:
-        stmt = stmt.where(or_(Poll.opens_dt < end))
+        stmt = stmt.where(Poll.opens_dt < end)
     return {dept: {"run": run, "closed": closed, "reported": reported}
             for dept, run, closed, reported in db.session.execute(stmt)}
