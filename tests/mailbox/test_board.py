@@ -160,14 +160,14 @@ def test_memoized_tables_follow_every_change(client, world, login, clock, reques
 def test_the_board_an_inbox_and_the_public_list_shown_before_come_from_the_memo(client, world, login, clock,
                                                                                  monkeypatch, request_context):
     """Their views pass values (rows, dicts, pages), so core.pages.render_page can key them: a reload renders nothing."""
-    from interaction.core import web
+    from interaction.core import pages
 
     make_letter(world.governor, subject="超期来信")
     db.session.commit()
     clock.set(datetime(2026, 12, 16, 10, tzinfo=SHANGHAI))
     rendered = []
-    real = web.render_template
-    monkeypatch.setattr(web, "render_template", lambda template, **context: rendered.append(template)
+    real = pages.render_template
+    monkeypatch.setattr(pages, "render_template", lambda template, **context: rendered.append(template)
                         or real(template, **context))
     login(world.admin)
     board = text(client.get("/mailbox/supervision"))

@@ -219,16 +219,16 @@ def test_home_page_lists_the_channel_and_statistics(client, world):
 
 def _count_renderings(monkeypatch):
     """The templates rendered by core.pages.render_page from now on (it renders only on a memo miss)."""
-    from interaction.core import web
+    from interaction.core import pages
 
     rendered = []
-    real = web.render_template
+    real = pages.render_template
 
     def counting(template, **context):
         rendered.append(template)
         return real(template, **context)
 
-    monkeypatch.setattr(web, "render_template", counting)
+    monkeypatch.setattr(pages, "render_template", counting)
     return rendered
 
 
