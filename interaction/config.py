@@ -76,6 +76,8 @@ def load(instance_path: Path) -> dict:
         "MAIL_SERVER": os.environ.get("INTERACTION_MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("INTERACTION_MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("INTERACTION_MAIL_SENDER", "noreply@interaction.local"),
+        "SMS_URL": os.environ.get("INTERACTION_SMS_URL") or None,  # an SMS gateway (core.sms); unset: the log
+        "SMS_TOKEN": os.environ.get("INTERACTION_SMS_TOKEN") or None,
         "SOCKETIO_ASYNC_MODE": os.environ.get("INTERACTION_ASYNC_MODE") or None,
         # WebSocket permessage-deflate: off, as Node's socket.io (see core.web._decline_websocket_extensions).
         "SOCKETIO_WS_COMPRESSION": _flag("INTERACTION_WS_COMPRESSION"),

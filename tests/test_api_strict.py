@@ -111,6 +111,7 @@ REGISTER = Endpoint("POST", "/api/v1/auth/register", None,
                     {"email": "new@example.com", "password": "a-long-password-1", "name": "新用户",
                      "phone": "13700137000"})
 CALENDAR = Endpoint("PUT", "/api/v1/calendar/2027", "admin", {"holidays": ["2027-01-01"], "workdays": []})
+PHONE_CODES = Endpoint("POST", "/api/v1/phone-codes", None, {"phone": "13812345678"})
 INTERVIEWS = Endpoint("POST", "/api/v1/interviews", "moderator",
                       {"title": "访谈", "scheduled_at": "2027-01-05T10:00:00+08:00", "department": "office",
                        "guests": [{"name": "李明", "title": "主任"}]})
@@ -139,8 +140,9 @@ POLLS = Endpoint("POST", "/api/v1/polls", "staff", {
 
 CASES = [
     *[(LETTERS, name, STRING) for name in ("mailbox", "category", "subject", "body", "name", "phone", "email",
-                                           "received_at", "channel")],
+                                           "received_at", "channel", "phone_code")],
     (LETTERS, "public_consent", BOOLEAN),
+    (PHONE_CODES, "phone", STRING),
     (ACCEPT, "action", STRING),
     (REJECT, "reason", STRING),
     (EXTEND, "workdays", INTEGER),
@@ -271,7 +273,7 @@ def test_answer_ids_past_the_databases_range_are_refused(client, desk, field, va
 SURROGATE_BODIES = [
     (LETTERS, "subject"), (LETTERS, "name"), (TOKEN, "password"), (TOKEN, "email"), (REGISTER, "name"),
     (REGISTER, "password"), (REPLY, "body"), (ASK, "body"), (APPROVE, "body"), (WORD, "word"),
-    (DECISION, "reason"), (CALENDAR, "holidays"),
+    (DECISION, "reason"), (CALENDAR, "holidays"), (PHONE_CODES, "phone"),
 ]
 
 

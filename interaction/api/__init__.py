@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from interaction.moderation import api as moderation_api
     from interaction.oversight import api as oversight_api
     from interaction.polls import api as polls_api
+    from interaction.portal import api as portal_api
     from interaction.qa import api as qa_api
     from interaction.search import api as search_api
 
@@ -33,6 +34,6 @@ def init_app(app: Flask) -> None:
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     bp.after_request(_options_without_html)
     for module in (openapi, accounts_api, calendar_api, mailbox_api, moderation_api, interviews_api, polls_api,
-                   qa_api, oversight_api, search_api):
+                   qa_api, oversight_api, search_api, portal_api):
         bp.register_blueprint(module.bp)
     app.register_blueprint(bp)

@@ -7,8 +7,8 @@ plain name/value store already migrated everywhere, a handful of short texts nee
 and a second table for the same shape would only be another migration.
 
 Every page shows the footer, so reads come from a per-process cache (cachetools' TTLCache) of
-:data:`CACHE_SECONDS`, filled without leaving a transaction open; :func:`save_site_settings` empties it at once and after commit, and other
-processes see the change within that time.
+:data:`CACHE_SECONDS`, filled without leaving a transaction open; :func:`save_site_settings` empties
+it at once and after commit, and other processes see the change within that time.
 """
 
 from __future__ import annotations

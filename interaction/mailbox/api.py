@@ -66,7 +66,8 @@ PUBLIC_LETTER_SCHEMA = obj({
     "department": STRING, "satisfaction": nullable({"type": "string", "enum": ["satisfied", "basic", "unsatisfied"]}),
     "rating_score": _SCORE})
 MAILBOXES_SCHEMA = obj({"items": {"type": "array", "items": obj({
-    "code": STRING, "name": STRING, "department": STRING, "reply_days": INTEGER})}})
+    "code": STRING, "name": STRING, "department": STRING, "reply_days": INTEGER,
+    "write_rule": {"type": "string", "enum": ["anyone", "account", "phone"]}})}})
 PAGE_QUERY = {"page": {"type": "integer"}, "per_page": {"type": "integer"}}
 #: One body per action, each its action form's fields (``ACTION_FORMS``), told apart by ``action``.
 ACTION_REQUEST = {"oneOf": [
@@ -169,10 +170,10 @@ def serialize_public(letter: Letter) -> dict:
 @bp.get("/mailboxes")
 @documented(response=MAILBOXES_SCHEMA)
 def list_mailboxes():
-    """The active mailboxes: code, name, department code and reply_days."""
+    """The active mailboxes: code, name, department code, reply_days and who may write (write_rule)."""
     mailboxes = db.session.scalars(queries.active_mailboxes())
     return jsonify(items=[{"code": m.code, "name": m.name, "department": m.department.code,
-                           "reply_days": m.reply_days} for m in mailboxes])
+                           "reply_days": m.reply_days, "write_rule": m.write_rule} for m in mailboxes])
 
 
 # -- letters ------------------------------------------------------------------------------------------

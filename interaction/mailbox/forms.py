@@ -19,7 +19,7 @@ from interaction.accounts.models import Department
 from interaction.core.db import db
 from interaction.core.forms import EmptyForm, SingleLineField
 from interaction.core.time import SHANGHAI, now_utc, to_local
-from interaction.mailbox.models import MAX_EXTENSION_WORKDAYS, Category, LetterChannel, Mailbox
+from interaction.mailbox.models import MAX_EXTENSION_WORKDAYS, Category, LetterChannel, Mailbox, WriteRule
 from interaction.mailbox import queries
 
 MAX_BODY = 5000
@@ -34,6 +34,12 @@ CATEGORY_LABELS = {
     Category.help.value: _l("求助"),
     Category.report.value: _l("举报"),
     Category.other.value: _l("其他"),
+}
+
+WRITE_RULE_LABELS = {
+    WriteRule.anyone.value: _l("任何人（无需登录或验证）"),
+    WriteRule.account.value: _l("须登录账号"),
+    WriteRule.phone.value: _l("须验证手机号（短信验证码）"),
 }
 
 CHANNEL_LABELS = {
@@ -133,6 +139,9 @@ class LetterForm(FlaskForm):
         Optional(), Length(max=254, message=_l("电子邮箱地址过长。"))],
         render_kw={"autocomplete": "email"})
     public_consent = BooleanField(_l("我同意在答复后公开这封信（姓名、电话等个人信息将隐去）"), default=False)
+    #: Asked by mailboxes whose rule is "phone" (WriteRule): the SMS code sent to the phone above.
+    phone_code = StringField(_l("短信验证码"), filters=[_strip], validators=[Optional(), Length(max=12)],
+                             render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
     submission_token = HiddenField(label="")  # no label to translate: a hidden field shows none
 
     #: A page lists every active mailbox (the choices); a form that is never shown (the API's) looks up
@@ -183,7 +192,7 @@ class LetterForm(FlaskForm):
     def letter_data(self) -> dict:
         return {"category": self.category.data, "subject": self.subject.data, "body": self.body.data,
                 "name": self.name.data, "phone": self.phone.data, "email": self.email.data or None,
-                "public_consent": bool(self.public_consent.data)}
+                "public_consent": bool(self.public_consent.data), "phone_code": self.phone_code.data or None}
 
 
 class RegisterLetterForm(LetterForm):
@@ -348,6 +357,12 @@ class MailboxForm(FlaskForm):
         Optional(), Length(max=500, message=_l("说明不能超过 500 个字。"))])
     sort_order = IntegerField(_l("排序"), default=0, validators=[Optional()])
     is_active = BooleanField(_l("启用"), default=True)
+    write_rule = SelectField(_l("谁可以写信"), choices=choices(WRITE_RULE_LABELS.items()),
+                             default=WriteRule.anyone.value, validate_choice=False)
+
+    def validate_write_rule(self, field):
+        if field.data not in WRITE_RULE_LABELS:
+            raise ValidationError(_l("请选择谁可以写信。"))
 
     def __init__(self, *args, mailbox=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -36,6 +36,14 @@ TRANSFER_FLAG = 3  # a letter transferred this often is flagged to administrator
 LONG_UNANSWERED_MONTHS = 3
 
 
+class WriteRule(StrEnum):
+    """Who may write to a mailbox over the web (the portal's choice, per mailbox)."""
+
+    anyone = "anyone"  # no sign-in, no code (the API's contract for such a mailbox)
+    account = "account"  # a signed-in account
+    phone = "phone"  # a phone number proved by an SMS code (core.phone_codes)
+
+
 class LetterState(StrEnum):
     submitted = "submitted"
     accepted = "accepted"
@@ -142,6 +150,7 @@ class Mailbox(db.Model):
     description: Mapped[str] = mapped_column(String(500), default="")
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    write_rule: Mapped[str] = mapped_column(String(16), default=WriteRule.anyone.value, server_default="anyone")
 
     department: Mapped[Department] = relationship(lazy="joined")
 

@@ -3,9 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from interaction.core.settings import DEFAULT_MAX_LENGTH, MAX_LENGTHS
+
+
+class PhoneCodeForm(FlaskForm):
+    """A phone number to send a code to (page and API)."""
+
+    phone = StringField(_l("手机号码"), validators=[DataRequired(message=_l("请填写手机号码。")), Length(max=20)])
 
 
 def _line(label, description=""):

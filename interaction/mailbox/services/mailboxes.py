@@ -13,7 +13,8 @@ def save_mailbox(mailbox: Mailbox | None, data: dict, *, actor) -> Mailbox:
     if created:
         mailbox = Mailbox()
         db.session.add(mailbox)
-    for field in ("code", "name", "department_id", "reply_days", "description", "sort_order", "is_active"):
+    for field in ("code", "name", "department_id", "reply_days", "description", "sort_order", "is_active",
+                  "write_rule"):
         if field in data:
             setattr(mailbox, field, data[field])
     db.session.flush()

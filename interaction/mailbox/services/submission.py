@@ -28,11 +28,12 @@ from interaction.accounts.permissions import Permission
 from interaction.core import audit
 from interaction.core.calendar import get_calendar
 from interaction.core.db import db
-from interaction.core.errors import Forbidden, NotFound, ValidationFailed
+from interaction.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from interaction.core.mail import send_mail
+from interaction.core.phone_codes import verify_code
 from interaction.core.time import now_utc, to_local
 from interaction.mailbox.models import (ACCEPT_WORKDAYS, ALPHABET, SUBMIT_CHANNELS, Category, EventAction, Letter,
-                                        LetterChannel, LetterEvent, LetterState, Mailbox)
+                                        LetterChannel, LetterEvent, LetterState, Mailbox, WriteRule)
 from interaction.mailbox.services.common import _clean, _default_locale, _notify_department, _track_url, event_values
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,22 @@ def _check_submission(mailbox: Mailbox | None, data: dict, *, actor, channel: st
         raise ValidationFailed(errors)
     if (received_dt is not None or channel != LetterChannel.web) and not can_register(actor, mailbox):
         raise Forbidden(_("只有该信箱所属部门的工作人员可以登记来信、来电、来访。"))
+    if received_dt is None and channel == LetterChannel.web:
+        check_write_rule(mailbox, data, actor=actor)
+
+
+def check_write_rule(mailbox: Mailbox, data: dict, *, actor) -> None:
+    """The mailbox's rule of who may write (``Mailbox.write_rule``), for a letter sent over the web.
+
+    ``account``: *actor* must be signed in (``Unauthorized``, 401). ``phone``: ``data["phone_code"]`` must
+    be the live SMS code of ``data["phone"]`` (``ValidationFailed`` on ``phone_code``); the code is used up.
+    ``anyone``: nothing is asked.
+    """
+    rule = mailbox.write_rule or WriteRule.anyone.value
+    if rule == WriteRule.account and not getattr(actor, "is_authenticated", False):
+        raise Unauthorized(_("写信给“%(mailbox)s”须先登录。", mailbox=mailbox.name), code="sign_in_required")
+    if rule == WriteRule.phone and not verify_code(data.get("phone"), data.get("phone_code")):
+        raise ValidationFailed({"phone_code": _("短信验证码不正确或已过期，请重新获取。")})
 
 
 def can_register(user, mailbox: Mailbox) -> bool:

@@ -42,7 +42,8 @@ def _mailbox_form(mailbox: Mailbox | None):
         services.save_mailbox(mailbox, {
             "code": form.code.data, "name": form.name.data, "department_id": department.id,
             "reply_days": form.reply_days.data, "description": form.description.data or "",
-            "sort_order": form.sort_order.data or 0, "is_active": bool(form.is_active.data)},
+            "sort_order": form.sort_order.data or 0, "is_active": bool(form.is_active.data),
+            "write_rule": form.write_rule.data},
             actor=current_user._get_current_object())
         db.session.commit()
         flash(_("信箱已保存。"), "success")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from interaction.core.db import db
-from interaction.core.errors import NotFound, ValidationFailed
+from interaction.core.errors import NotFound, Unauthorized, ValidationFailed
 from interaction.core.forms import show_errors
 from interaction.core.views import redirect_on_refusal
 from interaction.core.pages import render_page
@@ -72,8 +72,8 @@ def write_letter():
             letter, code, _created = services.submit_letter(
                 form.selected_mailbox, form.letter_data(), actor=actor,
                 submission_token=form.submission_token.data or None)
-        except ValidationFailed as exc:
-            show_errors(form, exc)
+        except (ValidationFailed, Unauthorized) as exc:  # Unauthorized: the mailbox asks for a signed-in account
+            show_errors(form, exc, fallback="mailbox")
         else:
             number = letter.number  # read before the commit, which expires the letter (no reload after it)
             db.session.commit()
