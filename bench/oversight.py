@@ -160,16 +160,19 @@ def load_year(kind, target, units, year, now, letters, questions, first_index, l
     started = time.perf_counter()
 
     def letter_rows():
+        # in order of receipt, as a desk stores them: a day's letters sit together in the table
         picks = rng.choices(units, weights, k=letters)
+        offsets = sorted(rng.random() * span for _ in range(letters))
         for n in range(letters):
-            received = start + timedelta(seconds=rng.random() * span)
+            received = start + timedelta(seconds=offsets[n])
             row = _letter(rng, first_index + n, received, now, picks[n], units)
             yield tuple(row.get(c) for c in letter_cols)
 
     def question_rows():
         picks = rng.choices(units, weights, k=questions)
+        offsets = sorted(rng.random() * span for _ in range(questions))
         for n in range(questions):
-            row = _question(rng, start + timedelta(seconds=rng.random() * span), now, picks[n])
+            row = _question(rng, start + timedelta(seconds=offsets[n]), now, picks[n])
             yield tuple(row.get(c) for c in question_cols)
 
     if kind == "postgres":
@@ -220,7 +223,7 @@ def _median(fn, repeat) -> float:
 
 
 def _change_letters(app, n) -> None:
-    """Rate *n* replied letters of the year anew, each with its event (what the mailbox's services write)."""
+    """Rate *n* replied letters anew, each with its event (what the mailbox's services write)."""
     from sqlalchemy import select, update
 
     from interaction.core.db import db
@@ -228,7 +231,10 @@ def _change_letters(app, n) -> None:
     from interaction.mailbox.models import Letter, LetterEvent
 
     with app.app_context():
-        ids = list(db.session.scalars(select(Letter.id).where(Letter.status == "replied").limit(n)))
+        # replied letters of the last two months, spread over their days (replies get rated days or weeks later)
+        recent = now_utc() - timedelta(days=60)
+        ids = list(db.session.scalars(select(Letter.id).where(Letter.status == "replied", Letter.received_dt >= recent,
+                                                              Letter.id % 97 == 0).limit(n)))
         db.session.execute(update(Letter).where(Letter.id.in_(ids)).values(status="rated", rating_score=5))
         db.session.add_all(LetterEvent(letter_id=i, at_dt=now_utc(), action="rated") for i in ids)
         db.session.commit()

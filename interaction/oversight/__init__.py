@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from interaction.accounts.permissions import Permission
 from interaction.core.web import NavLink, register_nav_link
 
-SUMMARY_EVERY = timedelta(minutes=5)
+SUMMARY_EVERY = timedelta(minutes=1)  # the fewer days changed since, the cheaper an exact read
 COMPLIANCE_EVERY = timedelta(hours=1)
 
 

@@ -9,7 +9,7 @@ A read of a period adds up
 * the open letters and unsettled questions of the whole period, always counted live by the database
   (their lateness moves with the clock; on ``ix_letters_open_received`` and ``ix_qa_questions_status_created``).
 
-The periodic job (:func:`refresh`, every few minutes) recomputes the dirty days into the summary and
+The periodic job (:func:`refresh`, every minute) recomputes the dirty days into the summary and
 moves the marks; it also looks a little behind its last marks (:data:`EVENT_SLACK`, :data:`TIME_SLACK`)
 for changes committed out of order. Without any summary yet (a new database, tests) every day is dirty:
 the figures are the same, only slower.

@@ -78,3 +78,14 @@ def test_administrators_get_one_mail_when_a_check_turns_red(app, world, clock):
         assert compliance.check_and_notify() == []  # still red: nothing more
         db.session.commit()
         assert len(outbox(app)) == 1
+
+
+def test_jobs_are_registered_and_run(app, world):
+    from interaction import oversight
+    from interaction.core import jobs
+
+    names = {job.name for job in jobs.registered(app)}
+    assert {"oversight.summary", "oversight.compliance"} <= names
+    with app.test_request_context():
+        assert oversight.run_summary().startswith("oversight summary:")
+        assert oversight.run_compliance() == "self-check: nothing turned red"
