@@ -43,6 +43,13 @@ def _main_nav_hrefs(page) -> set[str]:
     return set(page.eval_on_selector_all("nav.main-nav a[href]", "links => links.map(a => a.getAttribute('href'))"))
 
 
+def _open_menu(page) -> None:
+    """On a phone the preferences and the navigation are folded behind the menu button (issue 18, item 11)."""
+    button = page.locator("button.menu-toggle")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+
+
 def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -51,6 +58,7 @@ def _no_horizontal_scroll(page) -> bool:
 @pytest.mark.parametrize("role", ROLES)
 def test_role_signs_in_and_sees_its_navigation(page_for, shot, nav_by_role, demo_account, role, viewport):
     page = page_for(role, viewport)
+    _open_menu(page)
     account = demo_account(role)
     header = page.locator("header.site-header")
     assert account["name"] in header.inner_text(), f"{role}: the account name is not shown after signing in"
@@ -97,6 +105,7 @@ def test_large_text_toggle_enlarges_and_persists(new_page, shot):
     page.goto("/")
     before = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert "large-text" not in (page.get_attribute("html", "class") or "")
+    _open_menu(page)
     with page.expect_navigation():
         page.locator("nav.prefs form[action$='/preferences/large-text'] button").click()
     assert "large-text" in page.get_attribute("html", "class")
@@ -106,6 +115,7 @@ def test_large_text_toggle_enlarges_and_persists(new_page, shot):
     assert "large-text" in page.get_attribute("html", "class"), "the choice must persist across pages"
     assert _no_horizontal_scroll(page), "large text must still fit a 390 px screen"
     shot(page, "large-text-login-phone")
+    _open_menu(page)
     with page.expect_navigation():
         page.locator("nav.prefs form[action$='/preferences/large-text'] button").click()
     assert "large-text" not in (page.get_attribute("html", "class") or "")
@@ -114,6 +124,7 @@ def test_large_text_toggle_enlarges_and_persists(new_page, shot):
 def test_language_switch_in_the_browser(new_page, shot):
     page = new_page("phone")
     page.goto("/login")
+    _open_menu(page)
     with page.expect_navigation():
         page.locator("nav.prefs button[lang=en]").click()
     assert page.get_attribute("html", "lang") == "en"
@@ -129,6 +140,7 @@ def test_language_switch_in_the_browser(new_page, shot):
 def test_header_tap_targets_are_big_enough_on_a_phone(new_page, page_for, role):
     page = page_for(role, "phone") if role else new_page("phone")
     page.goto("/")
+    _open_menu(page)
     small = page.eval_on_selector_all(
         "header a, header button",
         "els => els.filter(e => e.offsetParent !== null)"
