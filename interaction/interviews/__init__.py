@@ -55,4 +55,6 @@ def init_app(app: Flask) -> None:
                                   _l("领导和部门负责人在线回答网民提问，可观看直播、提问和查看文字实录。")))
     register_nav_link(app, NavLink("interviews.handovers", _l("访谈转办"), Permission.HANDLE))
     app.extensions[MANAGER_EXTENSION] = live.make_manager
+    from interaction.interviews import demo
+    app.extensions.setdefault("interaction.demo_seeders", []).append(demo.seed)  # an ended and a scheduled one
     _register_namespace()

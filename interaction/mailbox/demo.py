@@ -1,4 +1,4 @@
-"""Demonstration letters for ``flask seed-demo``: a few letters in various states, one published.
+"""Demonstration letters for ``flask seed-demo``: a few hand-written letters, then about 150 more (demo_letters).
 
 Idempotent: letters are recognised by their subject, so a second run adds nothing.
 """
@@ -31,6 +31,13 @@ REPLY = "您好！转学请携带户口簿、居住证明和原学校学籍信�
 
 def seed(admin: User) -> None:
     """Add the demo letters that do not exist yet (called by ``flask seed-demo`` with its administrator)."""
+    from interaction.mailbox import demo_letters
+
+    _seed_hand_written(admin)
+    demo_letters.seed(admin)
+
+
+def _seed_hand_written(admin: User) -> None:
     for mailbox_code, category, subject, body, name, phone, consent, days_ago, steps in LETTERS:
         if db.session.scalar(select(Letter.id).where(Letter.subject == subject)) is not None:
             continue
