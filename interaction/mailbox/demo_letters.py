@@ -95,7 +95,7 @@ TOPICS = [
 NAMES = ["王小明", "李华", "张伟", "刘洋", "陈静", "杨帆", "赵强", "黄丽", "周杰", "吴敏", "徐磊", "孙悦",
          "胡军", "朱婷", "高峰", "林娜", "何勇", "郭佳", "马超", "罗琳"]
 
-#: The path each letter takes, chosen by its index (ten kinds, in turn).
+#: The path each letter takes, chosen by its index (ten kinds, in turn, shifted per round of topics).
 PATHS = ["submitted", "rejected", "accepted", "assigned", "overdue", "transferred", "replied", "published",
          "rated_low", "extended"]
 COUNT = 150
@@ -114,7 +114,7 @@ def replaying(moment: datetime) -> Iterator[None]:
 
 def plan(index: int, now: datetime) -> tuple[str, datetime]:
     """The path of letter *index* and when it was received (days ago fit its path)."""
-    path = PATHS[index % len(PATHS)]
+    path = PATHS[(index + index // len(TOPICS)) % len(PATHS)]  # each mailbox's letters take every path
     spread = (index * 37) % 11
     days_ago = {"submitted": index % 3, "rejected": 5 + spread, "accepted": 2 + index % 2, "assigned": 4 + spread,
                 "overdue": 35 + spread * 3, "transferred": 6 + spread,
