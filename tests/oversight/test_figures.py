@@ -141,3 +141,13 @@ def test_overdue_heat(world, clock):
     clock.set(at(24))
     assert charts.overdue_heat() == {world.edu.id: [2, 0, 0, 0]}  # L2 a day late, the question under 7 days
     assert charts.overdue_heat(department_id=world.police.id) == {}
+
+
+def test_local_date_of_stored_times():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from interaction.oversight.counting import local_date
+
+    assert local_date(datetime(2026, 11, 1, 15, 59, tzinfo=UTC)) == date(2026, 11, 1)
+    assert local_date(datetime(2026, 11, 1, 16, 0, tzinfo=UTC)) == date(2026, 11, 2)  # midnight in Shanghai
+    assert local_date(datetime(2026, 11, 2, 0, 30, tzinfo=timezone(timedelta(hours=8)))) == date(2026, 11, 2)
