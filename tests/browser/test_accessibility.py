@@ -25,6 +25,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 COMBOS = [(lang, viewport) for lang in ("zh_CN", "en") for viewport in ("phone", "desktop")]
 LIVE = "__live_room__"
+ENDED = "__transcript__"  # an ended interview's 文字实录, with a question handed over to the department
 
 
 class Link:
@@ -46,7 +47,7 @@ PAGES = {
     None: [
         ("/", "home"), ("/login", None), ("/register", None), ("/mailbox/", "mailbox"), ("/mailbox/track", None),
         ("/mailbox/public", "mailbox-public"), (Link("/mailbox/public", r"^/mailbox/public/[^/?]+$"), "letter-public"),
-        ("/interviews/", "interviews"), (LIVE, "interview-live"),
+        ("/interviews/", "interviews"), (LIVE, "interview-live"), (ENDED, "interview-transcript"),
         ("/questions/", "questions"), (Link("/questions/", r"^/questions/\d+$"), "question"),
         ("/questions/faq", None), (Link("/questions/faq", r"^/questions/faq/[^/?]+$"), None),
         ("/polls/", "polls"), (Link("/polls/", r"^/polls/\d+$"), "poll"),
@@ -57,7 +58,7 @@ PAGES = {
         ("/account", None), ("/account/password", None), ("/mailbox/write", "letter-write"), ("/mailbox/mine", None),
         (Link("/mailbox/mine", r"^/mailbox/letters/[^/?]+$", optional=True), None),
         ("/interviews/mine", None), ("/questions/mine", None), ("/questions/ask", None), ("/moderation/mine", None),
-        (LIVE, None),
+        (LIVE, None), (ENDED, None),
     ],
     "staff": [
         ("/mailbox/inbox", "staff-inbox"), (Link("/mailbox/inbox", r"^/mailbox/staff/letters/[^/?]+$"), "staff-letter"),
@@ -109,6 +110,53 @@ def live_interview(browser, live_server):
         context.close()
 
 
+def _api_token(api, role) -> dict:
+    signed_in = api.post("/api/v1/auth/token", data={"email": DEMO_EMAILS[role], "password": demo_password()})
+    return {"Authorization": f"Bearer {signed_in.json()['token']}"}
+
+
+def _post(api, path, headers, data=None):
+    response = api.post(path, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}, data=data or {})
+    assert response.ok, f"{path}: {response.status} {response.text()}"
+    return response.json()
+
+
+#: live server → the ended interview's transcript: made once per session, though two modules use the fixture
+#: (one person may ask once in 30 seconds).
+_ENDED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def ended_interview(browser, live_server):
+    """An ended interview (through the API): a question answered live, another handed over as a letter."""
+    if live_server in _ENDED:
+        yield _ENDED[live_server]
+        return
+    context = browser.new_context(base_url=live_server)
+    try:
+        api = context.request
+        # Asked by staff and the administrator: the citizen and the moderator ask in other browser tests,
+        # and one person may ask once in 30 seconds.
+        moderator, staff, admin = (_api_token(api, role) for role in ("moderator", "staff", "admin"))
+        start = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=1)
+        interview_id = _post(api, "/api/v1/interviews", moderator, {
+            "title": "午休“躺睡”怎么安排 在线访谈", "department": "edu", "scheduled_at": start.isoformat(),
+            "guests": [{"name": "王主持", "title": "省政府门户网站主持人", "role": "host"}]})["id"]
+        _post(api, f"/api/v1/interviews/{interview_id}/start", moderator)
+        asked = f"/api/v1/interviews/{interview_id}/questions"
+        answered = _post(api, asked, staff, {"body": "午休床位什么时候到位？"})
+        _post(api, f"/api/v1/interviews/questions/{answered['id']}/approve", moderator)
+        _post(api, f"/api/v1/interviews/{interview_id}/answers", moderator,
+              {"body": "下学期开学前全部到位。", "question": answered["id"]})
+        waiting = _post(api, asked, admin, {"body": "午休要另外收费吗？"})
+        _post(api, f"/api/v1/interviews/questions/{waiting['id']}/approve", moderator)
+        _post(api, f"/api/v1/interviews/{interview_id}/end", moderator)
+        _ENDED[live_server] = f"/interviews/{interview_id}/transcript"
+    finally:
+        context.close()
+    yield _ENDED[live_server]
+
+
 def _context(browser, live_server, lang, viewport):
     phone = viewport == "phone"
     context = browser.new_context(viewport=VIEWPORTS[viewport], base_url=live_server, locale="zh-CN",
@@ -119,9 +167,11 @@ def _context(browser, live_server, lang, viewport):
     return context
 
 
-def _resolve(target, hrefs: dict, live_room: str):
+def _resolve(target, hrefs: dict, live_room: str, transcript: str):
     if target == LIVE:
         return live_room
+    if target == ENDED:
+        return transcript
     if isinstance(target, Link):
         for href in hrefs.get(target.listed, ()):
             if target.pattern.match(href):
@@ -131,7 +181,7 @@ def _resolve(target, hrefs: dict, live_room: str):
 
 
 @pytest.mark.parametrize(("lang", "viewport"), COMBOS, ids=[f"{lang}-{vp}" for lang, vp in COMBOS])
-def test_axe_on_every_page(browser, live_server, live_interview, lang, viewport):
+def test_axe_on_every_page(browser, live_server, live_interview, ended_interview, lang, viewport):
     failures, audited, missing, optional, moderate = [], 0, [], [], {}
     for role, pages in PAGES.items():
         context = _context(browser, live_server, lang, viewport)
@@ -141,7 +191,7 @@ def test_axe_on_every_page(browser, live_server, live_interview, lang, viewport)
                 sign_in(page, DEMO_EMAILS[role], demo_password())
             hrefs: dict[str, list[str]] = {}
             for target, name in pages:
-                path = _resolve(target, hrefs, live_interview)
+                path = _resolve(target, hrefs, live_interview, ended_interview)
                 if path is None:
                     (optional if target.optional else missing).append(f"{role or 'anonymous'}: {target!r}")
                     continue

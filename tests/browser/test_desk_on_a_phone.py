@@ -22,7 +22,7 @@ try:
 except ImportError:  # the browser fixture skips (or fails when servers are required)
     expect = None
 
-from tests.browser.test_accessibility import live_interview  # noqa: F401 - a fixture
+from tests.browser.test_accessibility import ended_interview, live_interview  # noqa: F401 - fixtures
 
 AFTER = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "after"
 
@@ -176,4 +176,21 @@ def test_interview_guests_are_rows(page_for):
     assert fifth.get_by_label("姓名").get_attribute("name") == "guests-4-name"
     ids = page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
     assert len(ids) == len(set(ids)), "duplicate ids"
+
+
+def test_handed_over_question_has_no_dead_link(new_page, page_for, ended_interview):  # noqa: F811
+    """Item 1: the public sees where the question went and its state; the asker also gets the link."""
+    for viewer in (new_page("phone"), page_for("citizen", "phone")):  # anonymous; a citizen who did not ask
+        viewer.goto(ended_interview)
+        handed = viewer.locator("#handed-over").get_by_test_id("handed-to")
+        expect(handed).to_contain_text("已作为来信转交教育厅办理，当前状态：待受理")
+        expect(handed.locator("a")).to_have_count(0)
+    asker = page_for("admin", "phone")  # the fixture's asker
+    asker.goto(ended_interview)
+    link = asker.locator("#handed-over").get_by_test_id("handed-to").locator("a")
+    expect(link).to_have_count(1)
+    with asker.expect_navigation():
+        link.click()
+    assert "/mailbox/" in asker.url and "/letters/" in asker.url
+    expect(asker.locator("main h1")).to_be_visible()
 
