@@ -6,7 +6,10 @@ A mailbox may ask its writers to prove their phone number (``Mailbox.write_rule 
 code)`` and compared in constant time. Limits, counted from the stored rows: a new code for a
 number at most every :data:`RESEND_SECONDS` and :data:`PER_NUMBER_PER_HOUR` an hour, and
 :data:`PER_ADDRESS_PER_HOUR` an hour from one network address; a code expires after
-:data:`VALID_SECONDS` and dies after :data:`MAX_ATTEMPTS` wrong tries.
+:data:`VALID_SECONDS` and dies after :data:`MAX_ATTEMPTS` wrong tries. Wrong tries are counted twice:
+on the code's row (kept when the request commits) and in the rate limiter's storage (Flask-Limiter's
+public ``limiter.limiter``: memory, or Redis shared by every process), which a refused letter's
+rollback does not undo — so guessing cannot go on by having each guess refused.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from limits import RateLimitItemPerMinute
 from flask_babel import gettext as _
 from sqlalchemy import Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interaction.core.db import db
 from interaction.core.errors import DomainError, ValidationFailed
+from interaction.core.extensions import limiter
 from interaction.core.sms import send_sms
 from interaction.core.time import now_utc
 
@@ -34,6 +39,8 @@ PER_NUMBER_PER_HOUR = 5
 PER_ADDRESS_PER_HOUR = 20
 MAX_ATTEMPTS = 5
 MOBILE = re.compile(r"1[3-9]\d{9}")
+#: Wrong tries per number, counted outside the database (see the module docstring).
+WRONG_TRIES = RateLimitItemPerMinute(MAX_ATTEMPTS, VALID_SECONDS // 60)
 
 
 class PhoneCode(db.Model):
@@ -106,6 +113,20 @@ def request_code(phone: str | None, address: str) -> PhoneCode:
     return row
 
 
+def _tries_left(phone: str) -> bool:
+    try:
+        return limiter.limiter.test(WRONG_TRIES, "phone-code-tries", phone)
+    except Exception:  # the limiter's storage is down: the row's count still holds within a request
+        return True
+
+
+def _count_wrong_try(phone: str) -> None:
+    try:
+        limiter.limiter.hit(WRONG_TRIES, "phone-code-tries", phone)
+    except Exception:  # the limiter's storage is down: the row's count still holds within a request
+        pass
+
+
 def verify_code(phone: str | None, code: str | None) -> bool:
     """Whether *code* is the live code of *phone*; a right one is used up, a wrong one counts as an attempt.
 
@@ -116,11 +137,12 @@ def verify_code(phone: str | None, code: str | None) -> bool:
     row = db.session.scalar(select(PhoneCode).where(PhoneCode.phone == phone, PhoneCode.used_dt.is_(None),
                                                     PhoneCode.expires_dt > now)
                             .order_by(PhoneCode.created_dt.desc(), PhoneCode.id.desc()).limit(1).with_for_update())
-    if row is None or row.attempts >= MAX_ATTEMPTS:
+    if row is None or row.attempts >= MAX_ATTEMPTS or not _tries_left(phone):
         return False
     if not code or not hmac.compare_digest(row.code_hash, _hash(phone, code)):
         row.attempts += 1
         db.session.flush()
+        _count_wrong_try(phone)
         return False
     row.used_dt = now
     db.session.flush()

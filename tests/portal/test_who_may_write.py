@@ -161,3 +161,17 @@ def test_sms_sender_is_pluggable(app, clock):
     assert sent and sent[0][0] == PHONE
     assert db.session.scalar(select(PhoneCode).where(PhoneCode.phone == PHONE)).expires_dt \
         == clock.now + timedelta(minutes=10)
+
+
+def test_wrong_codes_count_even_when_each_letter_is_refused(app, client, boxes):
+    """A refused letter rolls its transaction back; the wrong tries are still counted (the limiter's storage)."""
+    assert client.post("/api/v1/phone-codes", json={"phone": PHONE}).status_code == 202
+    code = last_code(app)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(MAX_ATTEMPTS):
+        response = client.post("/api/v1/letters", json={**LETTER, "mailbox": "phone-box", "phone_code": wrong})
+        assert response.status_code == 422
+        db.session.rollback()  # as the request's end does under a server (the test client shares this session)
+        assert db.session.scalar(select(PhoneCode.attempts)) == 0  # the row's count went with the rollback
+    late = client.post("/api/v1/letters", json={**LETTER, "mailbox": "phone-box", "phone_code": code})
+    assert late.status_code == 422  # guessing cannot go on by having each guess refused
