@@ -139,7 +139,7 @@ PG_ALL = "SELECT id FROM search_documents WHERE terms @@ CAST(:query AS tsquery)
 PG_FLOOR = "SELECT id FROM search_documents ORDER BY id DESC OFFSET :offset LIMIT 1"
 
 #: PostgreSQL: the newest rows walked first; and the most rows a word may be walked through in all.
-RECENT_WINDOW = 2_000
+RECENT_WINDOW = 500
 WALK_BUDGET = 15_000
 _floors: TTLCache = TTLCache(maxsize=8, ttl=60)
 _TOP = 2**63 - 1
