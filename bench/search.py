@@ -7,11 +7,12 @@ Documents are generated from templates and a vocabulary of government topics (de
 segmented once (core.search_text, which keeps the tokens of recent phrases: template text repeats
 its phrases more than letters do, so ``segmenting`` is a lower bound) and loaded into both databases
 in the same pass (SQLite under /tmp, PostgreSQL in the database ``bench_search``, both emptied first).
-For each query (1, 2 and 4 characters, common and rare) it reports p50/p95 of ``search()`` (ranked, first page of 20), the p50 of
-``LIKE '%q%' ... ORDER BY published_dt DESC LIMIT 20`` over the same rows in the same run, their
-ratio, and recall: of the rows LIKE finds, the share the index finds (all of them, not a page);
-and p50/p95 of ``similar()`` for drafts. The fastest run (min) is printed too: on a shared machine
-it is the closest to the query's own cost. One table, printed at the end, with the load average.
+For each query (1, 2 and 4 characters, common and rare) it reports p50/p95 of ``search()``
+(ranked, first page of 20), the p50 of ``LIKE '%q%' ... ORDER BY published_dt DESC LIMIT 20`` over
+the same rows in the same run, their ratio, and recall: of the rows LIKE finds, the share the index
+finds (all of them, not a page); and p50/p95 of ``similar()`` for drafts. The fastest run (min) is
+printed too: on a shared machine it is the closest to the query's own cost. One table, printed at
+the end, with the load average.
 """
 
 from __future__ import annotations
