@@ -57,6 +57,8 @@ def test_staff_inbox_is_cards_on_a_phone(page_for, lang):
             == f'"{label}"', "each field shows its heading"
     _single_line(page, "table.card-table td.nowrap a, table.card-table td.nowrap")
     _save(page, f"inbox-phone-{lang}")
+    rows.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(AFTER / f"inbox-phone-{lang}-cards.png"))  # one screen: the cards as read
 
 
 def test_letter_numbers_do_not_break_on_the_desktop(page_for):
