@@ -26,10 +26,12 @@ install-dev: $(VENV)/.installed-dev
 translations: $(VENV)/.installed
 	$(BIN)/python -m interaction.core.i18n compile
 
-## make run [PORT=5000] [HOST=127.0.0.1]: install, migrate, load demo data on first start, serve on http://HOST:PORT
+## make run [PORT=5000] [HOST=127.0.0.1]: install, migrate, load demo data on first start, fill an empty search
+## index, serve on http://HOST:PORT
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --first-start
+	$(FLASK) search reindex --if-empty
 	$(BIN)/python wsgi.py --host $(HOST) --port $(PORT)
 
 lint: install-dev

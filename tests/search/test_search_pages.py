@@ -1,7 +1,7 @@
 """The search page, the header's box, the reindex command and the administrators' dictionary page."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from interaction.core import search
 from interaction.core.db import db
@@ -50,6 +50,22 @@ def test_reindex_rebuilds_from_the_sources(app, runner, published):
         assert [hit.key for hit in search.search("重建索引").items] == ["1"]
     finally:
         search.register_source("test-only", lambda: iter(()))  # the registry is the process's: leave it empty
+
+
+def test_reindex_if_empty_fills_only_an_empty_index(app, runner, published):
+    """make run's step: a database upgraded from before the search gets its index once, then never again."""
+    result = runner.invoke(args=["search", "reindex", "--if-empty"])
+    assert result.exit_code == 0 and "nothing to do" in result.output  # the fixture's documents are there
+    db.session.execute(delete(SearchDocument))
+    db.session.commit()
+    search.register_source("test-only", lambda: iter([search.Document("test-only", "1", "测试", "空索引的内容",
+                                                                     "/t/1", published[0].published_at)]))
+    try:
+        result = runner.invoke(args=["search", "reindex", "--if-empty"])
+        assert result.exit_code == 0 and "indexing" in result.output, result.output
+        assert [hit.key for hit in search.search("空索引").items] == ["1"]
+    finally:
+        search.register_source("test-only", lambda: iter(()))
 
 
 def test_administrators_edit_the_dictionary(client, login, post_form):
