@@ -159,7 +159,7 @@ def test_memoized_tables_follow_every_change(client, world, login, clock, reques
 
 def test_the_board_an_inbox_and_the_public_list_shown_before_come_from_the_memo(client, world, login, clock,
                                                                                  monkeypatch, request_context):
-    """Their views pass values (rows, dicts, pages), so core.pages.render_page can key them: a reload renders nothing."""
+    """Their views pass values (rows, dicts, pages), so core.pages.render_page keys them: a reload renders nothing."""
     from interaction.core import pages
 
     make_letter(world.governor, subject="超期来信")

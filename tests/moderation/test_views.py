@@ -1,7 +1,6 @@
 """The moderation pages: access, per-case and bulk decisions, "my submissions", the word-list page."""
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from interaction.core.audit import AuditEntry
