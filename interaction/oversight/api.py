@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.apidoc import BOOLEAN, INTEGER, STRING, documented, nullable, obj
-from interaction.core.errors import Forbidden, Unauthorized
+from interaction.core.errors import Forbidden, Unauthorized, ValidationFailed
 from interaction.oversight import access, compliance, figures
 from interaction.oversight.forms import PeriodForm, default_form_data, resolve
 
@@ -44,6 +45,10 @@ def _require_viewer():
     "from": DATE_QUERY, "to": DATE_QUERY, "department": STRING})
 def departments():
     _require_viewer()
+    # A page's empty date box means "not set"; an API caller sending "from=" sent no date at all.
+    empty = {name: _("请填写日期，格式为 YYYY-MM-DD。") for name in ("from", "to") if request.args.get(name) == ""}
+    if empty:
+        raise ValidationFailed(empty)
     first, end, department = resolve(PeriodForm(formdata=MultiDict(default_form_data(request.args))))
     limit = access.scope(current_user, department)
     perf = figures.performance(first, end, department_id=limit)
