@@ -111,6 +111,38 @@ def test_every_message_has_an_english_translation():
     )
 
 
+def _english_entries():
+    from babel.messages.pofile import read_po
+
+    for package, (translations, _sources) in i18n.catalogs().items():
+        path = translations / "en" / "LC_MESSAGES" / "messages.po"
+        if path.exists():
+            with path.open("rb") as f:
+                yield from ((package, message) for message in read_po(f) if message.id)
+
+
+def test_english_counts_are_plurals_not_parentheses():
+    """"1 letter", "2 letters": a count goes through ngettext, never "letter(s)" (issue 18, item 8)."""
+    found = []
+    for package, message in _english_entries():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if any(re.search(r"\w\(s\)", text or "") for text in strings):
+            found.append(f"{package}: {message.string!r}")
+        if isinstance(message.id, tuple) and (len(strings) != 2 or strings[0] == strings[1]):
+            found.append(f"{package}: {message.id[0]!r} needs a singular and a plural: {strings!r}")
+    assert not found, "English counts with (s), or plurals without both forms:\n  " + "\n  ".join(found)
+
+
+def test_a_count_of_one_is_singular(app):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context(), force_locale("en"):
+        assert ngettext("共 %(n)s 封", "共 %(n)s 封", 1, n=1) == "1 letter"  # the public letters list
+        assert ngettext("共 %(n)s 封", "共 %(n)s 封", 3, n=3) == "3 letters"
+        assert ngettext("%(n)s 分", "%(n)s 分", 1, n=1) == "1 point"  # a poll's rating
+        assert ngettext("%(n)s 分", "%(n)s 分", 5, n=5) == "5 points"
+
+
 def _page_id(page):
     return page if isinstance(page, str) else page.__name__
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
 from interaction.accounts import queries as accounts_queries
@@ -147,8 +148,9 @@ def check_and_notify(now: datetime | None = None) -> list[str]:
     if turned:
         with force_locale("zh_Hans_CN"):
             lines = [f"- {TITLES[c.code]}: {c.total}" for c in turned]
-            send_mail(list(db.session.scalars(accounts_queries.query_admin_emails())),
-                      _("网站自查：%(n)d 项检查未通过", n=len(turned)),
+            failed = len(turned)
+            subject = ngettext("网站自查：%(n)d 项检查未通过", "网站自查：%(n)d 项检查未通过", failed, n=failed)
+            send_mail(list(db.session.scalars(accounts_queries.query_admin_emails())), subject,
                       _("以下检查项变为未通过：") + "\n" + "\n".join(lines) + "\n\n"
                       + _url("oversight.compliance_page", "/oversight/compliance", external=True))
     return [c.code for c in turned]

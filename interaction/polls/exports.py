@@ -9,6 +9,7 @@ import csv
 import io
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -30,7 +31,8 @@ def results_table(poll: Poll) -> list[list]:
                          question["respondents"]])
         if question["kind"] == QuestionKind.rating:
             for value, votes in question["ratings"].items():
-                rows.append([number, question["prompt"], _("%(n)s 分", n=value), votes, None, question["respondents"]])
+                points = ngettext("%(n)s 分", "%(n)s 分", int(value), n=value)
+                rows.append([number, question["prompt"], points, votes, None, question["respondents"]])
             rows.append([number, question["prompt"], _("平均分"), question["mean"], None, question["respondents"]])
         if question["kind"] == QuestionKind.text:
             rows.append([number, question["prompt"], _("填写人数"), question["answered"], None,

@@ -9,13 +9,13 @@
   if (!root || !dataNode || !window.Chart) { return; }
   var figures = JSON.parse(dataNode.textContent);
   var votesLabel = root.getAttribute("data-label-votes");
-  var pointsLabel = root.getAttribute("data-label-points");
+  var pointLabels = JSON.parse(root.getAttribute("data-label-points"));  // "1 point" … "5 points", translated
   var charts = {};
 
   function series(question) {
     if (question.kind === "rating") {
       var values = ["1", "2", "3", "4", "5"];
-      return {labels: values.map(function (v) { return pointsLabel.replace("{n}", v); }),
+      return {labels: values.map(function (v, i) { return pointLabels[i]; }),
               data: values.map(function (v) { return question.ratings[v]; })};
     }
     return {labels: question.options.map(function (o) { return o.label; }),
