@@ -8,7 +8,7 @@ mailbox whose rule asks writers to prove their phone (``POST /letters`` then tak
 
 from flask import Blueprint, jsonify, request
 
-from interaction.core.api import json_body, validate
+from interaction.core.api import idempotent, json_body, validate
 from interaction.core.apidoc import INTEGER, STRING, documented, obj
 from interaction.core.db import db
 from interaction.core.errors import error_response
@@ -25,6 +25,7 @@ SITE_SCHEMA = obj({key: STRING for key in SITE_DEFAULTS})
 
 @bp.post("/phone-codes")
 @documented(request=PhoneCodeForm, response=PHONE_CODE_SCHEMA, status=202, errors=(429,))
+@idempotent  # an app retrying after a lost answer must not send (and count) a second SMS
 def create_phone_code():
     """Send an SMS code to a mobile number (rate-limited per number and per address)."""
     form = validate(PhoneCodeForm, json_body())

@@ -117,6 +117,19 @@ def test_api_phone_mailbox_needs_the_code(app, client, boxes):
     assert rules == {"governor": "anyone", "account-box": "account", "phone-box": "phone"}
 
 
+def test_a_repeated_phone_code_request_with_its_key_sends_one_sms(app, client):
+    """An app retrying with its Idempotency-Key gets the first answer; no second SMS, no 429 for itself."""
+    before = len(sms.outbox(app))
+    headers = {"Idempotency-Key": "phone-code-retry-1"}
+    first = client.post("/api/v1/phone-codes", json={"phone": PHONE}, headers=headers)
+    repeat = client.post("/api/v1/phone-codes", json={"phone": PHONE}, headers=headers)
+    assert first.status_code == repeat.status_code == 202 and repeat.get_json() == first.get_json()
+    assert len(sms.outbox(app)) == before + 1
+    # An anonymous caller's key is its key with the body (API.md): another number is another request.
+    other_number = client.post("/api/v1/phone-codes", json={"phone": "13912345678"}, headers=headers)
+    assert other_number.status_code == 202 and len(sms.outbox(app)) == before + 2
+
+
 def test_write_page_follows_the_rules(app, client, boxes, post_form, login):
     page = client.get("/mailbox/write").get_data(as_text=True)
     assert "写信给以下信箱须先登录：实名信箱" in page and "验证信箱" in page
