@@ -52,7 +52,7 @@ PAGES = {
         ("/questions/faq", None), (Link("/questions/faq", r"^/questions/faq/[^/?]+$"), None),
         ("/polls/", "polls"), (Link("/polls/", r"^/polls/\d+$"), "poll"),
         (Link("/polls/", r"^/polls/\d+/results$"), None),
-        ("/search?q=%E6%95%99%E8%82%B2", "search"), ("/no-such-page", None),
+        ("/search?q=%E6%95%99%E8%82%B2", "search"), ("/oversight/public", None), ("/no-such-page", None),
     ],
     "citizen": [
         ("/account", None), ("/account/password", None), ("/mailbox/write", "letter-write"), ("/mailbox/mine", None),
@@ -82,6 +82,7 @@ PAGES = {
         (Link("/mailbox/admin/mailboxes", r"^/mailbox/admin/mailboxes/\d+/edit$"), None),
         ("/mailbox/admin/mailboxes/new", None), ("/questions/admin/settings", None),
         ("/mailbox/supervision", "supervision"), ("/mailbox/supervision/overdue", None),
+        ("/oversight/performance", None), ("/oversight/compliance", None), ("/admin/site", None),
     ],
 }
 
