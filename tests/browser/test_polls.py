@@ -7,6 +7,8 @@ The ballot and results pages are also checked with axe-core (no serious or criti
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import DEMO_EMAILS, demo_password, sign_in
 
 try:  # axe-core's helper (tests/browser/a11y.py) where the tree has it
@@ -122,7 +124,7 @@ def test_a_live_polls_chart_moves_without_a_reload(page_for, new_page, browser, 
     ballot.locator("fieldset").nth(0).get_by_label("正在进行").check()
     ballot.locator("fieldset").nth(1).get_by_label("5").check()
     ballot.get_by_role("button", name="提交答卷").click()
-    assert voter.get_by_test_id("voted").is_visible()
+    expect(voter.get_by_test_id("voted")).to_be_visible()  # waits for the page after the ballot (is_visible does not)
 
     watcher.wait_for_function(f"() => document.querySelector('[data-ballots]').textContent.trim() === '{before + 1}'",
                               timeout=10_000)
