@@ -4,6 +4,7 @@ sealed, the poll closes, charts and the report appear; a ``live`` poll's figures
 The ballot and results pages are also checked with axe-core (no serious or critical violation).
 """
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -62,10 +63,10 @@ def test_staff_build_citizens_vote_results_sealed_then_charts_and_report(page_fo
     form.locator("#question-kind").select_option("rating")
     form.locator("#question-prompt").fill("您对社区食堂的满意度")
     form.get_by_role("button", name="添加题目").click()
-    assert staff.get_by_test_id("question-list").locator("> li").count() == 2
+    expect(staff.get_by_test_id("question-list").locator("> li")).to_have_count(2)  # waits for the reloaded page
     staff.get_by_test_id("preview").click()
-    assert staff.locator("fieldset legend").first.inner_text().startswith("1. 您希望几点开门？")
-    assert staff.get_by_role("button", name="提交答卷").is_disabled()
+    expect(staff.locator("fieldset legend").first).to_have_text(re.compile(r"^1\. 您希望几点开门？"))
+    expect(staff.get_by_role("button", name="提交答卷")).to_be_disabled()
     staff.get_by_role("link", name="返回编辑").click()
     staff.get_by_role("button", name="发布").first.click()
     staff.wait_for_url("**/polls/*")
@@ -88,13 +89,15 @@ def test_staff_build_citizens_vote_results_sealed_then_charts_and_report(page_fo
     _audit(browser, live_server, poll_path + "/results")
 
     staff.goto(poll_path)
-    staff.get_by_role("button", name="提前结束").click()
+    with staff.expect_navigation():  # the close has answered before the next page is asked for
+        staff.get_by_role("button", name="提前结束").click()
     staff.goto(poll_path + "/results")
     assert "结果反馈待发布" in staff.get_by_test_id("report").inner_text()
     staff.get_by_test_id("report").get_by_role("link", name="发布结果反馈").click()
     staff.fill("#summary", "共收到答卷 1 份，多数希望 7:00 开门。")
     staff.fill("#adoption", "采纳：自下周起 7:00 开门。")
-    staff.get_by_role("button", name="发布").click()
+    with staff.expect_navigation():
+        staff.get_by_role("button", name="发布").click()
 
     citizen.goto(poll_path + "/results")
     assert "采纳：自下周起 7:00 开门。" in citizen.get_by_test_id("report").inner_text()
