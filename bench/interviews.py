@@ -273,10 +273,12 @@ class Clients:
 # -- servers -------------------------------------------------------------------------------------------------------
 
 class DeskServers:
-    def __init__(self, procs, run_dir, db_url, redis_url, workarounds, tag):
+    def __init__(self, procs, run_dir, db_url, redis_url, workarounds, tag, heap_dir=None):
         self.procs, self.ports, self.list = procs, [free_port(), free_port()], []
         env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "INTERACTION_SECRET_KEY": "bench-" + tag,
                "BENCH_WORKAROUNDS": ",".join(workarounds), "PYTHONUNBUFFERED": "1"}
+        if heap_dir is not None:
+            env["BENCH_HEAP_DIR"] = str(heap_dir)
         env.pop("INTERACTION_DEBUG", None)
         for n, port in enumerate(self.ports):
             self.list.append(procs.start([str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "bench/lib/gunicorn_desk.py"),
@@ -289,6 +291,9 @@ class DeskServers:
 
     def pids(self):
         return [pid for proc in self.list for pid in tree(proc.pid)]
+
+    def workers(self):
+        return [pid for proc in self.list for pid in children(proc.pid)]
 
     def stop(self):
         for proc in self.list:
@@ -451,10 +456,27 @@ def analyse(viewers: int, actions: list[dict], dumps: list[dict]) -> dict:
         "client_errors": [e for d in dumps for e in d["errors"]][:10],
         "action_errors": [a.get("error") for a in actions if not a["ok"]][:5],
         "connect_s": max((d["connect_ms"] for d in dumps), default=0) / 1000,
+        **join_figures(dumps),
         # per action: seq, ms from send to the entry's `at`, ms from send to the acknowledgement
         "actions": [[a["seq"], round(at[a["seq"]] - a["send"], 1) if a["seq"] in at else None,
                      round(a["ack"] - a["send"], 1)] for a in actions],
     }
+
+
+def join_figures(dumps) -> dict:
+    """How long joining took: all viewers (the slowest client process), joins a second, one join's p50/p99.
+
+    One join = from the viewer's connection attempt to the acknowledgement of its ``join`` (the
+    handshake, the socket.io connect and the join, as a browser waits for them); ``connect`` alone =
+    to the socket.io connect. Each client process keeps ``concurrency`` joins in flight.
+    """
+    joins = [j for d in dumps for j in d.get("joins", [])]
+    connect = sorted(j[0] for j in joins)
+    join = sorted(j[1] for j in joins)
+    total_s = max((d["connect_ms"] for d in dumps), default=0) / 1000
+    return {"join_all_s": total_s, "joins_per_s": len(join) / total_s if total_s else None,
+            "join_p50_ms": percentile(join, 50), "join_p99_ms": percentile(join, 99),
+            "join_connect_p50_ms": percentile(connect, 50), "join_connect_p99_ms": percentile(connect, 99)}
 
 
 def run_scenario(target, viewers, args, ctx) -> dict:
@@ -469,7 +491,11 @@ def run_scenario(target, viewers, args, ctx) -> dict:
             seed = seed_desk(ctx, tag, args.seconds)
             interview = seed["interview"]
             patches = seed["workarounds"] + (["nodeflate"] if target == "desk-nodeflate" else [])
-            servers = DeskServers(procs, run_dir, ctx["db_url"], redis.url, patches, tag)
+            heap_dir = None
+            if args.heap:
+                heap_dir = run_dir / f"heap-{tag}"
+                heap_dir.mkdir(exist_ok=True)
+            servers = DeskServers(procs, run_dir, ctx["db_url"], redis.url, patches, tag, heap_dir)
             servers.wait(f"/api/v1/interviews/{interview}")
         else:
             interview = 1
@@ -485,20 +511,30 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         time.sleep(2)
         pids = servers.pids()
         rss_before = rss_kb(pids)
+        heap = HeapProbe(servers, run_dir / f"heap-{tag}") if args.heap and target.startswith("desk") else None
+        if heap:
+            heap.snapshot()
+        join_spies = start_py_spy(args, target, servers, run_dir, tag + "-join") \
+            if args.py_spy and args.py_spy_phase == "join" else []
         clients = Clients(procs, run_dir, tag, urls, viewers, args.clients, interview, max_seq,
                           deflate=args.client_deflate == "on")
         ready = clients.wait_all("READY", 120 + viewers * 0.05)
         if len(ready) < len(clients.list):
             raise RuntimeError(f"only {len(ready)} of {len(clients.list)} client processes got ready")
+        stop_py_spy(procs, join_spies)
         joined = sum(int(line.split()[1]) for line in ready.values() if line.startswith("READY"))
         print(f"   {joined}/{viewers} viewers joined; settling", flush=True)
         time.sleep(3)
         pids = servers.pids()
         rss_after = rss_kb(pids)
+        if heap:
+            heap.snapshot()
+            print(heap.report(joined), flush=True)
         idle_before = cpu_seconds(pids)
         time.sleep(args.idle)  # viewers joined, nothing said: what the servers spend on keeping them
         idle_per_s = (cpu_seconds(pids) - idle_before) / args.idle if args.idle else 0.0
-        spies = start_py_spy(args, target, servers, run_dir, tag) if args.py_spy else []
+        spies = start_py_spy(args, target, servers, run_dir, tag) \
+            if args.py_spy and args.py_spy_phase == "broadcast" else []
         split_before = cpu_times(pids)
         cpu_before, redis_before, t_start = sum(split_before), redis.cpu(), time.monotonic()
         actions = drive(target, args.seconds, servers.ports, seed, interview)
@@ -510,11 +546,7 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         cpu_user, cpu_system = (after - before for after, before in zip(split_after, split_before))
         window = time.monotonic() - t_start
         rss_end = rss_kb(pids)
-        for spy in spies:
-            spy.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                spy.wait(30)
-            procs.stop(spy)
+        stop_py_spy(procs, spies)
         dumps = clients.collect()
         clients = None
         result = analyse(viewers, actions, dumps)
@@ -542,6 +574,50 @@ def run_scenario(target, viewers, args, ctx) -> dict:
             servers.stop()
 
 
+class HeapProbe:
+    """``--heap``: tracemalloc snapshots of the desk's workers (bench/lib/gunicorn_desk.py), compared per viewer."""
+
+    def __init__(self, servers, directory: Path):
+        self.workers, self.directory, self.taken = servers.workers(), directory, 0
+
+    def snapshot(self) -> None:
+        self.taken += 1
+        for pid in self.workers:
+            os.kill(pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if all((self.directory / f"{pid}-{self.taken}.done").exists() for pid in self.workers):
+                return
+            time.sleep(0.5)
+        raise RuntimeError("heap snapshots did not arrive")
+
+    def report(self, joined: int, top: int = 25) -> str:
+        """What the last snapshot holds more than the one before, per joined viewer: by line, then by traceback."""
+        import tracemalloc
+
+        by_line, by_trace, total = {}, {}, 0
+        for pid in self.workers:
+            before = tracemalloc.Snapshot.load(str(self.directory / f"{pid}-{self.taken - 1}.snap"))
+            after = tracemalloc.Snapshot.load(str(self.directory / f"{pid}-{self.taken}.snap"))
+            for stat in after.compare_to(before, "lineno"):
+                key = str(stat.traceback[0])
+                by_line[key] = by_line.get(key, 0) + stat.size_diff
+                total += stat.size_diff
+            for stat in after.compare_to(before, "traceback"):
+                key = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in stat.traceback[:8])
+                by_trace[key] = by_trace.get(key, 0) + stat.size_diff
+        per = max(1, joined)
+        lines = [f"   heap (tracemalloc) per viewer: {total / per / 1024:.1f} KB in all; by line:"]
+        for key, size in sorted(by_line.items(), key=lambda kv: -kv[1])[:top]:
+            lines.append(f"   {size / per:9.0f} B  {key}")
+        lines.append("   by traceback (innermost first):")
+        for key, size in sorted(by_trace.items(), key=lambda kv: -kv[1])[:top]:
+            lines.append(f"   {size / per:9.0f} B  {key}")
+        text = "\n".join(lines)
+        (self.directory / "report.txt").write_text(text + "\n")
+        return text
+
+
 def loadavg() -> float:
     with open("/proc/loadavg") as f:
         return float(f.read().split()[0])
@@ -567,6 +643,14 @@ def start_py_spy(args, target, servers, run_dir, tag) -> list[subprocess.Popen]:
                                              log_path=run_dir / f"{tag}-py-spy.log"))
     time.sleep(1)
     return spies
+
+
+def stop_py_spy(procs, spies) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            spy.wait(30)
+        procs.stop(spy)
 
 
 def count_errors(run_dir: Path, tag: str) -> int:
@@ -616,7 +700,9 @@ COLUMNS = [("target", 14, lambda r: r["target"]), ("viewers", 7, lambda r: str(r
            ("idle%", 5, lambda r: fmt(r.get("idle_cpu_per_s", 0) * 100)),
            ("KB/conn", 7, lambda r: fmt(r["kb_per_connection"], 1)),
            ("KB/end", 6, lambda r: fmt(r.get("kb_per_connection_end"), 1)),
-           ("frameB", 6, lambda r: str(r["frame_bytes"]))]
+           ("frameB", 6, lambda r: str(r["frame_bytes"])),
+           ("join_s", 6, lambda r: fmt(r.get("join_all_s"), 1)), ("join/s", 6, lambda r: fmt(r.get("joins_per_s"))),
+           ("j_p99", 6, lambda r: fmt(r.get("join_p99_ms")))]
 
 
 def table(rows) -> str:
@@ -696,7 +782,11 @@ def main() -> int:
     parser.add_argument("--wait-quiet", type=float, default=0, help="wait up to this many seconds before each "
                         "scenario for the machine's load average to drop (other jobs skew latency)")
     parser.add_argument("--py-spy", default=None, help="path of a py-spy binary: profile the desk's workers")
+    parser.add_argument("--py-spy-phase", choices=("broadcast", "join"), default="broadcast",
+                        help="what --py-spy samples: the broadcasts, or the viewers joining")
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
+    parser.add_argument("--heap", action="store_true", help="tracemalloc in the desk's workers: what each viewer "
+                        "holds, by line and traceback (slows the desk: not for timing runs)")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.seconds = "200", 10

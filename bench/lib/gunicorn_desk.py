@@ -29,3 +29,30 @@ def post_worker_init(worker):
     applied = apply_from_env()
     if applied:
         worker.log.warning("bench workarounds applied: %s", ",".join(applied))
+    if os.environ.get("BENCH_HEAP_DIR"):
+        start_heap_probe(worker, Path(os.environ["BENCH_HEAP_DIR"]))
+
+
+def start_heap_probe(worker, directory: Path) -> None:
+    """``bench/interviews.py --heap``: trace allocations; on SIGUSR2 write a tracemalloc snapshot.
+
+    Each snapshot goes to ``<directory>/<pid>-<n>.snap`` (n = 1, 2, ...) after a full collection, so
+    two snapshots taken before and after the viewers joined tell what the connections hold.
+    """
+    import gc
+    import signal
+    import tracemalloc
+
+    import gevent
+
+    tracemalloc.start(int(os.environ.get("BENCH_HEAP_FRAMES", "12")))
+    taken = [0]
+
+    def snapshot():
+        gc.collect()
+        taken[0] += 1
+        tracemalloc.take_snapshot().dump(str(directory / f"{os.getpid()}-{taken[0]}.snap"))
+        (directory / f"{os.getpid()}-{taken[0]}.done").touch()
+
+    gevent.signal_handler(signal.SIGUSR2, lambda: gevent.spawn(snapshot))
+    worker.log.warning("heap probe: tracemalloc on, SIGUSR2 writes a snapshot to %s", directory)

@@ -24,7 +24,7 @@ const indices = [];
 for (let g = config.first; g < config.total; g += config.step) indices.push(g);
 
 const viewers = indices.map((g) => ({ g, socket: null, joined: false, failed: false, down: false,
-  times: new Float64Array(maxSeq + 1), got: 0 }));
+  times: new Float64Array(maxSeq + 1), got: 0, t0: 0, connectMs: 0, joinMs: 0 }));
 const stats = { joined: 0, failed: 0, disconnects: 0, dup: 0, out_of_order: 0, beyond: 0, frame_bytes: 0,
   errors: [], connect_ms: 0, ws_extensions: null };
 const frameBySeq = {}; // bytes of each entry frame (engine.io payload, before any WebSocket compression)
@@ -43,7 +43,7 @@ function note(err) {
 function settle(v, ok, err) {
   if (v.joined || v.failed) return;
   inFlight -= 1;
-  if (ok) { v.joined = true; stats.joined += 1; } else { v.failed = true; stats.failed += 1; note(err); }
+  if (ok) { v.joined = true; stats.joined += 1; v.joinMs = now() - v.t0; } else { v.failed = true; stats.failed += 1; note(err); }
   pump();
 }
 
@@ -56,6 +56,7 @@ function checkComplete() {
 
 function start(v) {
   inFlight += 1;
+  v.t0 = now();
   const url = config.urls[v.g % config.urls.length] + config.namespace;
   // Like a browser, the client offers permessage-deflate unless the config says "deflate": false.
   const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false, timeout: 30000,
@@ -75,6 +76,7 @@ function start(v) {
   }
   const timer = setTimeout(() => settle(v, false, "join timeout"), 60000);
   socket.on("connect", () => {
+    v.connectMs = now() - v.t0;
     socket.emit("join", { interview: config.interview }, (ack) => {
       clearTimeout(timer);
       settle(v, ack && ack.ok, `join refused ${JSON.stringify(ack)}`);
@@ -111,7 +113,10 @@ function pump() {
 function dump() {
   const sizes = Object.values(frameBySeq);
   stats.frame_bytes = sizes.length ? Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length) : 0;
-  const out = { first: config.first, viewers: viewers.length, ...stats, at: atBySeq,
+  // Per joined viewer: ms from the start of its connection to the socket.io connect, and to the join's ack.
+  const joins = viewers.filter((v) => v.joined).map((v) => [Math.round(v.connectMs * 10) / 10,
+    Math.round(v.joinMs * 10) / 10]);
+  const out = { first: config.first, viewers: viewers.length, ...stats, at: atBySeq, joins,
     times: viewers.map((v) => (v.joined ? Array.from(v.times.subarray(1), (t) => Math.round(t * 100) / 100) : null)) };
   fs.writeFileSync(config.out, JSON.stringify(out));
   for (const v of viewers) if (v.socket) v.socket.disconnect();

@@ -10,13 +10,18 @@ seconds); its client reconnects and asks for what it missed (``since``). What th
 for a viewer is bounded too (:func:`bound_send_buffer`), where Linux would otherwise let it grow to
 megabytes for a socket that never reads.
 
+Frames from the client are read by :class:`FrameReader` (masked, possibly fragmented, control
+frames in between), and :func:`accept_key` answers the opening handshake.
+
 Plain sockets and RFC 6455 only: how these are wired into engine.io is the realtime adapter's
-business (:mod:`interaction.core.websocket`).
+business (:mod:`interaction.core.websocket`, :mod:`interaction.core.websocket_connection`).
 """
 
 from __future__ import annotations
 
+import base64
 import collections
+import hashlib
 import logging
 import socket
 import struct
@@ -24,9 +29,36 @@ import time
 
 log = logging.getLogger(__name__)
 
+OPCODE_CONTINUATION = 0x0
 OPCODE_TEXT = 0x1
 OPCODE_BINARY = 0x2
+OPCODE_CLOSE = 0x8
+OPCODE_PING = 0x9
+OPCODE_PONG = 0xA
 _FIN = 0x80
+
+#: Close codes (RFC 6455 §7.4.1) the server sends.
+CLOSE_NORMAL = 1000
+CLOSE_PROTOCOL_ERROR = 1002
+CLOSE_INVALID_DATA = 1007
+CLOSE_TOO_BIG = 1009
+
+_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def accept_key(key: str) -> str:
+    """``Sec-WebSocket-Accept`` for the client's ``Sec-WebSocket-Key`` (RFC 6455 §4.2.2)."""
+    return base64.b64encode(hashlib.sha1(key.encode("ascii") + _GUID).digest()).decode("ascii")
+
+
+def valid_key(key: str | None) -> bool:
+    """A ``Sec-WebSocket-Key`` is 16 random bytes in base64 (RFC 6455 §4.1)."""
+    if not key or len(key) != 24:
+        return False
+    try:
+        return len(base64.b64decode(key, validate=True)) == 16
+    except ValueError:
+        return False
 
 
 def frame(payload: bytes, opcode: int = OPCODE_TEXT) -> bytes:
@@ -43,6 +75,104 @@ def frame(payload: bytes, opcode: int = OPCODE_TEXT) -> bytes:
 
 def text_frame(text: str) -> bytes:
     return frame(text.encode("utf-8"), OPCODE_TEXT)
+
+
+def close_frame(code: int = CLOSE_NORMAL) -> bytes:
+    return frame(struct.pack("!H", code), OPCODE_CLOSE)
+
+
+def unmask(payload: bytes, mask: bytes) -> bytes:
+    """*payload* XOR the 4-byte *mask* repeated (RFC 6455 §5.3), as one big-integer XOR."""
+    n = len(payload)
+    if not n:
+        return b""
+    key = (mask * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(n, "little")
+
+
+class ProtocolError(Exception):
+    """The client broke RFC 6455; *code* is the close code to answer with."""
+
+    def __init__(self, code: int, reason: str):
+        super().__init__(reason)
+        self.code = code
+
+
+class FrameReader:
+    """A client's frames, from bytes as they arrive, as whole messages: ``[(opcode, payload), ...]``.
+
+    Client frames must be masked; a message may come in fragments with control frames (ping, pong,
+    close) between them; no extension is negotiated, so the reserved bits must be 0. A message
+    longer than *max_message* bytes is refused (:class:`ProtocolError` with 1009) as soon as its
+    length is known, before it is read.
+    """
+
+    __slots__ = ("_buffer", "_fragments", "_fragments_opcode", "_fragments_size", "max_message")
+
+    def __init__(self, max_message: int):
+        self.max_message = max_message
+        self._buffer = b""  # the start of a frame not yet whole
+        self._fragments: list[bytes] | None = None  # the parts of a fragmented message so far
+        self._fragments_opcode = 0
+        self._fragments_size = 0
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        buf = self._buffer + data if self._buffer else data
+        size, pos, messages = len(buf), 0, []
+        while size - pos >= 2:
+            first, second = buf[pos], buf[pos + 1]
+            opcode, length = first & 0x0F, second & 0x7F
+            if first & 0x70:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "reserved bits set without an extension")
+            if not second & 0x80:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "a client frame must be masked")
+            head = 2
+            if length == 126:
+                head = 4
+                if size - pos < head:
+                    break
+                length = int.from_bytes(buf[pos + 2:pos + 4], "big")
+            elif length == 127:
+                head = 10
+                if size - pos < head:
+                    break
+                length = int.from_bytes(buf[pos + 2:pos + 10], "big")
+            if opcode >= OPCODE_CLOSE:
+                if length > 125 or not first & _FIN:
+                    raise ProtocolError(CLOSE_PROTOCOL_ERROR, "a control frame must be short and whole")
+            elif length + self._fragments_size > self.max_message:
+                raise ProtocolError(CLOSE_TOO_BIG, "message too big")
+            end = pos + head + 4 + length
+            if size < end:
+                break
+            payload = unmask(buf[pos + head + 4:end], buf[pos + head:pos + head + 4])
+            pos = end
+            self._take(opcode, bool(first & _FIN), payload, messages)
+        self._buffer = buf[pos:] if pos < size else b""
+        return messages
+
+    def _take(self, opcode: int, fin: bool, payload: bytes, messages: list) -> None:
+        if opcode >= OPCODE_CLOSE:
+            if opcode not in (OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG):
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "unknown control opcode")
+            messages.append((opcode, payload))
+        elif opcode == OPCODE_CONTINUATION:
+            if self._fragments is None:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "a continuation without a message")
+            self._fragments.append(payload)
+            self._fragments_size += len(payload)
+            if fin:
+                messages.append((self._fragments_opcode, b"".join(self._fragments)))
+                self._fragments, self._fragments_size = None, 0
+        elif opcode in (OPCODE_TEXT, OPCODE_BINARY):
+            if self._fragments is not None:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "a new message inside a fragmented one")
+            if fin:
+                messages.append((opcode, payload))
+            else:
+                self._fragments, self._fragments_opcode, self._fragments_size = [payload], opcode, len(payload)
+        else:
+            raise ProtocolError(CLOSE_PROTOCOL_ERROR, "unknown opcode")
 
 
 #: Default seconds a viewer may stay behind (output kept for it, unsent) before it is disconnected.
@@ -122,7 +252,7 @@ class FrameWriter:
 
     def _flush(self) -> None:
         """Write what is kept as the socket takes it; close the viewer once the oldest has waited max_lag."""
-        from gevent import Timeout  # runs in a greenlet: this module is imported in every async mode
+        from gevent.socket import wait_write  # runs in a greenlet: this module is imported in every async mode
 
         try:
             while self._pending:
@@ -130,9 +260,12 @@ class FrameWriter:
                 wait = written + self.max_lag - time.monotonic()
                 if wait <= 0:
                     raise TimeoutError("websocket viewer too slow")
-                # gevent's send waits for room with the socket's own timeout (None here), not one passed to it.
-                with Timeout(wait, TimeoutError("websocket viewer too slow")):
-                    sent = self.sock.send(chunk)
+                # Wait for room (whatever the socket's own timeout), then the same send that never waits.
+                wait_write(self.sock.fileno(), timeout=wait, timeout_exc=TimeoutError("websocket viewer too slow"))
+                try:
+                    sent = self.send_now(chunk)
+                except BlockingIOError:
+                    sent = 0
                 self._pending_bytes -= sent
                 if sent < len(chunk):
                     self._pending[0] = (written, chunk[sent:])

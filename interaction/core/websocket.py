@@ -13,18 +13,25 @@ gets the packet through engine.io's queue, so a socket always gets its packets i
 public API of python-engineio has no hook for this; ``deploy/README.md`` ("Upstream hook")
 describes the one that would let this module go.
 
+Around the broadcasts, the libraries keep three greenlets per WebSocket for as long as it is open
+(the request's, simple-websocket's reader, engine.io's writer: most of a viewer's memory) and
+parse each handshake with wsproto and h11 (most of a join's time outside the application).
+
 What it changes, only when Socket.IO runs on gevent with simple-websocket (the deployment):
 
-* engine.io's WebSocket class (``server._async["websocket"]``) becomes :class:`DirectWebSocket`,
-  which writes every frame through a :class:`~interaction.core.frames.FrameWriter` (the send
-  buffer bounded, a viewer too far behind disconnected) and hands that writer to the broadcasts;
-* each upgraded socket's ``schedule_ping``/``poll`` come from one :class:`Heartbeat` loop per
-  process instead of a greenlet per ping;
+* engine.io's WebSocket class (``server._async["websocket"]``) becomes ``ServedWebSocket``: it
+  answers the handshake itself (RFC 6455, no extension) and hands the socket to a
+  :class:`~interaction.core.websocket_connection.WebSocketConnection`, served by callbacks of
+  gevent's loop, which writes every frame through a :class:`~interaction.core.frames.FrameWriter`
+  (the send buffer bounded, a viewer too far behind disconnected) and hands that writer to the
+  broadcasts;
+* every socket's ``schedule_ping`` comes from one :class:`Heartbeat` loop per process instead of a
+  greenlet per ping (adopted in engine.io's ``connect`` handler, before the first ping);
 * engine.io's service task (``server._service_task``) becomes :func:`monitor_clients`, one pass
   over the sockets every few seconds instead of a wake-up per socket.
 
-With ``SOCKETIO_DIRECT_WRITES`` off only the first stays (each packet takes the library's queue,
-written through a FrameWriter: slow viewers bounded the same way).
+With ``SOCKETIO_DIRECT_WRITES`` off the libraries serve WebSockets (simple-websocket, engine.io's
+queue and greenlets), each frame written through a FrameWriter: slow viewers bounded the same way.
 
 **Versions.** The module was written against the versions in :data:`WRITTEN_FOR` (requirements.txt
 pins them). :func:`install` checks the installed ones when the app starts: on a difference it
@@ -46,8 +53,17 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-from interaction.core.frames import OPCODE_BINARY, FrameWriter, bound_send_buffer, frame, text_frame
 from interaction.core.frames import MAX_LAG_SECONDS  # noqa: F401 - the default core.web passes
+from interaction.core.frames import (
+    OPCODE_BINARY,
+    FrameWriter,
+    accept_key,
+    bound_send_buffer,
+    frame,
+    text_frame,
+    valid_key,
+)
+from interaction.core.websocket_connection import WebSocketConnection
 
 log = logging.getLogger(__name__)
 
@@ -227,9 +243,8 @@ class Heartbeat:
         self._running = False
 
     def adopt(self, eio_socket) -> None:
-        """Ping *eio_socket* from here from its next pong on (its WebSocket is up with a :class:`FrameWriter`)."""
+        """Ping *eio_socket* from here from now on (engine.io's connect, before its first ``schedule_ping``)."""
         eio_socket.schedule_ping = functools.partial(self.schedule, eio_socket)
-        eio_socket.poll = functools.partial(poll_without_timeout, eio_socket)
 
     def schedule(self, eio_socket) -> None:
         """engine.io's ``schedule_ping``: a ping ``ping_interval`` from now, if the last one was answered."""
@@ -295,39 +310,17 @@ def sweep(sockets: dict) -> None:
             eio_socket.check_ping_timeout()
 
 
-def poll_without_timeout(eio_socket) -> list:
-    """engine.io's ``Socket.poll`` for a socket the :class:`Heartbeat` pings: it waits without a timeout.
-
-    The library's writer gives up, and closes the WebSocket, when nothing was queued for
-    ``ping_interval + ping_timeout`` seconds: it counts on every ping passing through the queue,
-    and these do not. A dead client is still found (its pongs stop; engine.io's service task
-    closes the socket, which queues the None that ends the wait), as is a closed one.
-    """
-    queue = eio_socket.queue
-    first = queue.get()
-    queue.task_done()
-    if first is None:
-        return []
-    packets = [first]
-    while not queue.empty():
-        pkt = queue.get(block=False)
-        queue.task_done()
-        if pkt is None:
-            queue.put(None)  # seen again by the next poll, which ends the writer
-            break
-        packets.append(pkt)
-    return packets
-
-
 def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: float = MAX_LAG_SECONDS,
             allow_untested: bool = False) -> str:
     """Check the libraries' versions, then make engine.io's gevent WebSocket transport ours; what was done.
 
     Returns :data:`FAST`, :data:`BOUNDED`, :data:`LIBRARY` or :data:`SLOW_PATH` (see the module
     docstring); raises :class:`UntestedRealtimeLibraries` on untested versions unless
-    *allow_untested*. *direct*: broadcasts and pings skip the socket's queue where they can
-    (:func:`write_direct`) and the service task is :func:`monitor_clients`. *send_buffer*: each
-    socket's ``SO_SNDBUF`` (:func:`bound_send_buffer`). *max_lag*: :attr:`FrameWriter.max_lag`.
+    *allow_untested*. *direct*: WebSockets are served by :class:`WebSocketConnection` (no
+    greenlet per viewer, broadcasts and pings written straight to the sockets), every socket is
+    pinged by the :class:`Heartbeat` and the service task is :func:`monitor_clients`; else the
+    libraries serve them, their writes bounded by a FrameWriter. *send_buffer*: each socket's
+    ``SO_SNDBUF`` (:func:`bound_send_buffer`). *max_lag*: :attr:`FrameWriter.max_lag`.
     """
     if not check_versions(allow_untested):
         return SLOW_PATH
@@ -335,22 +328,109 @@ def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: f
         return LIBRARY
     from engineio.async_drivers import gevent as eio_gevent
 
-    base = eio_gevent.WebSocketWSGI
     if getattr(eio_gevent, "SimpleWebSocketWSGI", None) is None:
         return LIBRARY  # gevent-websocket is installed and serves instead: keep the library's path
-    import gevent
-
+    if not direct:
+        eio_server._async = dict(eio_server._async, websocket=_bounded_websocket(eio_gevent.WebSocketWSGI, send_buffer,
+                                                                                   max_lag))
+        return BOUNDED
     heartbeat = Heartbeat(eio_server)
-    if direct:
-        # engine.io starts its service task at the first connection; this replaces what it starts.
-        eio_server._service_task = functools.partial(monitor_clients, eio_server)
+    # engine.io starts its service task at the first connection; this replaces what it starts.
+    eio_server._service_task = functools.partial(monitor_clients, eio_server)
+    _adopt_on_connect(eio_server, heartbeat)
+    eio_server._async = dict(eio_server._async, websocket=_served_websocket(send_buffer, max_lag))
+    _fast_servers.add(eio_server)
+    return FAST
 
-    class DirectWebSocket(base):
-        """engine.io's gevent WebSocket (simple-websocket) with frames written by :class:`FrameWriter`."""
+
+def _adopt_on_connect(eio_server, heartbeat: Heartbeat) -> None:
+    """Every new engine.io socket is pinged by *heartbeat*: its ``connect`` handler wrapped.
+
+    engine.io calls it right after making the socket and before the socket's first
+    ``schedule_ping``, which would otherwise start a greenlet that sleeps the ping interval.
+    """
+    connect = eio_server.handlers.get("connect")
+
+    def adopt_then_connect(sid, *args):
+        eio_socket = eio_server.sockets.get(sid)
+        if eio_socket is not None:
+            heartbeat.adopt(eio_socket)
+        return connect(sid, *args) if connect is not None else None
+
+    eio_server.handlers["connect"] = adopt_then_connect
+
+
+#: What the WSGI environ of a WebSocket no longer needs once it is served: socket.io keeps the environ
+#: of each connection for its events' request contexts, and these hold the request's socket and buffers.
+_SERVED_ENVIRON_KEYS = ("wsgi.input", "gunicorn.socket", "eventlet.input")
+
+
+def _served_websocket(send_buffer: int, max_lag: float):
+    """engine.io's WebSocket class (``_async["websocket"]``) for the fast path: handshake, then a connection."""
+    import gevent
+    import gevent.event
+
+    class ServedWebSocket:
+        """Answers the WebSocket handshake and hands the socket to a :class:`WebSocketConnection`.
+
+        engine.io makes one per WebSocket request, with its socket's ``_websocket_handler`` (whose
+        loops :class:`WebSocketConnection` replaces) and calls it as a WSGI app. Under gunicorn the
+        request then ends at once (``StopIteration``, as simple-websocket ends it: gunicorn closes its
+        own socket object and writes nothing); the connection keeps a duplicate of the socket.
+        Under other servers (gevent's pywsgi: ``python wsgi.py``) the request waits for the end.
+        """
+
+        def __init__(self, handler, server):
+            self.eio_socket = getattr(handler, "__self__", None)  # the handler is Socket._websocket_handler
 
         def __call__(self, environ, start_response):
-            self._eio_socket = getattr(self.app, "__self__", None)  # the handler is Socket._websocket_handler
-            return super().__call__(environ, start_response)
+            key = environ.get("HTTP_SEC_WEBSOCKET_KEY")
+            if self.eio_socket is None or environ.get("HTTP_SEC_WEBSOCKET_VERSION") != "13" or not valid_key(key):
+                start_response("400 BAD REQUEST", [("Content-Type", "text/plain"),
+                                                   ("Sec-WebSocket-Version", "13")])
+                return [b"Bad WebSocket handshake"]
+            under_gunicorn = "gunicorn.socket" in environ
+            sock = _request_socket(environ).dup()
+            try:
+                sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                             b"Sec-WebSocket-Accept: " + accept_key(key).encode("ascii") + b"\r\n\r\n")
+            except OSError:
+                sock.close()
+                raise
+            bound_send_buffer(sock, send_buffer)
+            raw = sock._sock  # the OS socket under gevent's (non-blocking): sends and reads that never wait
+            writer = FrameWriter(sock, gevent.spawn, max_lag=max_lag, send_now=raw.send)
+            self.eio_socket.frame_writer = writer
+            ended = None if under_gunicorn else gevent.event.Event()
+            WebSocketConnection(self.eio_socket, sock, writer=writer, recv_now=raw.recv, loop=gevent.get_hub().loop,
+                                spawn=gevent.spawn, closed_event=ended)
+            for name in _SERVED_ENVIRON_KEYS:
+                environ.pop(name, None)
+            if under_gunicorn:
+                raise StopIteration()
+            ended.wait()
+            return []
+
+    return ServedWebSocket
+
+
+def _request_socket(environ):
+    """The gevent socket of a WSGI request: gunicorn names it; gevent's pywsgi has it under its input."""
+    sock = environ.get("gunicorn.socket")
+    if sock is not None:
+        return sock
+    wsgi_input = environ["wsgi.input"]
+    if not hasattr(wsgi_input, "raw") and hasattr(wsgi_input, "rfile"):
+        wsgi_input = wsgi_input.rfile
+    return wsgi_input.raw._sock
+
+
+def _bounded_websocket(base, send_buffer: int, max_lag: float):
+    """engine.io's gevent WebSocket (simple-websocket) with frames written by a :class:`FrameWriter` (BOUNDED)."""
+    import gevent
+
+    class DirectWebSocket(base):
+        """simple-websocket's reader and engine.io's writer greenlets; the writes bounded per viewer."""
 
         def send(self, message):
             writer = self._writer()
@@ -365,12 +445,6 @@ def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: f
             self._writer()  # the handshake is done once engine.io waits for the first message
             return super().wait()
 
-        def close(self):
-            writer = getattr(self, "_frame_writer", None)
-            if writer is not None and self._eio_socket is not None:
-                self._eio_socket.frame_writer = None
-            return super().close()
-
         def _writer(self):
             writer = getattr(self, "_frame_writer", None)
             if writer is None:
@@ -381,15 +455,8 @@ def install(eio_server, *, direct: bool = True, send_buffer: int = 0, max_lag: f
                 # send_now: the OS socket's own send (gevent keeps it non-blocking), skipping gevent's wrapper.
                 writer = self._frame_writer = FrameWriter(ws.sock, gevent.spawn, max_lag=max_lag,
                                                           send_now=ws.sock._sock.send)
-                if direct and self._eio_socket is not None:
-                    self._eio_socket.frame_writer = writer
-                    heartbeat.adopt(self._eio_socket)
             if writer.broken:
                 raise OSError("websocket closed")
             return writer
 
-    eio_server._async = dict(eio_server._async, websocket=DirectWebSocket)
-    if not direct:
-        return BOUNDED
-    _fast_servers.add(eio_server)
-    return FAST
+    return DirectWebSocket

@@ -340,25 +340,6 @@ def test_a_ping_behind_queued_packets_takes_the_queue(monkeypatch):
     assert ping.packet_type == websocket.eio_packet.PING
 
 
-def test_the_writer_of_an_adopted_socket_waits_without_timing_out():
-    """engine.io's own poll gives up after ping_interval + ping_timeout with nothing queued; this one waits."""
-    _heartbeat, sock, _client = _adopted()
-    waiting = gevent.spawn(sock.poll)
-    gevent.sleep(0.05)
-    assert not waiting.ready()
-    sock.queue.put("a")
-    sock.queue.put("b")
-    assert waiting.get(timeout=1) == ["a", "b"]
-
-
-def test_the_writer_of_an_adopted_socket_stops_at_the_end_of_the_queue():
-    _heartbeat, sock, _client = _adopted()
-    for item in ("a", None):
-        sock.queue.put(item)
-    assert sock.poll() == ["a"]
-    assert sock.poll() == []  # the None it saw is there again for the next poll: the writer ends
-
-
 # -- the client monitor: engine.io's service task in passes -------------------------------------------------
 
 
