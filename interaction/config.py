@@ -38,6 +38,22 @@ def database_url(instance_path: Path) -> str:
     return url or f"sqlite:///{instance_path / 'interaction.db'}"
 
 
+def engine_options(url: str) -> dict:
+    """SQLAlchemy's pool for the database at *url*: a fixed number of PostgreSQL connections per process.
+
+    Under gevent (the deployment) hundreds of requests and socket events may want a connection at
+    once. SQLAlchemy's default (5 kept, 10 more opened on demand and closed again when given back)
+    then opens and closes connections all the time, each one a new PostgreSQL backend: a join of
+    the live room cost more in connecting than in reading (bench/interviews.py). Here the pool keeps
+    ``INTERACTION_DB_POOL_SIZE`` connections (20) and opens no others; a request waits for one at
+    most ``INTERACTION_DB_POOL_TIMEOUT`` seconds (10), then fails as any database outage does.
+    """
+    if not url.startswith("postgresql"):
+        return {}
+    return {"pool_size": int(os.environ.get("INTERACTION_DB_POOL_SIZE", "20")), "max_overflow": 0,
+            "pool_timeout": float(os.environ.get("INTERACTION_DB_POOL_TIMEOUT", "10"))}
+
+
 def load(instance_path: Path) -> dict:
     """Build the configuration mapping for an app whose instance folder is *instance_path*."""
     redis_url = os.environ.get("REDIS_URL") or None
@@ -47,7 +63,7 @@ def load(instance_path: Path) -> dict:
         "DEBUG": _flag("INTERACTION_DEBUG"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         # PostgreSQL connections are pinged after resting in the pool, not at every checkout (core.db)
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url(instance_path)),
         "REDIS_URL": redis_url,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PRODUCTION": production,

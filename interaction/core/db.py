@@ -139,7 +139,7 @@ class Database(SQLAlchemy):
 db = Database(model_class=Base)
 
 
-def read_without_transaction() -> None:
+def read_without_transaction(*, lazily: bool = False) -> None:
     """From here, the session's statements run without a transaction: SQLAlchemy's ``AUTOCOMMIT`` isolation level.
 
     No ``BEGIN``, ``COMMIT`` or ``ROLLBACK`` is sent: on PostgreSQL those are round trips, and a
@@ -151,8 +151,17 @@ def read_without_transaction() -> None:
     A ``db.session.commit()`` ends it: what runs after it runs in a transaction as usual.
     A session already in a transaction (a caller that began one, as a test holding one session across
     socket events does) keeps it: SQLAlchemy cannot change a connection it has already begun on.
+
+    *lazily*: for a request or socket event that only reads. No connection is checked out now: the
+    session is marked, as a GET request's is (:func:`_read_without_transaction`), and each of its
+    transactions begins in ``AUTOCOMMIT`` until the request or event ends, a commit included. An
+    event that reads nothing (a viewer's connect without a token) then costs no connection at all.
     """
-    if not db.session().in_transaction():
+    if db.session().in_transaction():
+        return
+    if lazily:
+        db.session.info[READING_KEY] = True
+    else:
         db.session.connection(execution_options=AUTOCOMMIT)
 
 

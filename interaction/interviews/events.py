@@ -91,7 +91,7 @@ def handler(schema: dict, *, form=None, writes: bool = True):
                 return {"ok": False, "error": "invalid_payload", "message": str(BadPayload.default_message)}
             try:
                 if not writes:
-                    read_without_transaction()
+                    read_without_transaction(lazily=True)
                 _refuse_unstorable(data)
                 values = {name: _field(data, name, kind, required) for name, (kind, required) in schema.items()}
                 if form is not None:
@@ -145,7 +145,7 @@ class InterviewNamespace(Namespace):
     def on_connect(self, auth=None):
         """In: optional ``{"token": "<API token>"}``. Refused: a token that is not valid. Out: nothing."""
         manager = live.manager()
-        read_without_transaction()
+        read_without_transaction(lazily=True)  # a viewer without a token or a session reads nothing
         try:
             socket_auth = None
             if isinstance(auth, dict) and auth.get("token") is not None:
@@ -190,13 +190,17 @@ class InterviewNamespace(Namespace):
         Ack: ``{"ok", "interview", "status", "last_seq", "viewers", "moderator", "speaker"}``. Moderators
         also get the pending questions (``question`` events) and join the moderators' room.
         """
-        found = _interview(interview)
         user = self._user()
+        # Most who join only watch: three columns, not the interview with its department and guests.
+        row = db.session.execute(select(Interview.id, Interview.status, Interview.current_question_id)
+                                 .where(Interview.id == interview)).one_or_none()
+        if row is None:
+            raise services.NotFound()
+        interview_id, status, current_question = row
         manager = live.manager()
         sid = request.sid
-        interview_id, status, current_question = found.id, found.status, found.current_question_id
         moderator = live.can_moderate(user)
-        speaker = services.can_speak(found, user)
+        speaker = user is not None and services.can_speak(_interview(interview_id), user)
         pending = []
         if moderator:
             # Into the room first, then read: a question asked in between is sent twice, never missed.
