@@ -279,6 +279,9 @@ class DeskServers:
                "BENCH_WORKAROUNDS": ",".join(workarounds), "PYTHONUNBUFFERED": "1"}
         if heap_dir is not None:
             env["BENCH_HEAP_DIR"] = str(heap_dir)
+        # Every viewer comes from 127.0.0.1: the live room's limit of new connections per address
+        # (INTERVIEWS_CONNECT_RATE, 20 a second after a burst of 200) would pace the joins measured here.
+        env["INTERACTION_CONNECT_RATE"] = "0"
         env.pop("INTERACTION_DEBUG", None)
         for n, port in enumerate(self.ports):
             self.list.append(procs.start([str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "bench/lib/gunicorn_desk.py"),
@@ -547,8 +550,10 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         window = time.monotonic() - t_start
         rss_end = rss_kb(pids)
         stop_py_spy(procs, spies)
-        dumps = clients.collect()
+        dumps = clients.collect()  # every viewer disconnects (the interview ends)
         clients = None
+        time.sleep(8)  # engine.io's sockets closed, the client monitor's pass (5 s) done
+        rss_left = rss_kb(servers.pids())
         result = analyse(viewers, actions, dumps)
         result.update(target=target, seconds=args.seconds, window_s=window, drive_s=drive_s,
                       actions_per_s=len(actions) / drive_s, drained=len(complete) == len(dumps),
@@ -563,6 +568,8 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         result["redis_us_per_broadcast"] = redis_used / max(1, result["broadcasts"]) * 1e6
         result["kb_per_connection"] = (rss_after - rss_before) / max(1, result["joined"])
         result["kb_per_connection_end"] = (rss_end - rss_before) / max(1, result["joined"])  # after the broadcasts
+        result["rss_left_kb"] = rss_left  # every viewer gone
+        result["kb_per_connection_left"] = (rss_left - rss_before) / max(1, result["joined"])
         result["server_errors"] = count_errors(run_dir, tag)
         print(f"   delivered {result['delivered']}/{result['expected']}, p99 {fmt(result['p99_ms'])} ms, "
               f"{result['cpu_us_per_delivery']:.1f} µs/delivery", flush=True)
@@ -700,6 +707,7 @@ COLUMNS = [("target", 14, lambda r: r["target"]), ("viewers", 7, lambda r: str(r
            ("idle%", 5, lambda r: fmt(r.get("idle_cpu_per_s", 0) * 100)),
            ("KB/conn", 7, lambda r: fmt(r["kb_per_connection"], 1)),
            ("KB/end", 6, lambda r: fmt(r.get("kb_per_connection_end"), 1)),
+           ("KB/left", 7, lambda r: fmt(r.get("kb_per_connection_left"), 1)),
            ("frameB", 6, lambda r: str(r["frame_bytes"])),
            ("join_s", 6, lambda r: fmt(r.get("join_all_s"), 1)), ("join/s", 6, lambda r: fmt(r.get("joins_per_s"))),
            ("j_p99", 6, lambda r: fmt(r.get("join_p99_ms")))]

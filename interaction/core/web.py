@@ -347,7 +347,9 @@ def init_socketio(app: Flask) -> None:
     app.wsgi_app = with_security_headers(app.wsgi_app, security_headers(bool(app.config.get("PRODUCTION"))))
     app.wsgi_app = bounded_chunked_bodies(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
     app.extensions[REALTIME_EXTENSION] = websocket.install(
-        socketio.server.eio, direct=app.config.get("SOCKETIO_DIRECT_WRITES", True),
+        # Compression (off by default) is the libraries' to negotiate: then they serve the WebSockets.
+        socketio.server.eio, direct=app.config.get("SOCKETIO_DIRECT_WRITES", True)
+        and not app.config.get("SOCKETIO_WS_COMPRESSION", False),
         send_buffer=app.config.get("SOCKETIO_SEND_BUFFER_BYTES", 0),
         max_lag=app.config.get("SOCKETIO_MAX_LAG_SECONDS", websocket.MAX_LAG_SECONDS),
         allow_untested=app.config.get("SOCKETIO_ALLOW_UNTESTED", False))

@@ -43,6 +43,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("INTERVIEWS_PRESENCE_SECONDS", 0 if app.testing else 2.0)
     app.config.setdefault("INTERVIEWS_ASK_INTERVAL_SECONDS", 30)
     app.config.setdefault("INTERVIEWS_GAP_WAIT_SECONDS", 1.0)
+    # A connection that has not joined an interview this long after connecting is closed (flood.py).
+    app.config.setdefault("INTERVIEWS_JOIN_TIMEOUT_SECONDS",
+                          0 if app.testing else float(os.environ.get("INTERACTION_JOIN_TIMEOUT", "30")))
+    # New connections from one address (flood.py): a burst, then so many a second; 0: no limit.
+    app.config.setdefault("INTERVIEWS_CONNECT_BURST", int(os.environ.get("INTERACTION_CONNECT_BURST", "200")))
+    app.config.setdefault("INTERVIEWS_CONNECT_RATE", float(os.environ.get("INTERACTION_CONNECT_RATE", "20")))
     app.config.setdefault("INTERVIEWS_EVENT_BURST", 20)
     app.config.setdefault("INTERVIEWS_EVENT_RATE", 5.0)
     # Processes that share rooms use one channel of the Redis queue; a separate deployment (or test) another.

@@ -145,6 +145,9 @@ class InterviewNamespace(Namespace):
     def on_connect(self, auth=None):
         """In: optional ``{"token": "<API token>"}``. Refused: a token that is not valid. Out: nothing."""
         manager = live.manager()
+        if not manager.allow_connect(request.remote_addr):
+            log.warning("connections from %s flood the live room; refused", request.remote_addr)
+            raise ConnectionRefusedError("too_many_connections")
         read_without_transaction(lazily=True)  # a viewer without a token or a session reads nothing
         try:
             socket_auth = None
@@ -165,6 +168,7 @@ class InterviewNamespace(Namespace):
         finally:
             db.session.rollback()
         manager.auth[request.sid] = socket_auth
+        manager.await_join(request.sid)
         if socket_auth is not None:
             manager.enter_room(request.sid, NAMESPACE, delivery.user_room(socket_auth.user_id))
         manager.start_presence(current_app.config["INTERVIEWS_PRESENCE_SECONDS"])
@@ -223,6 +227,7 @@ class InterviewNamespace(Namespace):
                 db.session.rollback()
 
         last = manager.join_in_order(sid, delivery.room(interview_id), since or 0, load)
+        manager.joined(sid)
         for payload in pending:
             manager.local_emit("question", payload, sid)
         self._presence_changed(delivery.room(interview_id))

@@ -186,6 +186,9 @@ def make_manager(app: Flask):
     manager.gap_wait = app.config["INTERVIEWS_GAP_WAIT_SECONDS"]
     manager.event_burst = app.config["INTERVIEWS_EVENT_BURST"]
     manager.event_rate = app.config["INTERVIEWS_EVENT_RATE"]
+    manager.join_timeout = app.config["INTERVIEWS_JOIN_TIMEOUT_SECONDS"]
+    manager.connect_burst = app.config["INTERVIEWS_CONNECT_BURST"]
+    manager.connect_rate = app.config["INTERVIEWS_CONNECT_RATE"]
     return manager
 
 

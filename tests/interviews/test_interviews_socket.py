@@ -316,3 +316,41 @@ def test_frames_are_utf8():
 
     assert socketio.server.packet_class.json is Utf8Json
     assert Utf8Json.dumps({"body": "营商环境"}) == '{"body":"营商环境"}'
+
+
+def test_a_connection_that_never_joins_is_closed_after_the_timeout_and_one_that_joined_is_not(app, interview, sio):
+    import time
+
+    from interaction.interviews import live
+
+    manager = live.manager()
+    manager.join_timeout = 30.0
+    try:
+        idle, watching = sio(), sio()
+        join(watching, interview.id)
+        now = time.monotonic()
+        assert manager.disconnect_unjoined(now + 29) == []
+        [late] = manager.disconnect_unjoined(now + 31)
+        assert not idle.is_connected(NS) and watching.is_connected(NS)
+        assert late not in manager._awaiting_join and manager.disconnect_unjoined(now + 3600) == []
+    finally:
+        manager.join_timeout = 0
+
+
+def test_a_flood_of_connections_from_one_address_is_refused_while_other_addresses_connect(app, interview, sio):
+    from interaction.interviews import live
+
+    manager = live.manager()
+    burst, rate = manager.connect_burst, manager.connect_rate
+    manager.connect_burst, manager.connect_rate = 3, 0.001
+    try:
+        manager._connects.clear()
+        first = [sio() for _ in range(3)]
+        assert all(client.is_connected(NS) for client in first)
+        flooding = sio()
+        assert not flooding.is_connected(NS)  # the fourth from 127.0.0.1 is refused
+        assert manager.allow_connect("203.0.113.7")  # another address keeps its whole budget
+        assert all(manager.allow_connect("198.51.100.1") for _ in range(3))
+        join(first[0], interview.id)  # those already connected are not slowed
+    finally:
+        manager.connect_burst, manager.connect_rate = burst, rate
