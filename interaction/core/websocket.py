@@ -28,7 +28,8 @@ What it changes, only when Socket.IO runs on gevent with simple-websocket (the d
 * every socket's ``schedule_ping`` comes from one :class:`Heartbeat` loop per process instead of a
   greenlet per ping (adopted in engine.io's ``connect`` handler, before the first ping);
 * engine.io's service task (``server._service_task``) becomes :func:`monitor_clients`, one pass
-  over the sockets every few seconds instead of a wake-up per socket.
+  over the sockets every few seconds instead of a wake-up per socket; when a thousand or more
+  sockets have gone since the last peak, memory is given back (:mod:`interaction.core.memory`).
 
 With ``SOCKETIO_DIRECT_WRITES`` off the libraries serve WebSockets (simple-websocket, engine.io's
 queue and greenlets), each frame written through a FrameWriter: slow viewers bounded the same way.
@@ -53,6 +54,7 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
+from interaction.core import memory
 from interaction.core.frames import MAX_LAG_SECONDS  # noqa: F401 - the default core.web passes
 from interaction.core.frames import (
     OPCODE_BINARY,
@@ -294,9 +296,11 @@ def monitor_clients(eio_server) -> None:
     """
     interval = min(MONITOR_SECONDS, eio_server.ping_timeout / 2)
     eio_server.service_task_event = eio_server.create_event()
+    departures = memory.ReleaseAfterDrops()  # thousands leaving together: their memory goes back to the OS
     while not eio_server.service_task_event.wait(timeout=interval):
         try:
             sweep(eio_server.sockets)
+            departures.observe(len(eio_server.sockets))
         except Exception:  # noqa: BLE001 - the task watches every client of the process: it must survive
             log.exception("engine.io client monitor pass failed")
 

@@ -1,0 +1,59 @@
+"""Giving memory back to the operating system after many connections ended at once.
+
+When the viewers of a popular interview leave together (it ends), the objects of their
+connections become garbage, and some only through reference cycles, which Python frees at its
+next collection of the oldest generation: in a process that allocates little once they are
+gone, that may be long after (``wsgi.py`` also makes the youngest generation's collections
+rarer). And what Python frees, glibc's allocator keeps for later rather than returning it.
+:func:`release` collects, then asks glibc to return its free memory (``malloc_trim``), so the
+process's resident memory goes back near where it was before the viewers came
+(``bench/interviews.py`` measures it: ``KB/left``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import logging
+
+log = logging.getLogger(__name__)
+
+_libc = None
+
+
+def _malloc_trim():
+    """The C library's ``malloc_trim`` (glibc), or None where there is none (musl, macOS)."""
+    global _libc
+    if _libc is None:
+        name = ctypes.util.find_library("c")
+        _libc = ctypes.CDLL(name) if name else False
+    return getattr(_libc, "malloc_trim", None) if _libc else None
+
+
+def release() -> None:
+    """Collect every generation, then return the allocator's free memory to the OS where it can."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+class ReleaseAfterDrops:
+    """Calls :func:`release` once the number of something (open sockets) fell by *drop* from its peak."""
+
+    def __init__(self, drop: int = 1000):
+        self.drop = drop
+        self.peak = 0
+
+    def observe(self, count: int) -> bool:
+        """Note the current *count*; True if it fell far enough that memory was released now."""
+        if count >= self.peak:
+            self.peak = count
+            return False
+        if self.peak - count < self.drop:
+            return False
+        log.info("%d connections ended since the peak of %d: releasing memory", self.peak - count, self.peak)
+        self.peak = count
+        release()
+        return True
