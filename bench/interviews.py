@@ -554,6 +554,10 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         clients = None
         time.sleep(8)  # engine.io's sockets closed, the client monitor's pass (5 s) done
         rss_left = rss_kb(servers.pids())
+        if heap:
+            heap.snapshot()
+            print("   after every viewer left, against joined (negative: freed)", flush=True)
+            print(heap.report(joined, top=8), flush=True)
         result = analyse(viewers, actions, dumps)
         result.update(target=target, seconds=args.seconds, window_s=window, drive_s=drive_s,
                       actions_per_s=len(actions) / drive_s, drained=len(complete) == len(dumps),
