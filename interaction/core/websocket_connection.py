@@ -181,7 +181,7 @@ class WebSocketConnection:
             while self.inbox and self.state != CLOSED:
                 message = self.inbox.popleft()
                 if self.state == OPEN:
-                    if not self._receive(message):
+                    if not self._hand_to_engineio(message):
                         self.close_transport(CLOSE_NORMAL)
                 elif self.state == PROBING:
                     self._probe(message)
@@ -190,7 +190,7 @@ class WebSocketConnection:
         finally:
             self.processing = False
 
-    def _receive(self, message) -> bool:
+    def _hand_to_engineio(self, message) -> bool:
         """engine.io's reader loop for one message; False when the connection must end."""
         if len(message) > self.server.max_http_buffer_size:
             return False
