@@ -31,6 +31,7 @@ the realtime adapter).
 import contextlib
 import logging
 import threading
+import time
 import uuid
 
 import socketio
@@ -43,7 +44,9 @@ from interaction.interviews.rooms import (  # noqa: F401 - the feature names its
     ENTRY_EVENT,
     LAST_POSSIBLE_SEQ,
     NAMESPACE,
+    NEXT_EVENT,
     PRESENCE_EVENT,
+    ROOM_STATE_EVENTS,
     STATUS_EVENT,
     VOTES_EVENT,
     SocketAuth,
@@ -75,6 +78,8 @@ class LiveManager(Presence, FloodControl, socketio.Manager):
     gap_wait = 1.0
     #: Seconds between two ``votes`` events of one room (see the module docstring).
     votes_interval = 1.0
+    #: Seconds a join may use the interview's status as an earlier join of this process read it.
+    room_state_seconds = 1.0
 
     def __init__(self, *args, entry_loader=None, private_filter=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +95,9 @@ class LiveManager(Presence, FloodControl, socketio.Manager):
         self._seqs: dict[str, _RoomSeq] = {}
         self._votes_held: dict[str, dict[int, dict]] = {}  # room → question → latest votes payload
         self._votes_sent: dict[str, dict[int, int]] = {}  # room → question → count last sent
+        # interview → (monotonic time read, (status, current question)); and how often each was forgotten.
+        self._room_states: dict[int, tuple[float, tuple]] = {}
+        self._room_state_changes: dict[int, int] = {}
 
     def set_server(self, server):
         super().set_server(server)
@@ -106,6 +114,8 @@ class LiveManager(Presence, FloodControl, socketio.Manager):
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         room = to or room
+        if namespace == NAMESPACE and event in ROOM_STATE_EVENTS and is_public_room(room):
+            self.forget_room_state(interview_of(room))
         if namespace == NAMESPACE and callback is None:
             if event == ENTRY_EVENT and is_public_room(room) and isinstance(data, dict):
                 return self._deliver_entry(room, data)
@@ -283,6 +293,37 @@ class LiveManager(Presence, FloodControl, socketio.Manager):
         if allowed:
             skip = refused + (skip_sid if isinstance(skip_sid, list) else [skip_sid] if skip_sid else [])
             self.local_emit(event, data, room_name, skip_sid=skip)
+
+    # -- what a join tells: the interview's status, read once for many joins ----------------------------------
+
+    def room_state(self, interview_id: int, read):
+        """``(status, current question)`` of an interview for a join, or None if there is none.
+
+        ``read(interview_id)`` (one database read) answers it; joins of this process within
+        :attr:`room_state_seconds` reuse the answer, unless a ``status`` or ``next`` event of the
+        interview passed through this process meanwhile (every process sees them): a popular
+        interview's thousands of joins a minute then cost a read a second, not one each. A join
+        reads what was committed before the events it has not seen, as it did from the database.
+        """
+        now = time.monotonic()
+        cached = self._room_states.get(interview_id)
+        if cached is not None and now - cached[0] < self.room_state_seconds:
+            return cached[1]
+        changes = self._room_state_changes.get(interview_id, 0)
+        state = read(interview_id)
+        if state is not None and self._room_state_changes.get(interview_id, 0) == changes:
+            if len(self._room_states) > 1000:  # interviews no longer joined: forget them
+                self._room_states = {k: v for k, v in self._room_states.items()
+                                     if now - v[0] < self.room_state_seconds}
+            self._room_states[interview_id] = (now, state)
+        return state
+
+    def forget_room_state(self, interview_id: int | None) -> None:
+        """The interview's status or current question changed: the next join reads it again."""
+        if interview_id is None:
+            return
+        self._room_states.pop(interview_id, None)
+        self._room_state_changes[interview_id] = self._room_state_changes.get(interview_id, 0) + 1
 
     # -- joining in order ------------------------------------------------------------------------------------
 

@@ -132,6 +132,13 @@ def _question(question_id: int) -> LiveQuestion:
     return question
 
 
+def _read_room_state(interview_id: int) -> tuple | None:
+    """``(status, current question)`` of the interview as committed, or None if there is none."""
+    row = db.session.execute(select(Interview.status, Interview.current_question_id)
+                             .where(Interview.id == interview_id)).one_or_none()
+    return None if row is None else tuple(row)
+
+
 class InterviewNamespace(Namespace):
     """Live interview rooms: :func:`delivery.room`, :func:`delivery.moderators_room`, :func:`delivery.user_room`."""
 
@@ -195,13 +202,12 @@ class InterviewNamespace(Namespace):
         also get the pending questions (``question`` events) and join the moderators' room.
         """
         user = self._user()
-        # Most who join only watch: three columns, not the interview with its department and guests.
-        row = db.session.execute(select(Interview.id, Interview.status, Interview.current_question_id)
-                                 .where(Interview.id == interview)).one_or_none()
-        if row is None:
-            raise services.NotFound()
-        interview_id, status, current_question = row
         manager = live.manager()
+        # Most who join only watch: two columns, read once for this process's joins of the moment.
+        state = manager.room_state(interview, _read_room_state)
+        if state is None:
+            raise services.NotFound()
+        interview_id, (status, current_question) = interview, state
         sid = request.sid
         moderator = live.can_moderate(user)
         speaker = user is not None and services.can_speak(_interview(interview_id), user)

@@ -117,7 +117,8 @@ def broadcast_question(question: LiveQuestion) -> None:
 
 
 def broadcast_status(interview: Interview) -> None:
-    _emit_after_commit("status", {"interview": interview.id, "status": interview.status}, delivery.room(interview.id))
+    _emit_after_commit(delivery.STATUS_EVENT, {"interview": interview.id, "status": interview.status},
+                       delivery.room(interview.id))
 
 
 def broadcast_votes(question: LiveQuestion) -> None:
@@ -126,7 +127,7 @@ def broadcast_votes(question: LiveQuestion) -> None:
 
 
 def broadcast_next(interview: Interview) -> None:
-    _emit_after_commit("next", {"interview": interview.id, "question": interview.current_question_id},
+    _emit_after_commit(delivery.NEXT_EVENT, {"interview": interview.id, "question": interview.current_question_id},
                        delivery.room(interview.id))
 
 

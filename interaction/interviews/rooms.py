@@ -10,6 +10,9 @@ ENTRY_EVENT = "entry"
 VOTES_EVENT = "votes"
 PRESENCE_EVENT = "presence"
 STATUS_EVENT = "status"
+NEXT_EVENT = "next"
+#: The events that change what a join is told (the interview's status, the question being answered).
+ROOM_STATE_EVENTS = frozenset({STATUS_EVENT, NEXT_EVENT})
 #: Higher than any entry's seq: "everything after" for the entry loader.
 LAST_POSSIBLE_SEQ = 2**31 - 1
 _ROOM_PREFIX = "interview:"

@@ -354,3 +354,30 @@ def test_a_flood_of_connections_from_one_address_is_refused_while_other_addresse
         join(first[0], interview.id)  # those already connected are not slowed
     finally:
         manager.connect_burst, manager.connect_rate = burst, rate
+
+
+def test_joins_reuse_the_status_read_by_an_earlier_join_until_a_status_event_passes(app, people, interview, sio):
+    from interaction.interviews import live
+
+    manager = live.manager()
+    manager.room_state_seconds = 60.0
+    reads = []
+
+    def read(interview_id):
+        reads.append(interview_id)
+        return ("live", None)
+
+    try:
+        assert manager.room_state(interview.id, read) == ("live", None)
+        assert manager.room_state(interview.id, read) == ("live", None)
+        assert reads == [interview.id]
+        assert manager.room_state(10**9, lambda _id: None) is None  # no such interview: nothing kept
+        # Ending the interview emits a status event, which every process's manager sees: joins read again.
+        viewer = sio()
+        join(viewer, interview.id)
+        services.end_interview(interview, actor=people["moderator"])
+        db.session.commit()
+        ack = join(sio(), interview.id)
+        assert ack["status"] == "ended"
+    finally:
+        manager.room_state_seconds = 1.0
