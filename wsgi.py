@@ -12,7 +12,8 @@ server's CPU per delivery by 6 % (bench/interviews.py). The youngest generation 
 10,000 net allocations instead of 700: a request's or a broadcast's short-lived objects are freed by
 reference counting long before that, so collections see fewer of them and promote fewer to the older
 generations. With 500 viewers the collector's CPU fell again from 0.21 s to 0.10 s per process, with no
-full collection during the run (at ~4 KB more memory per connection).
+full collection during the run (at ~4 KB more memory per connection). Under gevent, greenlets do not
+record who spawned them (``gevent.config.track_greenlet_tree``).
 """
 
 import os
@@ -34,6 +35,12 @@ from interaction.core.extensions import socketio  # noqa: E402
 app = create_app()
 gc.freeze()
 gc.set_threshold(10_000, 10, 10)
+if "gevent" in sys.modules:
+    import gevent
+
+    # Greenlets are spawned for every socket event and do not need to know who spawned them (gevent
+    # otherwise records each one's spawning stack: time and memory on every spawn).
+    gevent.config.track_greenlet_tree = False
 
 def port_is_free(host: str, port: int) -> bool:
     """Whether *host*:*port* can be listened on now (the server would otherwise die with a traceback)."""
