@@ -533,9 +533,12 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         if heap:
             heap.snapshot()
             print(heap.report(joined), flush=True)
+        idle_spies = start_py_spy(args, target, servers, run_dir, tag + "-idle") \
+            if args.py_spy and args.py_spy_phase == "idle" else []
         idle_before = cpu_seconds(pids)
         time.sleep(args.idle)  # viewers joined, nothing said: what the servers spend on keeping them
         idle_per_s = (cpu_seconds(pids) - idle_before) / args.idle if args.idle else 0.0
+        stop_py_spy(procs, idle_spies)
         spies = start_py_spy(args, target, servers, run_dir, tag) \
             if args.py_spy and args.py_spy_phase == "broadcast" else []
         split_before = cpu_times(pids)
@@ -794,8 +797,8 @@ def main() -> int:
     parser.add_argument("--wait-quiet", type=float, default=0, help="wait up to this many seconds before each "
                         "scenario for the machine's load average to drop (other jobs skew latency)")
     parser.add_argument("--py-spy", default=None, help="path of a py-spy binary: profile the desk's workers")
-    parser.add_argument("--py-spy-phase", choices=("broadcast", "join"), default="broadcast",
-                        help="what --py-spy samples: the broadcasts, or the viewers joining")
+    parser.add_argument("--py-spy-phase", choices=("broadcast", "join", "idle"), default="broadcast",
+                        help="what --py-spy samples: the broadcasts, the viewers joining, or the idle room")
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--heap", action="store_true", help="tracemalloc in the desk's workers: what each viewer "
                         "holds, by line and traceback (slows the desk: not for timing runs)")
