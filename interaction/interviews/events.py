@@ -139,6 +139,20 @@ def _read_room_state(interview_id: int) -> tuple | None:
     return None if row is None else tuple(row)
 
 
+def _token_auth(raw) -> SocketAuth:
+    """The connection's auth from ``auth: {"token"}`` (an API token); refused if it is not a valid one."""
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_TOKEN or is_unstorable(raw):
+        raise ConnectionRefusedError("unauthorized")
+    read_without_transaction(lazily=True)
+    try:
+        api_token = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(raw)))
+        if api_token is None or not api_token.is_valid:
+            raise ConnectionRefusedError("unauthorized")
+        return SocketAuth(api_token.user_id, token_id=api_token.id)
+    finally:
+        db.session.rollback()
+
+
 class InterviewNamespace(Namespace):
     """Live interview rooms: :func:`delivery.room`, :func:`delivery.moderators_room`, :func:`delivery.user_room`."""
 
@@ -155,25 +169,21 @@ class InterviewNamespace(Namespace):
         if not manager.allow_connect(request.remote_addr):
             log.warning("connections from %s flood the live room; refused", request.remote_addr)
             raise ConnectionRefusedError("too_many_connections")
-        read_without_transaction(lazily=True)  # a viewer without a token or a session reads nothing
-        try:
-            socket_auth = None
-            if isinstance(auth, dict) and auth.get("token") is not None:
-                raw = auth["token"]
-                if not isinstance(raw, str) or not raw or len(raw) > MAX_TOKEN or is_unstorable(raw):
-                    raise ConnectionRefusedError("unauthorized")
-                api_token = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(raw)))
-                if api_token is None or not api_token.is_valid:
-                    raise ConnectionRefusedError("unauthorized")
-                socket_auth = SocketAuth(api_token.user_id, token_id=api_token.id)
-            elif auth is not None and not isinstance(auth, dict):
-                raise ConnectionRefusedError("invalid_auth")
-            elif current_user.is_authenticated:
-                token_id = request.environ.get("interaction.api_token_id")
-                socket_auth = SocketAuth(current_user.id, token_id=token_id,
-                                         session_version=None if token_id else current_user.session_version)
-        finally:
-            db.session.rollback()
+        socket_auth = None
+        if isinstance(auth, dict) and auth.get("token") is not None:
+            socket_auth = _token_auth(auth["token"])
+        elif auth is not None and not isinstance(auth, dict):
+            raise ConnectionRefusedError("invalid_auth")
+        elif request.cookies or "Authorization" in request.headers:
+            # Credentials to look at; a viewer without any is anonymous at once (no session, no read).
+            read_without_transaction(lazily=True)
+            try:
+                if current_user.is_authenticated:
+                    token_id = request.environ.get("interaction.api_token_id")
+                    socket_auth = SocketAuth(current_user.id, token_id=token_id,
+                                             session_version=None if token_id else current_user.session_version)
+            finally:
+                db.session.rollback()
         manager.auth[request.sid] = socket_auth
         manager.await_join(request.sid)
         if socket_auth is not None:
