@@ -294,6 +294,10 @@ class LiveManager(Presence, FloodControl, socketio.Manager):
             skip = refused + (skip_sid if isinstance(skip_sid, list) else [skip_sid] if skip_sid else [])
             self.local_emit(event, data, room_name, skip_sid=skip)
 
+    def public_rooms(self) -> list[str]:
+        """The interview rooms this process's viewers joined (:meth:`join_in_order` keeps their order)."""
+        return list(self._seqs)
+
     # -- what a join tells: the interview's status, read once for many joins ----------------------------------
 
     def room_state(self, interview_id: int, read):

@@ -35,8 +35,13 @@ class Presence:
         return max(self.viewer_totals.get(room_name, 0), self.local_viewers(room_name))
 
     def _local_counts(self) -> dict[str, int]:
+        # The interviews' rooms only: socket.io also keeps a room per connection, thousands of them.
         rooms = self.rooms.get(NAMESPACE, {})
-        return {name: len(members) for name, members in list(rooms.items()) if is_public_room(name)}
+        return {name: len(rooms[name]) for name in self.public_rooms() if name in rooms}
+
+    def public_rooms(self) -> list[str]:
+        """The names of this process's interview rooms (the manager's: the rooms its viewers joined)."""
+        return [name for name in list(self.rooms.get(NAMESPACE, {})) if is_public_room(name)]
 
     def _totals(self, counts: dict[str, int], interval: float) -> dict[str, int]:
         return counts
