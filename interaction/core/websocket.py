@@ -395,14 +395,20 @@ def _served_websocket(send_buffer: int, max_lag: float):
                 return [b"Bad WebSocket handshake"]
             under_gunicorn = "gunicorn.socket" in environ
             sock = _request_socket(environ).dup()
+            raw = sock._sock  # the OS socket under gevent's (non-blocking): sends and reads that never wait
+            response = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        b"Sec-WebSocket-Accept: " + accept_key(key).encode("ascii") + b"\r\n\r\n")
             try:
-                sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                             b"Sec-WebSocket-Accept: " + accept_key(key).encode("ascii") + b"\r\n\r\n")
+                try:
+                    sent = raw.send(response)  # a new socket's buffer is empty: all of it, at once
+                except BlockingIOError:
+                    sent = 0
+                if sent < len(response):
+                    sock.sendall(response[sent:])
             except OSError:
                 sock.close()
                 raise
             bound_send_buffer(sock, send_buffer)
-            raw = sock._sock  # the OS socket under gevent's (non-blocking): sends and reads that never wait
             writer = FrameWriter(sock, gevent.spawn, max_lag=max_lag, send_now=raw.send)
             self.eio_socket.frame_writer = writer
             ended = None if under_gunicorn else gevent.event.Event()
