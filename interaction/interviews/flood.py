@@ -16,6 +16,15 @@ from interaction.interviews.rooms import NAMESPACE
 log = logging.getLogger(__name__)
 
 
+def take_token(buckets: dict, key, burst: float, rate: float, now: float) -> bool:
+    """A token bucket: take one from *key*'s (*burst* at most, refilled at *rate* a second); False if empty."""
+    tokens, then = buckets.get(key, (float(burst), now))
+    tokens = min(float(burst), tokens + (now - then) * rate)
+    allowed = tokens >= 1.0
+    buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+    return allowed
+
+
 class FloodControl:
     """Per-connection event budgets; needs ``self.lock`` (the manager's)."""
 
@@ -45,10 +54,7 @@ class FloodControl:
             return True
         now = time.monotonic()
         with self.lock:
-            tokens, then = self._connects.get(address, (float(self.connect_burst), now))
-            tokens = min(float(self.connect_burst), tokens + (now - then) * self.connect_rate)
-            allowed = tokens >= 1.0
-            self._connects[address] = (tokens - 1.0 if allowed else tokens, now)
+            allowed = take_token(self._connects, address, self.connect_burst, self.connect_rate, now)
             if len(self._connects) > self.max_addresses:
                 refill = self.connect_burst / self.connect_rate
                 self._connects = {a: b for a, b in self._connects.items() if now - b[1] < refill}
@@ -89,13 +95,8 @@ class FloodControl:
 
     def allow_event(self, sid: str) -> bool:
         """Take one event from *sid*'s budget; False once a flood has used it up."""
-        now = time.monotonic()
         with self.lock:
-            tokens, then = self._buckets.get(sid, (float(self.event_burst), now))
-            tokens = min(float(self.event_burst), tokens + (now - then) * self.event_rate)
-            allowed = tokens >= 1.0
-            self._buckets[sid] = (tokens - 1.0 if allowed else tokens, now)
-            return allowed
+            return take_token(self._buckets, sid, self.event_burst, self.event_rate, time.monotonic())
 
     def forget_budget(self, sid: str) -> None:
         """Drop *sid*'s budget and join deadline (on disconnect): memory stays flat."""
