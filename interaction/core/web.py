@@ -341,18 +341,18 @@ def init_socketio(app: Flask) -> None:
         engineio_logger=False,
         **options,
     )
-    if not app.config.get("SOCKETIO_WS_COMPRESSION", False):
+    compression = app.config.get("SOCKETIO_WS_COMPRESSION", False)
+    app.extensions[REALTIME_EXTENSION] = realtime = websocket.install(
+        # Compression (off by default) is the libraries' to negotiate: then they serve the WebSockets.
+        socketio.server.eio, direct=app.config.get("SOCKETIO_DIRECT_WRITES", True) and not compression,
+        send_buffer=app.config.get("SOCKETIO_SEND_BUFFER_BYTES", 0),
+        max_lag=app.config.get("SOCKETIO_MAX_LAG_SECONDS", websocket.MAX_LAG_SECONDS),
+        allow_untested=app.config.get("SOCKETIO_ALLOW_UNTESTED", False))
+    if not compression and realtime != websocket.FAST:  # the fast path's own handshake accepts no extension
         app.wsgi_app = _decline_websocket_extensions(app.wsgi_app)
     # Outermost, so that they cover the Socket.IO engine's own answers and requests too (core.wsgi).
     app.wsgi_app = with_security_headers(app.wsgi_app, security_headers(bool(app.config.get("PRODUCTION"))))
     app.wsgi_app = bounded_chunked_bodies(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
-    app.extensions[REALTIME_EXTENSION] = websocket.install(
-        # Compression (off by default) is the libraries' to negotiate: then they serve the WebSockets.
-        socketio.server.eio, direct=app.config.get("SOCKETIO_DIRECT_WRITES", True)
-        and not app.config.get("SOCKETIO_WS_COMPRESSION", False),
-        send_buffer=app.config.get("SOCKETIO_SEND_BUFFER_BYTES", 0),
-        max_lag=app.config.get("SOCKETIO_MAX_LAG_SECONDS", websocket.MAX_LAG_SECONDS),
-        allow_untested=app.config.get("SOCKETIO_ALLOW_UNTESTED", False))
 
 
 #: What the realtime adapter did at start-up (core.websocket.install): /healthz reports it.

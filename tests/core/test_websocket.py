@@ -11,7 +11,7 @@ import gevent.socket
 import pytest
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
-from interaction.core import frames, websocket
+from interaction.core import frames, socket_writes, websocket
 
 
 def _decode(data: bytes) -> list[tuple[Opcode, bytes | str]]:
@@ -297,12 +297,12 @@ def _adopted(**state):
 
 def test_a_pong_schedules_one_ping_an_interval_later_written_as_the_engineio_ping_frame(monkeypatch):
     heartbeat, sock, client = _adopted()
-    monkeypatch.setattr(websocket.time, "monotonic", lambda: 1000.0)
+    monkeypatch.setattr(socket_writes.time, "monotonic", lambda: 1000.0)
     sock.schedule_ping()  # the pong arrived (engine.io calls its socket's schedule_ping)
     sock.schedule_ping()  # a second call before the ping went out schedules nothing more
     assert sock.last_ping is None and len(heartbeat.server.started) == 1
     assert heartbeat.ping_due(1024.9) == 0
-    before = websocket.time.time()
+    before = socket_writes.time.time()
     assert heartbeat.ping_due(1025.0) == 1
     assert sock.last_ping >= before  # engine.io's service task measures the pong's lateness from here
     assert _decode(_read_all(client, 3)) == [(Opcode.TEXT, "2")]
@@ -316,7 +316,7 @@ def test_pings_fall_due_in_the_order_the_pongs_came(monkeypatch):
     sockets = [_PingedSocket(frames.FrameWriter(server, gevent.spawn)) for _ in range(3)]
     for n, sock in enumerate(sockets):
         heartbeat.adopt(sock)
-        monkeypatch.setattr(websocket.time, "monotonic", lambda n=n: 100.0 + n)
+        monkeypatch.setattr(socket_writes.time, "monotonic", lambda n=n: 100.0 + n)
         sock.schedule_ping()
     assert heartbeat.ping_due(126.5) == 2
     assert [s.last_ping is not None for s in sockets] == [True, True, False]
@@ -324,7 +324,7 @@ def test_pings_fall_due_in_the_order_the_pongs_came(monkeypatch):
 
 def test_a_socket_that_closed_meanwhile_is_not_pinged(monkeypatch):
     heartbeat, sock, _client = _adopted()
-    monkeypatch.setattr(websocket.time, "monotonic", lambda: 0.0)
+    monkeypatch.setattr(socket_writes.time, "monotonic", lambda: 0.0)
     sock.schedule_ping()
     sock.closing = True
     assert heartbeat.ping_due(30.0) == 0 and sock.sent == []
@@ -332,7 +332,7 @@ def test_a_socket_that_closed_meanwhile_is_not_pinged(monkeypatch):
 
 def test_a_ping_behind_queued_packets_takes_the_queue(monkeypatch):
     heartbeat, sock, _client = _adopted()
-    monkeypatch.setattr(websocket.time, "monotonic", lambda: 0.0)
+    monkeypatch.setattr(socket_writes.time, "monotonic", lambda: 0.0)
     sock.schedule_ping()
     sock.queue.put("an earlier packet")
     assert heartbeat.ping_due(30.0) == 1
