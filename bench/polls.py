@@ -71,6 +71,9 @@ def reset(kind: str, url: str, args) -> None:
     if kind == "postgres":
         import psycopg
 
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (args.pg_db,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{args.pg_db}"')  # a new machine's first run
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{args.pg_db}", autocommit=True) as conn:
             conn.execute("DROP SCHEMA public CASCADE")
             conn.execute("CREATE SCHEMA public")

@@ -11,19 +11,16 @@ second is stored; nothing is lost. On SQLite writers queue behind ``BEGIN IMMEDI
 No audit entry is written for a ballot: the audit log would tell administrators who took part.
 """
 
-import functools
 import threading
 from dataclasses import dataclass
 
 from cachetools import LRUCache
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, exists, select, text
 
 from interaction.accounts.permissions import Permission
-from interaction.core.db import MAX_ID, after_commit, db
+from interaction.core.db import MAX_ID, UTCDateTime, after_commit, db
 from interaction.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from interaction.core.time import now_utc
 from interaction.moderation.services import submit_for_moderation
@@ -187,14 +184,13 @@ def check_answers(poll: Poll, answers, shape: tuple[QuestionShape, ...] | None =
     return rows
 
 
-@functools.cache
-def _insert_ballot_statement(dialect: str):
-    """``INSERT INTO ballots ... ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id``, built once per dialect."""
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = Ballot.__table__
-    return (make(table).values(poll_id=bindparam("poll_id"), user_id=bindparam("user_id"), created_dt=bindparam("at"))
-            .on_conflict_do_nothing(index_elements=["poll_id", "user_id"]).returning(table.c.id))
-
+#: The ballot row, unless the person has one: its id, or no row. Written as SQL because SQLAlchemy 2.0's
+#: dialect inserts (``insert(...).on_conflict_do_nothing()`` of ``dialects.sqlite``/``postgresql``) have no
+#: cache key and were compiled again on every ballot, on SQLite while holding the write lock; a ``text()``
+#: statement is compiled once. SQLite (3.35+) and PostgreSQL read the same SQL.
+_INSERT_BALLOT = text(
+    "INSERT INTO ballots (poll_id, user_id, created_dt) VALUES (:poll_id, :user_id, :at) "
+    "ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id").bindparams(bindparam("at", type_=UTCDateTime()))
 
 _ANSWERS = BallotAnswer.__table__
 _INSERT_ANSWERS = _ANSWERS.insert()
@@ -203,9 +199,8 @@ _INSERT_TEXT = _ANSWERS.insert().returning(_ANSWERS.c.id)
 
 def _insert_ballot(poll_id: int, user_id: int) -> int | None:
     """Insert the ballot row unless the person has one: its id, or None (ON CONFLICT DO NOTHING)."""
-    statement = _insert_ballot_statement(db.session.get_bind().dialect.name)
-    return db.session.connection().execute(statement, {"poll_id": poll_id, "user_id": user_id,
-                                                       "at": now_utc()}).scalar_one_or_none()
+    return db.session.connection().execute(_INSERT_BALLOT, {"poll_id": poll_id, "user_id": user_id,
+                                                            "at": now_utc()}).scalar_one_or_none()
 
 
 def has_voted(poll: Poll, user) -> bool:
