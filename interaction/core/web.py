@@ -178,6 +178,21 @@ def _template_globals():
     }
 
 
+def translated_labels(key: str, tables: dict[str, dict]) -> dict[str, dict[str, str]]:
+    """*tables* (name → {value: lazy label}) as plain strings in the request's locale, once per locale and process.
+
+    A feature's list pages show dozens of labels; its context processor hands them to every template
+    from here (under ``app.extensions[key]``) instead of translating each label on each page.
+    """
+    locale = str(get_locale())
+    by_locale = current_app.extensions.setdefault(key, {})
+    labels = by_locale.get(locale)
+    if labels is None:
+        labels = by_locale[locale] = {name: {value: str(label) for value, label in table.items()}
+                                      for name, table in tables.items()}
+    return labels
+
+
 def _rendering_gettext(ugettext):
     """Jinja's new-style ``gettext`` (autoescaped, always %-formatted) over the translations of one rendering.
 

@@ -9,11 +9,11 @@ the calendar's (``interaction.calendar``). This module holds the blueprint and w
 shows: the label tables and the date filter.
 """
 
-from flask import Blueprint, current_app
-from flask_babel import get_locale
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from interaction.core.time import to_local
+from interaction.core.web import translated_labels
 from interaction.mailbox.forms import CATEGORY_LABELS, LETTER_CHANNEL_LABELS
 from interaction.mailbox.models import OPEN_STATES, LetterState
 from interaction.mailbox.queries.public import satisfaction
@@ -67,17 +67,10 @@ LABELS_KEY = "interaction.mailbox_labels"
 
 @bp.context_processor
 def _labels():
-    """The label tables, translated once per locale and process (a list shows dozens of labels)."""
-    locale = str(get_locale())
-    by_locale = current_app.extensions.setdefault(LABELS_KEY, {})
-    labels = by_locale.get(locale)
-    if labels is None:
-        tables = {"status_labels": STATUS_LABELS, "event_labels": EVENT_LABELS, "category_labels": CATEGORY_LABELS,
-                  "channel_labels": LETTER_CHANNEL_LABELS, "due_labels": DUE_LABELS,
-                  "satisfaction_labels": SATISFACTION_LABELS}
-        labels = by_locale[locale] = {name: {key: str(label) for key, label in table.items()}
-                                      for name, table in tables.items()}
-    return dict(labels, open_states=OPEN_STATES, satisfaction=satisfaction)
+    return dict(translated_labels(LABELS_KEY, {
+        "status_labels": STATUS_LABELS, "event_labels": EVENT_LABELS, "category_labels": CATEGORY_LABELS,
+        "channel_labels": LETTER_CHANNEL_LABELS, "due_labels": DUE_LABELS, "satisfaction_labels": SATISFACTION_LABELS,
+    }), open_states=OPEN_STATES, satisfaction=satisfaction)
 
 
 # The routes register themselves on ``bp`` when their modules are imported (flasky's pattern).

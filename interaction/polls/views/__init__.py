@@ -10,6 +10,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from interaction.core.time import to_local
+from interaction.core.web import translated_labels
 from interaction.polls.models import PollStatus, ResultsVisibility
 
 bp = Blueprint("polls", __name__, url_prefix="/polls")
@@ -36,10 +37,13 @@ def _poll_time(dt) -> str:
     return to_local(dt).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
+LABELS_KEY = "interaction.polls_labels"
+
+
 @bp.context_processor
 def _labels():
-    return {"poll_status_labels": {k: str(v) for k, v in STATUS_LABELS.items()},
-            "poll_visibility_labels": {k: str(v) for k, v in VISIBILITY_LABELS.items()}}
+    return translated_labels(LABELS_KEY, {"poll_status_labels": STATUS_LABELS,
+                                          "poll_visibility_labels": VISIBILITY_LABELS})
 
 
 # The routes register themselves on ``bp`` when their modules are imported.

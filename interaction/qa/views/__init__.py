@@ -8,10 +8,10 @@
 This module holds the blueprint and what every page shows: the label tables.
 """
 
-from flask import Blueprint, current_app
-from flask_babel import get_locale
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from interaction.core.web import translated_labels
 from interaction.qa.forms import KIND_LABELS, TOPIC_LABELS
 from interaction.qa.models import AnswerState, QuestionKind, QuestionStatus
 
@@ -42,17 +42,10 @@ LABELS_KEY = "interaction.qa_labels"
 
 @bp.context_processor
 def _labels():
-    """The label tables, translated once per locale and process."""
-    locale = str(get_locale())
-    by_locale = current_app.extensions.setdefault(LABELS_KEY, {})
-    labels = by_locale.get(locale)
-    if labels is None:
-        tables = {"status_labels": STATUS_LABELS, "kind_labels": SHORT_KIND_LABELS, "topic_labels": TOPIC_LABELS,
-                  "answer_state_labels": ANSWER_STATE_LABELS, "order_labels": ORDER_LABELS,
-                  "state_labels": STATE_LABELS, "ask_kind_labels": KIND_LABELS}
-        labels = by_locale[locale] = {name: {key: str(label) for key, label in table.items()}
-                                      for name, table in tables.items()}
-    return labels
+    return translated_labels(LABELS_KEY, {
+        "status_labels": STATUS_LABELS, "kind_labels": SHORT_KIND_LABELS, "topic_labels": TOPIC_LABELS,
+        "answer_state_labels": ANSWER_STATE_LABELS, "order_labels": ORDER_LABELS, "state_labels": STATE_LABELS,
+        "ask_kind_labels": KIND_LABELS})
 
 
 # The routes register themselves on ``bp`` when their modules are imported.
