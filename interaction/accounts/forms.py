@@ -10,7 +10,7 @@ from interaction.accounts.models import Department, DepartmentKind, normalize_em
 from interaction.accounts.permissions import Role
 from interaction.accounts.services import MAX_PASSWORD, password_problem
 from interaction.core.db import db
-from interaction.core.forms import SingleLineField
+from interaction.core.forms import SingleLineField, choices
 
 
 def _strip(value):
@@ -53,19 +53,19 @@ def _check_phone(value: str) -> None:
 
 
 def department_choices(blank_label, *, active_only: bool = False, exclude: Department | None = None):
-    """(id, name) pairs for a select, in tree order with indentation; 0 stands for "none"."""
+    """The options (id, name) of a select, in tree order with indentation; 0 stands for "none"."""
     departments = db.session.scalars(select(Department).order_by(Department.sort_order, Department.id)).all()
     by_parent: dict[int | None, list[Department]] = {}
     for d in departments:
         by_parent.setdefault(d.parent_id, []).append(d)
-    choices = [(0, blank_label)]
+    pairs = [(0, blank_label)]
 
     def walk(parent_id, depth):
         for d in by_parent.get(parent_id, []):
             if exclude is not None and d.id == exclude.id:
                 continue  # a department cannot move under itself or its own subtree
             if d.is_active or not active_only:
-                choices.append((d.id, "\u3000" * depth + d.name))
+                pairs.append((d.id, "\u3000" * depth + d.name))
             walk(d.id, depth + 1)
 
     walk(None, 0)
@@ -73,8 +73,8 @@ def department_choices(blank_label, *, active_only: bool = False, exclude: Depar
     # Departments whose parent is missing from the tree (should not happen) still appear.
     for d in departments:
         if d.parent_id is not None and d.parent_id not in known:
-            choices.append((d.id, d.name))
-    return choices
+            pairs.append((d.id, d.name))
+    return choices(pairs)
 
 
 class EmailFieldMixin:
@@ -149,7 +149,7 @@ class DepartmentForm(FlaskForm):
                        validators=[DataRequired(_l("请输入部门代码。")), Length(max=32),
                                    Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("只能使用小写字母、数字和连字符。"))])
     name = SingleLineField(_l("部门名称"), validators=[DataRequired(_l("请输入部门名称。")), Length(max=100)])
-    kind = SelectField(_l("类型"), choices=list(KIND_LABELS.items()), default=DepartmentKind.department)
+    kind = SelectField(_l("类型"), choices=choices(KIND_LABELS.items()), default=DepartmentKind.department)
     parent = SelectField(_l("上级部门"), coerce=int, default=0)
     is_active = BooleanField(_l("启用"), default=True)
 
@@ -167,7 +167,7 @@ class UserCreateForm(EmailFieldMixin, PasswordFieldMixin, FlaskForm):
                        validators=[DataRequired(_l("请输入电子邮箱。")), Length(max=254)])
     name = SingleLineField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=50)])
     phone = StringField(_l("联系电话"), filters=[_strip], validators=[Optional(), Length(max=32)])
-    role = SelectField(_l("角色"), choices=[(k, v) for k, v in ROLE_LABELS.items() if k != Role.citizen.value],
+    role = SelectField(_l("角色"), choices=choices((k, v) for k, v in ROLE_LABELS.items() if k != Role.citizen.value),
                        default=Role.staff.value)
     department = SelectField(_l("所属部门"), coerce=int, default=0)
     password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请输入密码。"))],
@@ -186,7 +186,7 @@ class UserCreateForm(EmailFieldMixin, PasswordFieldMixin, FlaskForm):
 
 
 class UserEditForm(FlaskForm):
-    role = SelectField(_l("角色"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("角色"), choices=choices(ROLE_LABELS.items()))
     department = SelectField(_l("所属部门"), coerce=int, default=0)
 
     def __init__(self, *args, **kwargs):
@@ -205,7 +205,7 @@ class UserFilterForm(FlaskForm):
         csrf = False  # a GET search form
 
     q = StringField(_l("姓名或邮箱"), filters=[_strip], validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("角色"), choices=[("", _l("全部角色")), *ROLE_LABELS.items()], default="")
+    role = SelectField(_l("角色"), choices=choices([("", _l("全部角色")), *ROLE_LABELS.items()]), default="")
     department = SelectField(_l("部门"), coerce=int, default=0)
 
     def __init__(self, *args, **kwargs):

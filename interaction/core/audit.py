@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String, event, insert
+from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interaction.core.db import db
@@ -35,6 +35,10 @@ def _refuse_delete(*_args):
     raise RuntimeError("the audit log is append-only")
 
 
+#: One statement for every entry: built and compiled once (``insert(...).values(...)`` per call was built anew).
+_INSERT = AuditEntry.__table__.insert()
+
+
 def record(action: str, *, actor=None, target=None, target_type: str | None = None,
            target_id=None, **detail) -> None:
     """Append an entry in the current transaction; *target* is a model instance (its table and id are kept).
@@ -48,12 +52,12 @@ def record(action: str, *, actor=None, target=None, target_type: str | None = No
     if target is not None:
         target_type = target_type or target.__tablename__
         target_id = target_id if target_id is not None else getattr(target, "id", None)
-    db.session.execute(insert(AuditEntry).values(
-        at_dt=now_utc(),
-        actor_id=getattr(actor, "id", None),
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        ip=request.remote_addr if has_request_context() else None,
-        detail=detail,
-    ))
+    db.session.execute(_INSERT, {
+        "at_dt": now_utc(),
+        "actor_id": getattr(actor, "id", None),
+        "action": action,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "ip": request.remote_addr if has_request_context() else None,
+        "detail": detail,
+    })

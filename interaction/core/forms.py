@@ -6,10 +6,16 @@ A service's refusal shown where the person will look, one-line text, a form that
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from interaction.core.errors import DomainError
 from interaction.core.text import INVISIBLE_ONLY_MESSAGE, is_invisible_only, single_line
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (WTForms deprecates bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def show_errors(form, exc: DomainError, *, fallback: str | None = None,

@@ -11,13 +11,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (BooleanField, EmailField, Field, HiddenField, IntegerField, RadioField, SelectField,
                      StringField, TextAreaField)
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import DateTimeLocalInput
 
 from interaction.accounts.models import Department
 from interaction.core.db import db
-from interaction.core.forms import EmptyForm, SingleLineField
+from interaction.core.forms import EmptyForm, SingleLineField, choices
 from interaction.core.time import SHANGHAI, now_utc, to_local
 from interaction.mailbox.models import MAX_EXTENSION_WORKDAYS, Category, LetterChannel, Mailbox, WriteRule
 from interaction.mailbox import queries
@@ -63,11 +62,6 @@ class Required:
 
     def __call__(self, form, field):
         pass
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """Select options from (value, label) pairs (WTForms deprecates bare tuples)."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _strip(value):

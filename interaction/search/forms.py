@@ -5,10 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from interaction.core.forms import SingleLineField
+from interaction.core.forms import SingleLineField, choices
 from interaction.core.search_text import MAX_QUERY_LENGTH
 
-TYPE_CHOICES = [("", _l("全部")), ("letter", _l("来信")), ("question", _l("问答")), ("transcript", _l("访谈实录"))]
+TYPE_CHOICES = choices([("", _l("全部")), ("letter", _l("来信")), ("question", _l("问答")),
+                        ("transcript", _l("访谈实录"))])
 
 
 class SearchForm(FlaskForm):

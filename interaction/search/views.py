@@ -39,7 +39,7 @@ def search_page():
                                         total=results.total, capped=results.total_is_capped,
                                         has_next=results.page * results.per_page < results.total)
     return render_template("search/search_results.html", form=form, q=q, page=listing, message=message,
-                           type_labels=dict(form.type.choices))
+                           type_labels={c.value: c.label for c in form.type.choices})
 
 
 @bp.route("/admin/search/terms", methods=["GET", "POST"])

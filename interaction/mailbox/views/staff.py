@@ -14,14 +14,14 @@ from interaction.accounts.permissions import Permission, permission_required
 from interaction.core import calendar as core_calendar
 from interaction.core.db import db
 from interaction.core.errors import ValidationFailed
-from interaction.core.forms import EmptyForm, show_errors
+from interaction.core.forms import EmptyForm, choices, show_errors
 from interaction.core.time import now_utc, to_local
 from interaction.core.views import redirect_on_refusal
 from interaction.core.pages import render_page
 from interaction.mailbox import queries, services
 from interaction.mailbox.common import perform_action
 from interaction.mailbox.forms import (ACTION_FORMS, CATEGORY_LABELS, AssignForm, ExtendForm, RegisterLetterForm,
-                                       RejectForm, ReplyForm, SuperviseForm, TransferForm, choices)
+                                       RejectForm, ReplyForm, SuperviseForm, TransferForm)
 from interaction.mailbox.models import (OPEN_STATES, TRANSFER_FLAG, Letter, LetterState, due_soon_limit,
                                         long_unanswered_limit)
 from interaction.mailbox.views import DUE_LABELS, PER_PAGE, STATUS_LABELS, bp
