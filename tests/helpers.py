@@ -101,3 +101,15 @@ def csrf_token(client, path: str | None = None) -> str:
         if match:
             return match.group(1)
     raise AssertionError(f"no CSRF token on {path or '/ or /login'}")
+
+
+def uncached_statements(records) -> list[str]:
+    """The SQL that SQLAlchemy compiled without caching, from its engine's INFO log (*records*: ``caplog.records``).
+
+    SQLAlchemy logs each statement, then ``[no key …]`` when it has no cache key (a statement then
+    compiled again on every execution), ``[cached since …]`` or ``[generated in …]`` otherwise. A test
+    sets ``caplog.set_level(logging.INFO, logger="sqlalchemy.engine.Engine")`` around what it checks.
+    """
+    engine_records = [r for r in records if r.name == "sqlalchemy.engine.Engine"]
+    return [previous.getMessage() for previous, record in zip(engine_records, engine_records[1:], strict=False)
+            if record.getMessage().startswith("[no key")]

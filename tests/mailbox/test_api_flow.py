@@ -1,11 +1,15 @@
 """The letter's life through the API: submit, track, handle, reply, rate, rehandle, and every refusal."""
 
+import logging
+
 import pytest
 
 from interaction.core.audit import AuditEntry
 from interaction.core.db import db
 from interaction.mailbox.models import Letter, LetterEvent
 from sqlalchemy import func, select
+
+from tests.helpers import uncached_statements
 
 
 def submit(client, payload, headers=None):
@@ -20,6 +24,15 @@ def act(client, number, headers, **body):
 
 def count_letters():
     return db.session.scalar(select(func.count()).select_from(Letter))
+
+
+def test_a_submission_runs_only_statements_compiled_once(client, world, letter_payload, caplog):
+    """The letter's insert (ON CONFLICT DO NOTHING RETURNING) and the rest are cached, not compiled per letter."""
+    submit(client, letter_payload)
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine.Engine")
+    submit(client, dict(letter_payload, subject="第二封信"))
+    assert any("INSERT INTO letters" in r.getMessage() for r in caplog.records)
+    assert uncached_statements(caplog.records) == []
 
 
 def test_submit_answers_number_code_and_deadline(client, world, letter_payload, outbox):

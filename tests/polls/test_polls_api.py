@@ -1,11 +1,14 @@
 """The polls API (API.md "Polls and surveys"): shapes, statuses, refusals, idempotency, bad input."""
 
+import logging
+
 import pytest
 from sqlalchemy import func, select
 
 from interaction.accounts.services import issue_token
 from interaction.core.db import db
 from interaction.polls.models import Ballot, BallotAnswer, Poll
+from tests.helpers import uncached_statements
 from tests.polls.helpers import answers_for, make_poll
 
 POLL = {"title": "公交线路优化意见征集", "description": "请提出您的意见。", "opens_at": "2026-11-02T09:00:00+08:00",
@@ -28,6 +31,26 @@ def tokens(app, people):
 
 def _count(model):
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_ballot_runs_only_statements_compiled_once(client, tokens, clock, caplog):
+    """The ballot's insert (ON CONFLICT DO NOTHING RETURNING), its answers, moderation and audit are cached."""
+    poll = client.post("/api/v1/polls", json=POLL, headers=tokens["staff"]).get_json()
+    client.post(f"/api/v1/polls/{poll['id']}/publish", headers=tokens["staff"])
+    q = poll["questions"]
+
+    def ballot(text):
+        return {"answers": [{"question": q[0]["id"], "options": [q[0]["options"][0]["id"]]},
+                            {"question": q[1]["id"], "options": [q[1]["options"][1]["id"]]},
+                            {"question": q[2]["id"], "value": 4}, {"question": q[3]["id"], "text": text}]}
+
+    assert client.post(f"/api/v1/polls/{poll['id']}/ballots", json=ballot("多开夜班车"),
+                       headers=tokens["citizen"]).status_code == 201
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine.Engine")
+    assert client.post(f"/api/v1/polls/{poll['id']}/ballots", json=ballot("增加站点"),
+                       headers=tokens["citizen2"]).status_code == 201
+    assert any("INSERT INTO ballots" in r.getMessage() for r in caplog.records)
+    assert uncached_statements(caplog.records) == []
 
 
 def test_staff_create_publish_and_citizens_vote(client, tokens, clock):
