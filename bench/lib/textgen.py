@@ -352,7 +352,7 @@ class LetterFactory:
             "rating_comment": None, "rated_dt": None, "is_rehandled": False, "closed_dt": None,
             "publication_state": None, "is_published": False, "published_dt": None, "published_subject": None,
             "published_body": None, "published_reply": None, "reminded_due_soon_dt": None,
-            "reminded_due_dt": None, "supervised_dt": None,
+            "reminded_due_dt": None, "supervised_dt": None, "due_basis": None,
         }
         events = [{"letter_id": index + 1, "at_dt": received, "action": "submitted" if channel == "web" else
                    "registered", "note": None, "department_id": department_id, "is_internal": False,
