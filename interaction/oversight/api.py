@@ -45,8 +45,10 @@ def _require_viewer():
     "from": DATE_QUERY, "to": DATE_QUERY, "department": STRING})
 def departments():
     _require_viewer()
-    # A page's empty date box means "not set"; an API caller sending "from=" sent no date at all.
-    empty = {name: _("请填写日期，格式为 YYYY-MM-DD。") for name in ("from", "to") if request.args.get(name) == ""}
+    # A page's empty date box means "not set"; an API caller sending "from=" (or only blanks, which the
+    # form's Optional() would take for "not set": "\x1e" too) sent no date at all.
+    empty = {name: _("请填写日期，格式为 YYYY-MM-DD。") for name in ("from", "to")
+             if name in request.args and not request.args[name].strip()}
     if empty:
         raise ValidationFailed(empty)
     first, end, department = resolve(PeriodForm(formdata=MultiDict(default_form_data(request.args))))

@@ -70,6 +70,8 @@ def test_citizens_and_moderators_may_not_and_anonymous_must_sign_in(client, worl
     ("to=tomorrow", "to"),
     ("to=", "to"),  # an API caller's empty date is no date (the page's empty box means "not set")
     ("from=&to=2026-11-01", "from"),
+    ("to=%1E", "to"),  # only a blank (U+001E is one to Python): no date either (found by the API fuzz test)
+    ("from=%20%20&to=2026-11-01", "from"),
     ("department=nope", "department"),
     ("period=decade", "period"),
     ("period=month&year=99999", "year"),
