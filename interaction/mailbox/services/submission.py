@@ -295,6 +295,7 @@ def _insert_letter(values: dict, received: datetime, *, first_event: dict) -> Le
 
 _LETTERS = Letter.__table__
 #: The columns' own defaults (``default=`` on the model), which a ``text()`` insert does not apply by itself.
+#: Letters' are all plain values; a callable default would have to be called here.
 _LETTER_DEFAULTS = {c.name: c.default.arg for c in _LETTERS.c if c.default is not None and c.default.is_scalar}
 
 
