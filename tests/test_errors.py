@@ -101,6 +101,15 @@ def test_api_bad_query_strings_are_never_a_server_error(client, url, query):
         assert_error_shape(response, response.status_code)
 
 
+@pytest.mark.parametrize("url", PAGINATED_URLS)
+@pytest.mark.parametrize("query", ["page=%201", "page=1_0", "page=%D9%A1", "per_page=%2B5", "page=1%20", "page="])
+def test_api_page_numbers_are_digits_not_what_int_would_take(client, url, query):
+    """A page number is ASCII digits: " 1", "1_0", "١" (Arabic one), "+5" are 422, not read as numbers."""
+    response = client.get(f"{url}?{query}")
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert_error_shape(response, 422)
+
+
 def test_api_deeply_nested_json_is_refused_cleanly(client):
     body = "[" * 100_000 + "]" * 100_000
     response = client.post(TOKEN_URL, data=body, content_type="application/json")

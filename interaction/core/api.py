@@ -6,6 +6,7 @@ feeds a JSON object to a form and turns its errors into a 422 with per-field mes
 
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 from functools import cache, wraps
 
@@ -187,10 +188,24 @@ def optional_list(data: dict, name: str, item_type: str = "string") -> list | No
     return _typed(data, name, {"type": "array", "items": {"type": item_type}}, False, None)
 
 
+#: An integer in a query string: ASCII digits, perhaps a minus (Python's ``int()`` also takes " 7", "1_000", "٣").
+_QUERY_INTEGER = re.compile(r"-?[0-9]{1,18}")
+
+
+def query_int(name: str, default: int) -> int:
+    """``?name=`` as an integer, *default* if absent; ``ValueError`` for anything but digits (the caller says 422)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not _QUERY_INTEGER.fullmatch(raw):
+        raise ValueError(f"{name} is not an integer")
+    return int(raw)
+
+
 def page_args() -> tuple[int, int]:
     try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(MAX_PER_PAGE, max(1, int(request.args.get("per_page", 20))))
+        page = max(1, query_int("page", 1))
+        per_page = min(MAX_PER_PAGE, max(1, query_int("per_page", 20)))
     except ValueError:
         raise ValidationFailed({"page": _("页码必须是正整数。")}) from None
     if page > MAX_PAGE:

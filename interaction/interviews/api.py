@@ -14,7 +14,7 @@ from sqlalchemy.orm import defaultload, lazyload
 from interaction.accounts.models import Department, User
 from interaction.accounts.permissions import Permission, permission_required
 from interaction.core.api import (idempotent, json_body, optional_id, optional_int, optional_json_body, optional_str,
-                                  page_args, paginated, require_str)
+                                  page_args, paginated, query_int, require_str)
 from interaction.core.apidoc import (BOOLEAN, DATETIME, INTEGER, NO_BODY, STRING, documented, form_schema, nullable,
                                      obj, page_of, query_choice)
 from interaction.core.db import MAX_ID, db
@@ -202,8 +202,8 @@ def get_transcript(interview_id: int):
     """Entries in seq order; ``?since=N`` gives those after N (what a reconnecting client missed)."""
     interview = _interview(interview_id)
     try:
-        since = max(0, int(request.args.get("since", 0)))
-        per_page = min(100, max(1, int(request.args.get("per_page", 100))))  # a whole transcript page by default
+        since = max(0, query_int("since", 0))
+        per_page = min(100, max(1, query_int("per_page", 100)))  # a whole transcript page by default
     except ValueError:
         raise ValidationFailed({"since": _("since 和 per_page 应为整数。")}) from None
     page, _default_per_page = page_args()
