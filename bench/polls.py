@@ -8,7 +8,8 @@ Run from the project root::
 For each database it makes the schema (``create_all``, the migrations' schema), seeds a department,
 a staff member, a published ``live`` poll of four questions (single, multiple 1–2, rating, optional
 text answered by one voter in ten) and *voters* citizens with API tokens, starts the desk under
-gunicorn (``--workers`` gthread workers × ``--threads``), and sends every voter's ballot plus a
+gunicorn (``--workers`` processes of ``--worker-class``: gevent, as deploy/gunicorn.sh serves it, or
+gthread with ``--threads``), and sends every voter's ballot plus a
 second ballot from 10 % of them (other choices, shuffled among the rest, some at the same moment)
 from ``--clients`` processes × ``--client-threads`` threads, each thread on one keep-alive
 connection, as fast as the server answers. Then it reads the database and reports:
@@ -283,10 +284,12 @@ def run_database(kind: str, args) -> dict:
         copies.setdefault(n, []).append(answers)
     payloads = [(n, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
                  json.dumps({"answers": answers}).encode()) for n, answers, token in requests]
+    async_mode = "gevent" if args.worker_class == "gevent" else "threading"  # Socket.IO as the server runs it
     logs = Path(args.sqlite_dir) / f"{kind}-server.log"
     logs.unlink(missing_ok=True)
-    desk = Server("wsgi:app", args.port, url, logs, workers=args.workers, worker_class="gthread",
-                  threads=args.threads, env={"INTERACTION_RATELIMIT": "0"}, application_name="polls-bench-desk")
+    desk = Server("wsgi:app", args.port, url, logs, workers=args.workers, worker_class=args.worker_class,
+                  threads=args.threads, env={"INTERACTION_RATELIMIT": "0", "INTERACTION_ASYNC_MODE": async_mode},
+                  application_name="polls-bench-desk")
     with desk:
         for _ in range(3):  # warm-up: each worker loads the poll once
             conn = http.client.HTTPConnection("127.0.0.1", args.port)
@@ -321,7 +324,7 @@ def run_database(kind: str, args) -> dict:
     log(f"{kind}: bare HTTP insert and driver insert")
     bare_logs = Path(args.sqlite_dir) / f"{kind}-bare.log"
     bare = Server("bench.lib.bare_ballots:app", args.port + 1, url, bare_logs, workers=args.workers,
-                  worker_class="gthread", threads=args.threads, application_name="polls-bench-bare")
+                  worker_class=args.worker_class, threads=args.threads, application_name="polls-bench-bare")
     create_bare_table(url)
     bare_payloads = [(n, {"Content-Type": "application/json"},
                       json.dumps({"poll_id": 1, "user_id": n}).encode()) for n in range(len(payloads))]
@@ -367,8 +370,10 @@ def main(argv=None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--voters", type=int, default=5000)
     parser.add_argument("--duplicates", type=float, default=0.10, help="share of voters sending a second ballot")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (gthread)")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (processes)")
+    parser.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent",
+                        help="both servers' gunicorn worker: gevent as deployed (deploy/gunicorn.sh), or gthread")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker")
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--client-threads", type=int, default=8, help="threads (connections) per client process")
     parser.add_argument("--pg-db", default="interaction_test_polls", help="its schema is dropped and made again")
@@ -378,6 +383,9 @@ def main(argv=None) -> int:
     os.environ["INTERACTION_SECRET_KEY"] = "bench-polls-secret-key"  # the seeding app's and the servers'
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     rows = [run_database(kind, args) for kind in kinds]
+    threads = f" --threads {args.threads}" if args.worker_class == "gthread" else ""
+    print(f"both servers: gunicorn --workers {args.workers} --worker-class {args.worker_class}{threads}; "
+          f"{args.clients} × {args.client_threads} client connections")
     print(table(rows))
     for row in rows:
         if row["other"]:

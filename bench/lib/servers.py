@@ -32,8 +32,8 @@ class Server:
         if worker_class == "gthread":
             self.cmd += ["--threads", str(threads)]
         self.cmd.append(app)
-        self.env = dict(os.environ, DATABASE_URL=database_url, INTERACTION_ASYNC_MODE="threading",
-                        PYTHONDONTWRITEBYTECODE="1", **(env or {}))
+        self.env = {**os.environ, "DATABASE_URL": database_url, "INTERACTION_ASYNC_MODE": "threading",
+                    "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
         self.env.pop("REDIS_URL", None)  # in-process Socket.IO and rate-limit storage: no Redis in the path
         self.proc: subprocess.Popen | None = None
 

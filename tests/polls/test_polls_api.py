@@ -3,7 +3,7 @@
 import logging
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from interaction.accounts.services import issue_token
 from interaction.core.db import db
@@ -51,6 +51,37 @@ def test_a_ballot_runs_only_statements_compiled_once(client, tokens, clock, capl
                        headers=tokens["citizen2"]).status_code == 201
     assert any("INSERT INTO ballots" in r.getMessage() for r in caplog.records)
     assert uncached_statements(caplog.records) == []
+
+
+def test_a_ballots_answers_are_one_insert_on_postgresql(app, client, tokens, clock):
+    """PostgreSQL: the choice answers go as one multi-row INSERT, not psycopg's pipelined executemany of one per row."""
+    poll = client.post("/api/v1/polls", json=POLL, headers=tokens["staff"]).get_json()
+    client.post(f"/api/v1/polls/{poll['id']}/publish", headers=tokens["staff"])
+    q = poll["questions"]
+    answers = [{"question": q[0]["id"], "options": [q[0]["options"][0]["id"]]},
+               {"question": q[1]["id"], "options": [q[1]["options"][0]["id"], q[1]["options"][2]["id"]]},
+               {"question": q[2]["id"], "value": 4}]
+    sent = []
+
+    def note(_conn, _cursor, statement, parameters, _context, _executemany):
+        if statement.startswith("INSERT INTO ballot_answers"):  # what reaches the driver: one set of parameters or many
+            sent.append(("one statement", statement.count("), (") + 1) if isinstance(parameters, dict)
+                        else ("executemany", len(parameters)))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.post(f"/api/v1/polls/{poll['id']}/ballots", json={"answers": answers},
+                           headers=tokens["citizen"]).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    with app.app_context():
+        assert _count(BallotAnswer) == 4  # one row per chosen option, and the rating
+    if engine.dialect.name == "postgresql":
+        assert sent == [("one statement", 4)]
+    else:
+        assert sent == [("executemany", 4)]  # SQLite's: a loop in C
 
 
 def test_staff_create_publish_and_citizens_vote(client, tokens, clock):
