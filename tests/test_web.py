@@ -466,3 +466,24 @@ def test_a_failed_read_request_is_not_committed(app, client, transaction_ends):
     db.session.commit()
     assert client.get("/test-fails").status_code == 500
     assert "commit" not in transaction_ends
+
+
+def test_requests_without_a_session_cookie_build_no_signer(app, client, login, monkeypatch):
+    """Flask's session signer is made only for a cookie to verify or a session to save (core.cookie_session)."""
+    user = factories.make_user(email="cookie@example.com")
+    db.session.commit()
+    built = []
+    signer = app.session_interface.get_signing_serializer
+
+    def counting(flask_app):
+        built.append(request.path)
+        return signer(flask_app)
+
+    monkeypatch.setattr(app.session_interface, "get_signing_serializer", counting)
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/mailboxes").status_code == 200
+    assert built == [], "no cookie: nothing to verify, nothing to save"
+    login(user)  # the test client writes a signed cookie session (the signer is made for that)
+    built.clear()
+    assert "cookie@example.com" in client.get("/account").get_data(as_text=True), "the cookie is read"
+    assert "/account" in built

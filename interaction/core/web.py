@@ -20,6 +20,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from interaction.core import errors, health, jobs, pages, websocket
+from interaction.core.cookie_session import CookieSessionInterface
 from interaction.core.db import MAX_ID, SAFE_METHODS, db
 from interaction.core.health import REALTIME_EXTENSION
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
@@ -287,6 +288,7 @@ class IdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds a route with one
     app.json = JSONProvider(app)
+    app.session_interface = CookieSessionInterface()
     # Core's own tables (audit log, idempotency records, the calendar's years) are part of the schema
     # whichever features happen to import them: create_all and `flask db migrate` must always see the same metadata.
     from interaction.core import api as _core_api, audit as _core_audit, calendar as _core_calendar  # noqa: F401

@@ -276,22 +276,13 @@ def _served_websocket(send_buffer: int, max_lag: float):
             raw = sock._sock  # the OS socket under gevent's (non-blocking): sends and reads that never wait
             response = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         b"Sec-WebSocket-Accept: " + accept_key(key).encode("ascii") + b"\r\n\r\n")
-            try:
-                try:
-                    sent = raw.send(response)  # a new socket's buffer is empty: all of it, at once
-                except BlockingIOError:
-                    sent = 0
-                if sent < len(response):
-                    sock.sendall(response[sent:])
-            except OSError:
-                sock.close()
-                raise
             bound_send_buffer(sock, send_buffer)
             writer = FrameWriter(sock, gevent.spawn, max_lag=max_lag, send_now=raw.send)
             self.eio_socket.frame_writer = writer
             ended = None if under_gunicorn else gevent.event.Event()
+            # The 101 goes out with engine.io's OPEN packet, in one send (a peer gone already: the connection closes).
             WebSocketConnection(self.eio_socket, sock, writer=writer, recv_now=raw.recv, loop=gevent.get_hub().loop,
-                                spawn=gevent.spawn, closed_event=ended)
+                                spawn=gevent.spawn, closed_event=ended, handshake=response)
             for name in _SERVED_ENVIRON_KEYS:
                 environ.pop(name, None)
             if under_gunicorn:

@@ -63,13 +63,24 @@ _PONG_PACKET = "3"
 _PROBE = eio_packet.Packet(eio_packet.PONG, data="probe").encode()
 
 
+def _framed(pkt) -> bytes:
+    """An engine.io packet as one WebSocket frame (text, or binary for bytes)."""
+    encoded = pkt.encode()
+    return frame(encoded, OPCODE_BINARY) if isinstance(encoded, bytes) else text_frame(encoded)
+
+
 class WebSocketConnection:
     """One engine.io socket on one WebSocket (see the module docstring)."""
 
     __slots__ = ("closed_event", "eio_socket", "inbox", "processing", "reader", "recv_now", "server", "sock",
                  "spawn", "state", "watcher", "writer", "__weakref__")
 
-    def __init__(self, eio_socket, sock, *, writer, recv_now, loop, spawn, closed_event=None):
+    def __init__(self, eio_socket, sock, *, writer, recv_now, loop, spawn, closed_event=None, handshake=b""):
+        """Serve *eio_socket* on *sock*, answering the handshake first.
+
+        *handshake*: the answer to the WebSocket handshake (``101 Switching Protocols``); on a new
+        connection it goes out in one send with engine.io's OPEN packet (one segment for the client).
+        """
         self.eio_socket = eio_socket
         self.server = eio_socket.server
         self.sock = sock
@@ -80,15 +91,18 @@ class WebSocketConnection:
         self.inbox: collections.deque = collections.deque()
         self.processing = False
         self.closed_event = closed_event  # set once closed (a server that needs its request to last)
+        self.watcher = loop.io(sock.fileno(), 1)  # 1: readable; started once the handshake is answered
         if eio_socket.connected:  # an upgrade from long polling
             eio_socket.upgrading = True  # engine.io holds the polling transport's packets meanwhile
             self.state = PROBING
+            if handshake:
+                self._write(handshake)
         else:
             eio_socket.connected = eio_socket.upgraded = True
             self.state = OPEN
-            self._take_queue()
-        self.watcher = loop.io(sock.fileno(), 1)  # 1: readable
-        self.watcher.start(self.readable)
+            self._take_queue(first=handshake)
+        if self.state != CLOSED:
+            self.watcher.start(self.readable)
 
     # -- engine.io's queue: what engine.io sends is written now -------------------------------------------------
 
@@ -111,24 +125,27 @@ class WebSocketConnection:
         pass
 
     def write_packet(self, pkt) -> None:
-        encoded = pkt.encode()
-        data = frame(encoded, OPCODE_BINARY) if isinstance(encoded, bytes) else text_frame(encoded)
+        self._write(_framed(pkt))
+
+    def _write(self, data: bytes) -> None:
         try:
             self.writer.write(data)
         except OSError:
             self.lost()
 
-    def _take_queue(self) -> None:
-        """Write what engine.io queued so far, in order, then be its queue."""
+    def _take_queue(self, first: bytes = b"") -> None:
+        """Write *first* and what engine.io queued so far, in order and at once, then be its queue."""
         queue = self.eio_socket.queue
         self.eio_socket.queue = self
-        ended = False
+        data, ended = [first], False
         while not queue.empty():
             pkt = queue.get_nowait()
             if pkt is None:
                 ended = True
             elif not ended:
-                self.write_packet(pkt)
+                data.append(_framed(pkt))
+        if any(data):
+            self._write(b"".join(data))
         if ended:
             self.close_transport(CLOSE_NORMAL)
 

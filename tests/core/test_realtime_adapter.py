@@ -10,6 +10,7 @@ import importlib.metadata
 import logging
 import os
 import re
+import socket
 import time
 
 import pytest
@@ -70,6 +71,7 @@ def test_with_the_setting_it_starts_on_the_libraries_path_says_so_loudly_and_in_
 
 
 def test_the_fast_path_is_active_under_the_deploy_configuration(tmp_path):
+    """``/healthz`` says so, and a WebSocket's 101 comes with engine.io's OPEN packet, in one send."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'rt.db'}", "INTERACTION_SECRET_KEY": "rt-secret",
            "INTERACTION_RATELIMIT": "0"}
@@ -81,5 +83,20 @@ def test_the_fast_path_is_active_under_the_deploy_configuration(tmp_path):
         wait_ready(port, process, time.monotonic() + 60)
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
         assert health == {"status": "ok", "checks": {"database": "ok", "realtime": "fast"}}
+        head, frames = _first_read_of_a_websocket(port)
+        assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+        assert b"\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head  # RFC 6455's example key
+        assert frames[:1] == b"\x81" and frames[2:4] == b"0{", "engine.io's OPEN packet came in the same read"
     finally:
         stop_processes(process)
+
+
+def _first_read_of_a_websocket(port: int) -> tuple[bytes, bytes]:
+    """One read after a WebSocket handshake: the answer's head and the frames that came with it (one send)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        data = sock.recv(65536)
+    head, _, frames = data.partition(b"\r\n\r\n")
+    return head, frames
