@@ -191,7 +191,12 @@ def _begin_reading(session, transaction):
 
 
 def _end_read_without_transaction(_exc):
-    """The request's session leaves autocommit with the request (its app context may outlive it: tests)."""
+    """The request's session leaves autocommit with the request (its app context may outlive it: tests).
+
+    A request or socket event that made no session (a viewer's connect) is not given one here to look at.
+    """
+    if not db.session.registry.has():
+        return
     if db.session.info.pop(READING_KEY, False) and db.session().in_transaction():
         db.session.rollback()  # nothing to roll back: no statement is sent, the connection goes back to the pool
 

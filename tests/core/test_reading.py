@@ -118,3 +118,11 @@ def test_a_get_leaves_the_session_in_transactions_after_it(app, client):
     db.session.flush()
     db.session.rollback()
     assert db.session.scalar(select(Department.id).where(Department.code == "after-get")) is None
+
+
+def test_a_request_that_reads_nothing_is_given_no_session(app):
+    """A request context that never touches the database (a live viewer's connect event) ends without a session."""
+    db.session.remove()
+    with app.test_request_context("/socket.io/", query_string={"EIO": "4", "transport": "websocket"}):
+        pass
+    assert not db.session.registry.has()
