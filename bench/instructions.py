@@ -14,12 +14,18 @@ measured requests and one with none, divided by *n* (so start-up and warm-up can
 - ``interviews``: a moderator approves a question and a guest answers it over the API with bearer
   tokens (the requests of ``bench/interviews.py``); the figure is the mean of the two.
 - ``submit``: an anonymous ``POST /api/v1/letters`` (the submissions of ``bench/mailbox.py``).
+- ``ballot``: a citizen's ``POST /api/v1/polls/<id>/ballots`` with a bearer token (the ballots of
+  ``bench/polls.py``, one in ten with a text answer), on a poll whose results are sealed until it
+  closes: a ``live`` poll's broadcasts run on a timer, which would make the count depend on time.
 - ``inbox``, ``board``, ``public``: the pages of ``bench/mailbox.py`` (``wsgi``'s configuration) on
   its generated letters (:data:`LETTERS` of them, ``bench/lib/load.py``): the staff inbox with a
   clerk's session cookie, the supervision board with an administrator's (both signed in once through
   the sign-in form, outside the count), the public list anonymous, without a cookie.
 - ``bare``, ``bare_insert``: the bare reference of ``bench/mailbox.py`` (``bench/lib/bare_app.py``) on
   the same data: its list of 20 letters and its one-row insert; desk / bare is the ratio to read.
+
+``--gevent`` drives under gevent's monkey-patching, as the deployment serves (gunicorn's gevent worker):
+psycopg then waits for PostgreSQL through gevent's ``poll``, in Python, where it otherwise waits in C.
 
 What it does not show: time spent waiting for the database, the kernel's share, and costs that
 depend on load (the garbage collector with thousands of sockets): use the scenario benchmarks for
@@ -39,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WARM_UP = 20
+GEVENT_ENV = "BENCH_INSTRUCTIONS_GEVENT"
 LETTERS = 3000  # letters loaded for the page paths (bench/lib/load.py)
 ANSWER = "关于公交站点恢复的问题，我们已经请交通运输部门实地查看，下个月起恢复停靠。" * 2
 LETTER = {"category": "consultation", "subject": "小区门口公交站撤销的问题", "name": "张三",
@@ -89,6 +96,28 @@ def _drive_submit(measured: int) -> None:
     for _ in range(WARM_UP + measured):
         response = client.post("/api/v1/letters", json={"mailbox": "instr", **LETTER})
         assert response.status_code == 201, response.data
+
+
+#: Voters seeded for ``ballot`` whatever *measured* is, so that both runs seed the same.
+BALLOT_VOTERS = 1000
+
+
+def _drive_ballot(measured: int) -> None:
+    import random
+
+    from bench import polls
+
+    assert WARM_UP + measured <= BALLOT_VOTERS, f"at most {BALLOT_VOTERS - WARM_UP} measured ballots"
+    data = polls.seed(os.environ["DATABASE_URL"], BALLOT_VOTERS, visibility="after_close")
+    from wsgi import app
+
+    client = app.test_client()
+    rng = random.Random(16)
+    for n, token in enumerate(data["tokens"][:WARM_UP + measured]):
+        answers = polls.ballot(data["questions"], rng, with_text=n % 10 == 0)
+        response = client.post(f"/api/v1/polls/{data['poll']}/ballots", json={"answers": answers},
+                               headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 201, response.data[:300]
 
 
 #: Page paths: (URL, who is signed in: "staff", "admin" or None).
@@ -166,6 +195,7 @@ def _prepare_letters(url: str, name: str) -> None:
 
 #: path: (driver, requests per measured unit, preparation of its database or None: an empty one).
 DRIVERS = {"interviews": (_drive_interviews, 2, None), "submit": (_drive_submit, 1, None),
+           "ballot": (_drive_ballot, 1, None),
            **{page: (lambda n, page=page: _drive_page(page, n), 1, _prepare_letters) for page in PAGES},
            "bare": (_drive_bare, 1, _prepare_letters), "bare_insert": (_drive_bare_insert, 1, _prepare_letters)}
 
@@ -184,9 +214,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", metavar="path", help=f"{' / '.join(DRIVERS)} (default: all)")
     parser.add_argument("-n", "--measured", type=int, default=40, help="measured requests (or pairs) per run")
+    parser.add_argument("--gevent", action="store_true",
+                        help="drive under gevent's monkey-patching, as the deployment serves (psycopg then waits "
+                             "through gevent)")
     parser.add_argument("--drive", choices=list(DRIVERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.gevent:
+        os.environ[GEVENT_ENV] = "1"  # for the driving processes
     if args.drive:
+        if os.environ.get(GEVENT_ENV):
+            from gevent import monkey
+
+            monkey.patch_all()
         DRIVERS[args.drive][0](args.measured)
         return
     unknown = set(args.paths) - set(DRIVERS)

@@ -84,8 +84,8 @@ def reset(kind: str, url: str, args) -> None:
             Path(f"{args.sqlite_dir}/polls.db{suffix}").unlink(missing_ok=True)
 
 
-def seed(url: str, voters: int) -> dict:
-    """Schema, a department, staff, a published live poll and *voters* citizens with API tokens."""
+def seed(url: str, voters: int, visibility: str = "live") -> dict:
+    """Schema, a department, staff, a published poll (results *visibility*) and *voters* citizens with API tokens."""
     from sqlalchemy import insert, select
 
     from interaction import create_app
@@ -105,7 +105,7 @@ def seed(url: str, voters: int) -> dict:
         db.session.flush()
         now = datetime.now(UTC)
         poll = services.create_poll(department, services.PollData(
-            "公共服务满意度调查", now - timedelta(hours=1), now + timedelta(days=1), "基准测试", "live"), [
+            "公共服务满意度调查", now - timedelta(hours=1), now + timedelta(days=1), "基准测试", visibility), [
             services.QuestionData("single", "您最常办理哪类业务？", ["社保", "医保", "户籍", "税务"]),
             services.QuestionData("multiple", "您通过哪些渠道办理？", ["网上", "窗口", "电话", "自助终端"],
                                   min_choices=1, max_choices=2),

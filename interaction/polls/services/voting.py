@@ -196,8 +196,8 @@ _ANSWERS = BallotAnswer.__table__
 _INSERT_ANSWERS = _ANSWERS.insert()
 #: PostgreSQL: the same insert asking for the new ids (unused), because with RETURNING SQLAlchemy sends the
 #: rows as one multi-row ``INSERT ... VALUES (...), (...)`` (its "insertmanyvalues"); without it psycopg's
-#: ``executemany`` pipelines one INSERT per row, which under gevent was a third of the time a ballot spent in
-#: psycopg (py-spy, bench/polls.py). SQLite's ``executemany`` is a loop in C, cheaper than either.
+#: ``executemany`` pipelines one INSERT per row, each wait through gevent's ``poll`` as deployed: a third of the
+#: time a ballot spent in psycopg (py-spy, bench/polls.py). SQLite's ``executemany`` is a loop in C, cheaper.
 _INSERT_ANSWERS_AS_ONE = _INSERT_ANSWERS.returning(_ANSWERS.c.id)
 _INSERT_TEXT = _ANSWERS.insert().returning(_ANSWERS.c.id)
 
