@@ -2,7 +2,7 @@
 
 Run from the project root: ``.venv/bin/python bench/instructions.py [path ...]``.
 Needs valgrind (``apt-get install -y valgrind``) and PostgreSQL on 127.0.0.1:5432 (user ``postgres``,
-trust; a database ``interaction_instr_<path>`` is created and dropped).
+trust; a database ``interaction_instr_<path>_<pid>`` is created and dropped).
 
 Why: on a shared or virtual machine the CPU time of one request moves by ±20 % from run to run,
 more than most changes to a request path are worth. The number of instructions the interpreter
@@ -232,7 +232,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown path {', '.join(sorted(unknown))}: choose from {', '.join(DRIVERS)}")
     for path in args.paths or list(DRIVERS):
-        database = f"interaction_instr_{path}"
+        database = f"interaction_instr_{path}_{os.getpid()}"  # runs of two checkouts side by side
         prepare = DRIVERS[path][2]
         try:
             os.environ["DATABASE_URL"] = _fresh_database(database)
