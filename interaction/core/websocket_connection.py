@@ -3,7 +3,8 @@
 The libraries serve a WebSocket with three greenlets for as long as it is open (the WSGI request's,
 simple-websocket's reader and engine.io's writer), each holding its stack, and a handshake parsed
 by wsproto and h11. A viewer who only watches needs none of that between two broadcasts. Here,
-once the handshake is answered (:mod:`interaction.core.websocket` does it), a connection is a
+once the handshake is checked (:mod:`interaction.core.websocket` does it; the connection sends the
+answer, with engine.io's OPEN packet in the same write), a connection is a
 :class:`WebSocketConnection`: the socket, a read watcher on gevent's loop, a
 :class:`~interaction.core.frames.FrameReader` and a :class:`~interaction.core.frames.FrameWriter`.
 
