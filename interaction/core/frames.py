@@ -77,6 +77,11 @@ def text_frame(text: str) -> bytes:
     return frame(text.encode("utf-8"), OPCODE_TEXT)
 
 
+def message_frame(message: bytes | str) -> bytes:
+    """An engine.io message as one frame: binary for bytes, text for a string."""
+    return frame(message, OPCODE_BINARY) if isinstance(message, bytes) else text_frame(message)
+
+
 def close_frame(code: int = CLOSE_NORMAL) -> bytes:
     return frame(struct.pack("!H", code), OPCODE_CLOSE)
 

@@ -54,11 +54,10 @@ from socketio import packet as sio_packet
 
 from interaction.core.frames import MAX_LAG_SECONDS  # noqa: F401 - the default core.web passes
 from interaction.core.frames import (
-    OPCODE_BINARY,
     FrameWriter,
     accept_key,
     bound_send_buffer,
-    frame,
+    message_frame,
     text_frame,
     valid_key,
 )
@@ -315,10 +314,7 @@ def _bounded_websocket(base, send_buffer: int, max_lag: float):
             writer = self._writer()
             if writer is None:
                 return super().send(message)
-            if isinstance(message, bytes):
-                writer.write(frame(message, OPCODE_BINARY))
-            else:
-                writer.write(text_frame(message))
+            writer.write(message_frame(message))
 
         def wait(self):
             self._writer()  # the handshake is done once engine.io waits for the first message

@@ -46,6 +46,7 @@ from interaction.core.frames import (
     ProtocolError,
     close_frame,
     frame,
+    message_frame,
     text_frame,
 )
 
@@ -62,12 +63,6 @@ CLOSED = "closed"
 
 _PONG_PACKET = "3"
 _PROBE = eio_packet.Packet(eio_packet.PONG, data="probe").encode()
-
-
-def _framed(pkt) -> bytes:
-    """An engine.io packet as one WebSocket frame (text, or binary for bytes)."""
-    encoded = pkt.encode()
-    return frame(encoded, OPCODE_BINARY) if isinstance(encoded, bytes) else text_frame(encoded)
 
 
 class WebSocketConnection:
@@ -126,7 +121,7 @@ class WebSocketConnection:
         pass
 
     def write_packet(self, pkt) -> None:
-        self._write(_framed(pkt))
+        self._write(message_frame(pkt.encode()))
 
     def _write(self, data: bytes) -> None:
         try:
@@ -144,7 +139,7 @@ class WebSocketConnection:
             if pkt is None:
                 ended = True
             elif not ended:
-                data.append(_framed(pkt))
+                data.append(message_frame(pkt.encode()))
         if any(data):
             self._write(b"".join(data))
         if ended:
