@@ -61,6 +61,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
 TARGETS = ("desk", "node", "node1", "desk-nodeflate")
 P99_RATIO = CPU_RATIO = 1.5
+JOIN_RATIO = 1.5  # issue 19: the time to join all viewers against Node's (reported, not in the verdict)
 
 
 # -- processes -----------------------------------------------------------------------------------------------------
@@ -519,11 +520,16 @@ def run_scenario(target, viewers, args, ctx) -> dict:
             heap.snapshot()
         join_spies = start_py_spy(args, target, servers, run_dir, tag + "-join") \
             if args.py_spy and args.py_spy_phase == "join" else []
+        join_cpu_before = cpu_times(pids)
         clients = Clients(procs, run_dir, tag, urls, viewers, args.clients, interview, max_seq,
                           deflate=args.client_deflate == "on")
         ready = clients.wait_all("READY", 120 + viewers * 0.05)
         if len(ready) < len(clients.list):
             raise RuntimeError(f"only {len(ready)} of {len(clients.list)} client processes got ready")
+        # CPU of the joins, the servers' and the viewers' (both share the machine's cores): steadier
+        # than the time to join everyone, which moves with whatever else the machine does.
+        join_cpu = [after - before for after, before in zip(cpu_times(pids), join_cpu_before)]  # user, system
+        join_client_cpu = cpu_seconds([proc.pid for proc in clients.list])
         stop_py_spy(procs, join_spies)
         joined = sum(int(line.split()[1]) for line in ready.values() if line.startswith("READY"))
         print(f"   {joined}/{viewers} viewers joined; settling", flush=True)
@@ -578,6 +584,9 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         result["rss_left_kb"] = rss_left  # every viewer gone
         result["kb_per_connection_left"] = (rss_left - rss_before) / max(1, result["joined"])
         result["server_errors"] = count_errors(run_dir, tag)
+        result["join_cpu_us"] = sum(join_cpu) / max(1, result["joined"]) * 1e6
+        result["join_cpu_system_us"] = join_cpu[1] / max(1, result["joined"]) * 1e6
+        result["join_client_cpu_us"] = join_client_cpu / max(1, result["joined"]) * 1e6
         print(f"   delivered {result['delivered']}/{result['expected']}, p99 {fmt(result['p99_ms'])} ms, "
               f"{result['cpu_us_per_delivery']:.1f} µs/delivery", flush=True)
         return result
@@ -717,7 +726,10 @@ COLUMNS = [("target", 14, lambda r: r["target"]), ("viewers", 7, lambda r: str(r
            ("KB/left", 7, lambda r: fmt(r.get("kb_per_connection_left"), 1)),
            ("frameB", 6, lambda r: str(r["frame_bytes"])),
            ("join_s", 6, lambda r: fmt(r.get("join_all_s"), 1)), ("join/s", 6, lambda r: fmt(r.get("joins_per_s"))),
-           ("j_p99", 6, lambda r: fmt(r.get("join_p99_ms")))]
+           ("j_p99", 6, lambda r: fmt(r.get("join_p99_ms"))),
+           ("µs/join", 7, lambda r: fmt(r.get("join_cpu_us"))),
+           ("sys", 5, lambda r: fmt(r.get("join_cpu_system_us"))),
+           ("client µs/join", 14, lambda r: fmt(r.get("join_client_cpu_us")))]
 
 
 def table(rows) -> str:
@@ -752,6 +764,9 @@ def report(size, rows) -> dict:
         if node:
             parts.append(f"p99 ×{fmt(out['p99_ratio'], 2)} of node: {'PASS' if out['p99_within'] else 'FAIL'}")
             parts.append(f"CPU/delivery ×{fmt(out['cpu_ratio'], 2)} of node: {'PASS' if out['cpu_within'] else 'FAIL'}")
+            if desk.get("join_all_s") and node.get("join_all_s") and node.get("join_cpu_us"):
+                parts.append(f"joining ×{desk['join_all_s'] / node['join_all_s']:.2f} of node's time "
+                             f"(≤ {JOIN_RATIO}), ×{desk['join_cpu_us'] / node['join_cpu_us']:.2f} of its CPU")
         print("   " + "; ".join(parts) + f"  => {'PASS' if out['pass'] else 'FAIL'}")
         if "desk-nodeflate" in by and node:
             exp = verdict(by["desk-nodeflate"], node)

@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import flask_sqlalchemy.session
 import psycopg
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, bindparam, event, select
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
@@ -116,6 +117,19 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
+class ReadingSession(flask_sqlalchemy.session.Session):
+    """The session of a request or event: it reads without a transaction if they asked before it was made.
+
+    :func:`read_without_transaction` (*lazily*) marks the session, or, when the request or event has
+    made none yet, ``g``: a request that never touches the database then makes no session at all.
+    """
+
+    def __init__(self, db, **kwargs):
+        super().__init__(db, **kwargs)
+        if has_app_context() and g.get(READING_KEY):
+            self.info[READING_KEY] = True
+
+
 class Database(SQLAlchemy):
     """Flask-SQLAlchemy with page numbers kept in range, SQLite's table hints, and reads without a transaction."""
 
@@ -136,7 +150,7 @@ class Database(SQLAlchemy):
         return super().paginate(select, page=page, **kwargs)
 
 
-db = Database(model_class=Base)
+db = Database(model_class=Base, session_options={"class_": ReadingSession})
 
 
 def read_without_transaction(*, lazily: bool = False) -> None:
@@ -155,14 +169,29 @@ def read_without_transaction(*, lazily: bool = False) -> None:
     *lazily*: for a request or socket event that only reads. No connection is checked out now: the
     session is marked, as a GET request's is (:func:`_read_without_transaction`), and each of its
     transactions begins in ``AUTOCOMMIT`` until the request or event ends, a commit included. An
-    event that reads nothing (a viewer's connect without a token) then costs no connection at all.
+    event that reads nothing (a viewer's join of a room whose status is known) then costs no
+    connection, nor even a session: without one yet, the mark waits on ``g`` for the session the
+    request or event makes (:class:`ReadingSession`).
     """
+    if lazily and not db.session.registry.has():
+        g.setdefault(READING_KEY, True)  # no session yet: the one this request or event makes reads (ReadingSession)
+        return
     if db.session().in_transaction():
         return
     if lazily:
         db.session.info[READING_KEY] = True
     else:
         db.session.connection(execution_options=AUTOCOMMIT)
+
+
+def end_reading() -> None:
+    """A read-only request or event is done with the database: its connection goes back to the pool.
+
+    Ends the session's transaction as ``db.session.rollback()`` does (with :func:`read_without_transaction`
+    there is none to roll back), without making a session for it when nothing was read.
+    """
+    if db.session.registry.has():
+        db.session.rollback()
 
 
 #: In a session's ``info``: its transactions begin in ``AUTOCOMMIT`` (a GET's: :func:`_read_without_transaction`).
@@ -179,8 +208,8 @@ def _read_without_transaction():
     insert commits as it runs. A session already in a transaction (a test's, spanning requests) is
     left in it.
     """
-    if request.method in SAFE_METHODS and not db.session().in_transaction():
-        db.session.info[READING_KEY] = True
+    if request.method in SAFE_METHODS:
+        read_without_transaction(lazily=True)
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -195,6 +224,7 @@ def _end_read_without_transaction(_exc):
 
     A request or socket event that made no session (a viewer's connect) is not given one here to look at.
     """
+    g.pop(READING_KEY, None)
     if not db.session.registry.has():
         return
     if db.session.info.pop(READING_KEY, False) and db.session().in_transaction():

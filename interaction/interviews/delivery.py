@@ -31,7 +31,6 @@ the realtime adapter).
 import contextlib
 import logging
 import threading
-import time
 import uuid
 
 import socketio
@@ -40,6 +39,7 @@ from interaction.core import websocket
 from interaction.interviews.flood import FloodControl
 from interaction.interviews import rooms
 from interaction.interviews.presence import Presence
+from interaction.interviews.room_state import RoomStates
 from interaction.interviews.rooms import (  # noqa: F401 - the feature names its rooms through delivery
     ENTRY_EVENT,
     LAST_POSSIBLE_SEQ,
@@ -71,15 +71,13 @@ class _RoomSeq:
         self.filling = False
 
 
-class LiveManager(Presence, FloodControl, socketio.Manager):
+class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
     """The client manager of one process (see the module docstring)."""
 
     #: Seconds a gap in the entry sequence may stay open before it is filled from the database.
     gap_wait = 1.0
     #: Seconds between two ``votes`` events of one room (see the module docstring).
     votes_interval = 1.0
-    #: Seconds a join may use the interview's status as an earlier join of this process read it.
-    room_state_seconds = 1.0
 
     def __init__(self, *args, entry_loader=None, private_filter=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,16 +93,15 @@ class LiveManager(Presence, FloodControl, socketio.Manager):
         self._seqs: dict[str, _RoomSeq] = {}
         self._votes_held: dict[str, dict[int, dict]] = {}  # room → question → latest votes payload
         self._votes_sent: dict[str, dict[int, int]] = {}  # room → question → count last sent
-        # interview → (monotonic time read, (status, current question)); and how often each was forgotten.
-        self._room_states: dict[int, tuple[float, tuple]] = {}
-        self._room_state_changes: dict[int, int] = {}
 
     def set_server(self, server):
         super().set_server(server)
         if str(getattr(server, "async_mode", "")).startswith("gevent"):
+            from gevent.event import Event
             from gevent.lock import RLock  # a thread lock would block every greenlet of the process
 
             self.lock = RLock()
+            self.event_class = Event
 
     # -- emit ------------------------------------------------------------------------------------------------
 
@@ -297,37 +294,6 @@ class LiveManager(Presence, FloodControl, socketio.Manager):
     def public_rooms(self) -> list[str]:
         """The interview rooms this process's viewers joined (:meth:`join_in_order` keeps their order)."""
         return list(self._seqs)
-
-    # -- what a join tells: the interview's status, read once for many joins ----------------------------------
-
-    def room_state(self, interview_id: int, read):
-        """``(status, current question)`` of an interview for a join, or None if there is none.
-
-        ``read(interview_id)`` (one database read) answers it; joins of this process within
-        :attr:`room_state_seconds` reuse the answer, unless a ``status`` or ``next`` event of the
-        interview passed through this process meanwhile (every process sees them): a popular
-        interview's thousands of joins a minute then cost a read a second, not one each. A join
-        reads what was committed before the events it has not seen, as it did from the database.
-        """
-        now = time.monotonic()
-        cached = self._room_states.get(interview_id)
-        if cached is not None and now - cached[0] < self.room_state_seconds:
-            return cached[1]
-        changes = self._room_state_changes.get(interview_id, 0)
-        state = read(interview_id)
-        if state is not None and self._room_state_changes.get(interview_id, 0) == changes:
-            if len(self._room_states) > 1000:  # interviews no longer joined: forget them
-                self._room_states = {k: v for k, v in self._room_states.items()
-                                     if now - v[0] < self.room_state_seconds}
-            self._room_states[interview_id] = (now, state)
-        return state
-
-    def forget_room_state(self, interview_id: int | None) -> None:
-        """The interview's status or current question changed: the next join reads it again."""
-        if interview_id is None:
-            return
-        self._room_states.pop(interview_id, None)
-        self._room_state_changes[interview_id] = self._room_state_changes.get(interview_id, 0) + 1
 
     # -- joining in order ------------------------------------------------------------------------------------
 

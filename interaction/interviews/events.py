@@ -25,7 +25,7 @@ from sqlalchemy import select
 from interaction.accounts import hash_token
 from interaction.accounts.models import ApiToken
 from interaction.core.api import validate
-from interaction.core.db import MAX_ID, db, read_without_transaction
+from interaction.core.db import MAX_ID, db, end_reading, read_without_transaction
 from interaction.core.errors import DomainError, ValidationFailed
 from interaction.core.untrusted import has_unstorable_text, is_unstorable
 from interaction.interviews import delivery, live, services
@@ -100,7 +100,7 @@ def handler(schema: dict, *, form=None, writes: bool = True):
                 if writes:
                     db.session.commit()
                 else:
-                    db.session.rollback()
+                    end_reading()
                 return {"ok": True, **result}
             except DomainError as exc:
                 db.session.rollback()
@@ -230,7 +230,7 @@ class InterviewNamespace(Namespace):
                 .order_by(LiveQuestion.id))]
         # Give the connection back before waiting for the room (its lock is busy while a broadcast goes
         # out): a few hundred viewers joining at once must not hold the pool's connections meanwhile.
-        db.session.rollback()
+        end_reading()
 
         def load(after: int):
             try:

@@ -126,3 +126,15 @@ def test_a_request_that_reads_nothing_is_given_no_session(app):
     with app.test_request_context("/socket.io/", query_string={"EIO": "4", "transport": "websocket"}):
         pass
     assert not db.session.registry.has()
+
+
+def test_a_get_makes_no_session_until_it_reads_and_then_reads_without_a_transaction(app, sent):
+    """The GET's mark waits on ``g`` for the session the request makes: a page reading nothing makes none."""
+    db.session.remove()
+    with app.test_request_context("/mailbox/"):
+        app.preprocess_request()
+        assert not db.session.registry.has()
+        sent.clear()
+        assert db.session.scalar(select(func.count()).select_from(Department)) >= 0
+        assert _transaction_statements(sent) == [], sent
+    db.session.remove()

@@ -356,6 +356,15 @@ def test_a_flood_of_connections_from_one_address_is_refused_while_other_addresse
         manager.connect_burst, manager.connect_rate = burst, rate
 
 
+def test_a_viewer_joining_a_room_whose_status_is_known_is_given_no_database_session(app, interview, sio):
+    interview_id, status = interview.id, interview.status
+    join(sio(), interview_id)  # the first join reads the interview's status; the next ones reuse it
+    db.session.remove()
+    ack = join(sio(), interview_id)
+    assert ack["ok"] and ack["status"] == status
+    assert not db.session.registry.has()
+
+
 def test_joins_reuse_the_status_read_by_an_earlier_join_until_a_status_event_passes(app, people, interview, sio):
     from interaction.interviews import live
 
