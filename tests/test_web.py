@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from flask import request
+from flask import request, session
 
 from interaction.accounts.models import User
 from interaction.core.db import db
@@ -487,3 +487,12 @@ def test_requests_without_a_session_cookie_build_no_signer(app, client, login, m
     built.clear()
     assert "cookie@example.com" in client.get("/account").get_data(as_text=True), "the cookie is read"
     assert "/account" in built
+
+
+def test_a_request_without_a_cookie_header_opens_its_session_without_parsing_cookies(app):
+    """A live viewer's socket events (a request context each) bring no Cookie header: nothing to parse."""
+    with app.test_request_context("/socket.io/", query_string={"EIO": "4", "transport": "websocket"}):
+        assert "HTTP_COOKIE" not in request.environ
+        assert not session and "cookies" not in vars(request)  # werkzeug keeps what it parsed in the request
+    with app.test_request_context("/", headers={"Cookie": "theme=large"}):
+        assert not session and request.cookies["theme"] == "large"

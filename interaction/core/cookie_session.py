@@ -15,6 +15,9 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     """
 
     def open_session(self, app, request):
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # Without a Cookie header at all (a socket.io client outside a browser, most API callers) the
+        # cookies need not be parsed to know that the session one is missing.
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ
+                               or not request.cookies.get(self.get_cookie_name(app))):
             return self.session_class()
         return super().open_session(app, request)
