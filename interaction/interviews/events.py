@@ -26,7 +26,7 @@ from interaction.accounts import hash_token
 from interaction.accounts.models import ApiToken
 from interaction.core.api import validate
 from interaction.core.db import MAX_ID, db, end_reading, read_without_transaction
-from interaction.core.errors import DomainError, ValidationFailed
+from interaction.core.errors import DomainError, NotFound, ValidationFailed
 from interaction.core.untrusted import has_unstorable_text, is_unstorable
 from interaction.interviews import delivery, live, services
 from interaction.interviews.delivery import NAMESPACE, SocketAuth
@@ -121,14 +121,14 @@ def handler(schema: dict, *, form=None, writes: bool = True):
 def _interview(interview_id: int) -> Interview:
     interview = db.session.get(Interview, interview_id)
     if interview is None:
-        raise services.NotFound()
+        raise NotFound()
     return interview
 
 
 def _question(question_id: int) -> LiveQuestion:
     question = db.session.get(LiveQuestion, question_id)
     if question is None:
-        raise services.NotFound()
+        raise NotFound()
     return question
 
 
@@ -216,7 +216,7 @@ class InterviewNamespace(Namespace):
         # Most who join only watch: two columns, read once for this process's joins of the moment.
         state = manager.room_state(interview, _read_room_state)
         if state is None:
-            raise services.NotFound()
+            raise NotFound()
         interview_id, (status, current_question) = interview, state
         sid = request.sid
         moderator = live.can_moderate(user)
