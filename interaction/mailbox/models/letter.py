@@ -1,21 +1,8 @@
-"""Mailboxes, letters and their timelines; the letter state machine and its deadline rules.
-
-Status flow (API.md): ``submitted → accepted → assigned → replied → rated → closed`` with
-``rejected`` as an end. ``transfer`` keeps ``assigned`` under another department; ``rehandle``
-(再办理, once, after an overall rating of 1–2) takes a rated letter back to ``assigned`` with a
-new deadline. Each transition is a method that raises :class:`InvalidTransition` (409) when the
-letter's state does not allow it; services compute times and deadlines and call these methods.
-
-Deadlines are stored in UTC: ``accept_due_dt`` (2 working days) and ``due_dt`` (the reply
-deadline, the API's ``due_at``). Rules used in Python and in SQL are hybrid properties:
-``is_open``, ``is_overdue``, ``is_due_soon`` (≤ 2 working days left) and ``is_long_unanswered``
-(a valid letter unanswered for more than three months, the inspection indicators' red line).
-"""
+"""Letters and their timelines: the letter state machine, its deadline rules in Python and in SQL."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from enum import StrEnum
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, and_, false, literal_column, text
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -25,137 +12,17 @@ from interaction.accounts.models import Department, User
 from interaction.core.calendar import get_calendar, is_provisional
 from interaction.core.db import db
 from interaction.core.errors import InvalidTransition
-from interaction.core.time import SHANGHAI, now_utc, to_local
-
-# Letters and codes use an alphabet without look-alikes: no 0/O, 1/I/L.
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-ACCEPT_WORKDAYS = 2
-DUE_SOON_WORKDAYS = 2
-MAX_EXTENSION_WORKDAYS = 15
-TRANSFER_FLAG = 3  # a letter transferred this often is flagged to administrators
-LONG_UNANSWERED_MONTHS = 3
-
-
-class WriteRule(StrEnum):
-    """Who may write to a mailbox over the web (the portal's choice, per mailbox)."""
-
-    anyone = "anyone"  # no sign-in, no code (the API's contract for such a mailbox)
-    account = "account"  # a signed-in account
-    phone = "phone"  # a phone number proved by an SMS code (core.phone_codes)
-
-
-class LetterState(StrEnum):
-    submitted = "submitted"
-    accepted = "accepted"
-    assigned = "assigned"
-    replied = "replied"
-    rated = "rated"
-    closed = "closed"
-    rejected = "rejected"
-
-
-OPEN_STATES = (LetterState.submitted.value, LetterState.accepted.value, LetterState.assigned.value)
-#: The SQL of "open", written with literals: the partial indexes below carry the same predicate, and the
-#: planners (PostgreSQL with prepared statements too, SQLite) use a partial index only for a query whose
-#: WHERE contains it verbatim. Use :func:`open_clause` in queries, never ``status.in_(OPEN_STATES)``.
-OPEN_SQL = "status IN ('submitted', 'accepted', 'assigned')"
-FLAGGED_SQL = f"{OPEN_SQL} AND transfer_count >= {TRANSFER_FLAG}"
-SUBMITTED_SQL = "status = 'submitted'"
-ANSWERED_STATES = (LetterState.replied.value, LetterState.rated.value, LetterState.closed.value)
-
-
-class Category(StrEnum):
-    consultation = "consultation"
-    suggestion = "suggestion"
-    complaint = "complaint"
-    help = "help"
-    report = "report"
-    other = "other"
-
-
-class LetterChannel(StrEnum):
-    web = "web"
-    post = "post"
-    phone = "phone"
-    visit = "visit"
-    #: A question a live interview did not answer, handed over (``core.signals.question_handed_over``;
-    #: see ``receivers``). The asker's account is the author; the phone may be empty for this channel
-    #: only (accounts need not have one). Never chosen by people: not in the forms' channel choices.
-    live = "live"
-
-
-#: Channels a letter can be submitted or registered with (web, and staff's post, phone, visit).
-SUBMIT_CHANNELS = (LetterChannel.web.value, LetterChannel.post.value, LetterChannel.phone.value,
-                   LetterChannel.visit.value)
-
-
-class EventAction(StrEnum):
-    submitted = "submitted"
-    registered = "registered"
-    accepted = "accepted"
-    rejected = "rejected"
-    assigned = "assigned"
-    transferred = "transferred"
-    extended = "extended"
-    replied = "replied"
-    rated = "rated"
-    rehandle = "rehandle"
-    supervised = "supervised"
-    closed = "closed"
-    published = "published"
-    handed_over = "handed_over"  # came from another channel (a live interview's unanswered question)
-    rescheduled = "rescheduled"  # the deadline recomputed after the year's official calendar was entered
+from interaction.core.time import now_utc, to_local
+from interaction.mailbox.models.mailboxes import Mailbox
+from interaction.mailbox.models.states import (FLAGGED_SQL, OPEN_SQL, OPEN_STATES, SUBMITTED_SQL,
+                                               TRANSFER_FLAG, LetterChannel, LetterState, due_soon_limit,
+                                               long_unanswered_limit)
 
 
 def open_clause(cls=None):
     """``status IN ('submitted', 'accepted', 'assigned')`` with literals (see :data:`OPEN_SQL`)."""
     column = (cls or Letter).status
     return column.in_([literal_column(f"'{state}'") for state in OPEN_STATES])
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same wall-clock time *months* calendar months earlier in Shanghai (day clipped to the month)."""
-    local = to_local(moment)
-    month_index = local.year * 12 + (local.month - 1) - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    day = local.day
-    while True:
-        try:
-            return local.replace(year=year, month=month, day=day)
-        except ValueError:
-            day -= 1
-
-
-def due_soon_limit(now: datetime | None = None) -> datetime:
-    """The latest deadline still "due soon" at *now*: end of the 2nd working day after today."""
-    return get_calendar().due_at(now or now_utc(), DUE_SOON_WORKDAYS)
-
-
-def long_unanswered_limit(now: datetime | None = None) -> datetime:
-    """Letters received before this moment and still unanswered have passed the three-months line."""
-    return months_before(now or now_utc(), LONG_UNANSWERED_MONTHS)
-
-
-class Mailbox(db.Model):
-    """Where letters are addressed (省长信箱, 厅长信箱); belongs to a department."""
-
-    __tablename__ = "mailboxes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
-    reply_days: Mapped[int] = mapped_column(default=15)
-    description: Mapped[str] = mapped_column(String(500), default="")
-    sort_order: Mapped[int] = mapped_column(default=0)
-    is_active: Mapped[bool] = mapped_column(default=True)
-    write_rule: Mapped[str] = mapped_column(String(16), default=WriteRule.anyone.value, server_default="anyone")
-
-    department: Mapped[Department] = relationship(lazy="joined")
-
-    def __repr__(self):
-        return f"<Mailbox {self.code}>"
 
 
 class Letter(db.Model):
@@ -450,25 +317,3 @@ class LetterEvent(db.Model):
     letter: Mapped[Letter] = relationship(back_populates="events")
     department: Mapped[Department | None] = relationship(lazy="joined")
     actor: Mapped[User | None] = relationship()
-
-
-def end_of_local_day(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
-
-
-def start_of_local_day(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=SHANGHAI)
-
-
-class MailboxSnapshot(db.Model):
-    """Figures the public pages show, computed by ``flask mailbox sweep``; requests only read them.
-
-    ``key`` "public": ``{"strip": {"month": {...}, "year": {...}}, "published": n}`` (see
-    ``queries.public_figures``).
-    """
-
-    __tablename__ = "mailbox_snapshots"
-
-    key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    data: Mapped[dict] = mapped_column(JSON)
-    computed_dt: Mapped[datetime]
