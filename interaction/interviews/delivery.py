@@ -63,12 +63,17 @@ log = logging.getLogger(__name__)
 
 
 class _RoomSeq:
-    __slots__ = ("filling", "held", "next")
+    __slots__ = ("filling", "first_load", "held", "next")
 
     def __init__(self):
         self.next: int | None = None  # the seq owed next to this process's viewers; None until one joined
         self.held: dict[int, dict] = {}  # entries that arrived ahead of a gap
         self.filling = False
+        self.first_load = None  # an Event while the first join's read is under way (next is None until it ends)
+
+
+#: Seconds a join waits for the first join of its room in this process to read the transcript.
+FIRST_LOAD_WAIT_SECONDS = 5.0
 
 
 class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
@@ -307,15 +312,29 @@ class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
         room (``since`` is exactly the last seq sent here): whatever comes later reaches the room
         through :meth:`_deliver_entry`, in order, and the client is in the room by then. This is
         the common join (a new viewer of a room whose viewers are up to date, a reconnect).
+
+        Until the first join of a room in this process has read the transcript, the process does not
+        know what its viewers are owed: the joins that arrive meanwhile (a popular interview's first
+        seconds) wait for that read, then join as above, instead of each reading too.
         """
-        with self.lock:
-            state = self._seqs.get(room_name)
-            if state is not None and state.next is not None and since == state.next - 1:
-                self.enter_room(sid, NAMESPACE, room_name)
-                return since
-            state = self._seqs.setdefault(room_name, _RoomSeq())
-            self._gates.setdefault(room_name, {})[sid] = []
-            self.enter_room(sid, NAMESPACE, room_name)
+        waited = False
+        while True:
+            with self.lock:
+                state = self._seqs.get(room_name)
+                if state is not None and state.next is not None and since == state.next - 1:
+                    self.enter_room(sid, NAMESPACE, room_name)
+                    return since
+                first_load = state.first_load if state is not None and state.next is None else None
+                if first_load is None or waited:  # read: the first read is done, failed or slow
+                    state = self._seqs.setdefault(room_name, _RoomSeq())
+                    self._gates.setdefault(room_name, {})[sid] = []
+                    self.enter_room(sid, NAMESPACE, room_name)
+                    mine = None
+                    if state.next is None and state.first_load is None:
+                        state.first_load = mine = self.event_class()
+                    break
+            first_load.wait(FIRST_LOAD_WAIT_SECONDS)
+            waited = True
         try:
             rows, db_last = load(since)
         except BaseException:
@@ -323,6 +342,7 @@ class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
                 self._close_gate(room_name, sid)
                 self.basic_leave_room(sid, NAMESPACE, room_name)
                 self._forget_room_if_empty(room_name)
+                self._end_first_load(state, mine)
             raise
         with self.lock:
             buffered = self._close_gate(room_name, sid)
@@ -341,7 +361,16 @@ class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
                 self._drain(room_name, state)
             elif state.next <= last:
                 self._ahead.setdefault(room_name, {})[sid] = last
+            self._end_first_load(state, mine)
             return last
+
+    @staticmethod
+    def _end_first_load(state: _RoomSeq, first_load) -> None:
+        """The first read of a room ended (the room's next seq is known, or it failed): the waiting joins go on."""
+        if first_load is not None:
+            if state.first_load is first_load:
+                state.first_load = None
+            first_load.set()
 
     def _close_gate(self, room_name: str, sid: str) -> list[dict]:
         gates = self._gates.get(room_name, {})

@@ -1,5 +1,8 @@
 """The delivery manager: entries reach each socket in seq order, exactly once, whatever order they arrive in."""
 
+import threading
+import time
+
 from interaction.core.db import db
 from interaction.interviews import delivery, live, services
 from tests.interviews.helpers import NS, entries, join, received
@@ -124,6 +127,49 @@ def test_a_join_that_has_everything_reads_no_transcript_and_one_behind_replays(p
     db.session.commit()
     for client in (current, behind, fresh):
         assert [e["seq"] for e in entries(client)] == [3]  # live after the join, no duplicate
+
+
+def test_joins_arriving_during_a_rooms_first_read_wait_for_it_and_read_nothing(app, people, interview, sio):
+    """A popular interview's first seconds: the process reads the transcript once, not once per newcomer."""
+    manager = live.manager()  # nobody has joined the room yet, nothing has been said
+    real_join = manager.join_in_order
+    loads, started, release = [], threading.Event(), threading.Event()
+
+    def slow_join(sid, room_name, since, load):
+        def slow(after):
+            loads.append(after)
+            started.set()
+            assert release.wait(5)
+            return load(after)
+
+        return real_join(sid, room_name, since, slow)
+
+    first, later = sio(), [sio() for _ in range(5)]
+    acks, interview_id = [], interview.id
+
+    def joining(client):
+        with app.app_context():  # a thread of its own, as each viewer's events run under a server
+            acks.append(join(client, interview_id))
+    manager.join_in_order = slow_join
+    try:
+        threads = [threading.Thread(target=joining, args=(first,))]
+        threads[0].start()
+        assert started.wait(5)
+        threads += [threading.Thread(target=joining, args=(client,)) for client in later]
+        for thread in threads[1:]:
+            thread.start()
+        time.sleep(0.2)  # the five are waiting (or, if slower, join once the first read is done)
+        release.set()
+        for thread in threads:
+            thread.join(10)
+    finally:
+        manager.join_in_order = real_join
+    assert loads == [0]
+    assert [ack["last_seq"] for ack in acks] == [0] * 6
+    services.post_remark(interview, "开场", actor=people["host"])
+    db.session.commit()
+    for client in [first, *later]:
+        assert [e["seq"] for e in entries(client)] == [1]  # all six in the room, owed the same next entry
 
 
 def test_upvote_counts_reach_a_room_once_per_interval_and_never_go_down(people, interview, sio):
