@@ -95,7 +95,7 @@ def load(instance_path: Path) -> dict:
         "SMS_URL": os.environ.get("INTERACTION_SMS_URL") or None,  # an SMS gateway (core.sms); unset: the log
         "SMS_TOKEN": os.environ.get("INTERACTION_SMS_TOKEN") or None,
         "SOCKETIO_ASYNC_MODE": os.environ.get("INTERACTION_ASYNC_MODE") or None,
-        # WebSocket permessage-deflate: off, as Node's socket.io (see core.web._decline_websocket_extensions).
+        # WebSocket permessage-deflate: off, as Node's socket.io (see core.wsgi.decline_websocket_extensions).
         "SOCKETIO_WS_COMPRESSION": _flag("INTERACTION_WS_COMPRESSION"),
         # Broadcast frames written once and straight to each WebSocket under gevent (core.websocket).
         "SOCKETIO_DIRECT_WRITES": _flag("INTERACTION_WS_DIRECT_WRITES", True),

@@ -3,11 +3,14 @@
 Pages a test renders come from ``PAGES``; features may append their public pages to it.
 """
 
+import gc
 import re
 from pathlib import Path
 
 import pytest
 from flask import request, session
+from flask.ctx import RequestContext
+from werkzeug.test import EnvironBuilder
 
 from interaction.accounts.models import User
 from interaction.core.db import db
@@ -496,3 +499,29 @@ def test_a_request_without_a_cookie_header_opens_its_session_without_parsing_coo
         assert not session and "cookies" not in vars(request)  # werkzeug keeps what it parsed in the request
     with app.test_request_context("/", headers={"Cookie": "theme=large"}):
         assert not session and request.cookies["theme"] == "large"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_socket_events_request_context_leaves_nothing_for_the_garbage_collector(app, method):
+    """Flask-SocketIO runs each event in a request context of the engine's URL: it matches a rule.
+
+    Without one, the URL matching's NotFound was kept on the request with its traceback, whose frames
+    held the request context: a reference cycle (~70 objects) per event of every viewer, that only
+    the garbage collector freed.
+    """
+    environ = EnvironBuilder("/socket.io/", method=method,
+                             query_string={"EIO": "4", "transport": "polling"}).get_environ()
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds unreachable is kept in gc.garbage to look at
+    try:
+        with app.request_context(environ):
+            assert request.routing_exception is None and request.endpoint == "socketio"
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage if isinstance(o, RequestContext | BaseException)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == [], "the request context was freed by reference counting"
+    assert app.test_client().get("/socket.io/").status_code == 400  # still the engine's to answer (no EIO)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cachetools import LRUCache
-from flask import (Blueprint, Flask, current_app, g, has_request_context, redirect,
+from flask import (Blueprint, Flask, abort, current_app, g, has_request_context, redirect,
                    render_template, request, session, url_for)
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale, get_translations
@@ -26,7 +26,8 @@ from interaction.core.health import REALTIME_EXTENSION
 from interaction.core.extensions import babel, csrf, limiter, login_manager, migrate, socketio
 from interaction.core.redirects import safe_next
 from interaction.core.untrusted import has_unstorable_text
-from interaction.core.wsgi import bounded_chunked_bodies, security_headers, with_security_headers
+from interaction.core.wsgi import (SOCKETIO_PATH, bounded_chunked_bodies, decline_websocket_extensions,
+                                   security_headers, with_security_headers)
 
 bp = Blueprint("web", __name__)
 
@@ -361,6 +362,10 @@ def init_socketio(app: Flask) -> None:
         async_handlers=False,
         **options,
     )
+    # Socket events run in request contexts of the engine's URL (Flask-SocketIO's): with no rule for it,
+    # each event's URL matching raised NotFound, and its traceback held the context in a reference cycle
+    # that only the garbage collector freed (~70 objects an event: all of a live room's joins' garbage).
+    app.add_url_rule(SOCKETIO_PATH, endpoint="socketio", view_func=_answered_by_the_engine, methods=["GET", "POST"])
     compression = app.config.get("SOCKETIO_WS_COMPRESSION", False)
     app.extensions[REALTIME_EXTENSION] = realtime = websocket.install(
         # Compression (off by default) is the libraries' to negotiate: then they serve the WebSockets.
@@ -369,32 +374,12 @@ def init_socketio(app: Flask) -> None:
         max_lag=app.config.get("SOCKETIO_MAX_LAG_SECONDS", websocket.MAX_LAG_SECONDS),
         allow_untested=app.config.get("SOCKETIO_ALLOW_UNTESTED", False))
     if not compression and realtime != websocket.FAST:  # the fast path's own handshake accepts no extension
-        app.wsgi_app = _decline_websocket_extensions(app.wsgi_app)
+        app.wsgi_app = decline_websocket_extensions(app.wsgi_app)
     # Outermost, so that they cover the Socket.IO engine's own answers and requests too (core.wsgi).
     app.wsgi_app = with_security_headers(app.wsgi_app, security_headers(bool(app.config.get("PRODUCTION"))))
     app.wsgi_app = bounded_chunked_bodies(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
 
 
-#: What the realtime adapter did at start-up (core.websocket.install): /healthz reports it.
-
-
-def _decline_websocket_extensions(wsgi_app):
-    """WSGI middleware: WebSocket handshakes reach Socket.IO without ``Sec-WebSocket-Extensions``.
-
-    Why: under gevent the WebSocket server (simple-websocket over wsproto) accepts
-    ``permessage-deflate`` whenever the client offers it (browsers and socket.io-client always
-    do) and then deflates every frame separately for every viewer: a broadcast to 5,000 viewers
-    is compressed 5,000 times (bench/interviews.py: ~60 % more CPU per delivery, ~2.5x the
-    memory per connection). Node's socket.io declines it by default; so do we. simple-websocket
-    builds the handshake it negotiates from the WSGI environ's ``HTTP_*`` keys and has no option
-    for extensions, so the offer is taken out of the environ here (the response then names no
-    extension, as RFC 6455 allows). ``SOCKETIO_WS_COMPRESSION = True`` (env INTERACTION_WS_COMPRESSION)
-    keeps the library's behaviour.
-    """
-
-    def app(environ, start_response):
-        if "HTTP_SEC_WEBSOCKET_EXTENSIONS" in environ and environ.get("HTTP_UPGRADE", "").lower() == "websocket":
-            environ = {k: v for k, v in environ.items() if k != "HTTP_SEC_WEBSOCKET_EXTENSIONS"}
-        return wsgi_app(environ, start_response)
-
-    return app
+def _answered_by_the_engine():
+    """``/socket.io/``: the Socket.IO engine answers it before Flask routes a request (core.wsgi)."""
+    abort(404)

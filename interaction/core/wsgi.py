@@ -30,7 +30,11 @@ def security_headers(production: bool) -> tuple[tuple[str, str], ...]:
     return headers
 
 
-def with_security_headers(wsgi_app, headers: tuple[tuple[str, str], ...], *, prefix: str = "/socket.io/"):
+#: Where the Socket.IO engine answers (Flask-SocketIO's default path).
+SOCKETIO_PATH = "/socket.io/"
+
+
+def with_security_headers(wsgi_app, headers: tuple[tuple[str, str], ...], *, prefix: str = SOCKETIO_PATH):
     """Middleware: responses to paths under *prefix* get each of *headers* they do not already carry.
 
     The Socket.IO engine answers its polling transport (handshake, packets) outside Flask, so
@@ -86,3 +90,25 @@ def _read_at_most(stream, size: int) -> bytes:
         parts.append(chunk)
         remaining -= len(chunk)
     return b"".join(parts)
+
+
+def decline_websocket_extensions(wsgi_app):
+    """WSGI middleware: WebSocket handshakes reach Socket.IO without ``Sec-WebSocket-Extensions``.
+
+    Why: under gevent the WebSocket server (simple-websocket over wsproto) accepts
+    ``permessage-deflate`` whenever the client offers it (browsers and socket.io-client always
+    do) and then deflates every frame separately for every viewer: a broadcast to 5,000 viewers
+    is compressed 5,000 times (bench/interviews.py: ~60 % more CPU per delivery, ~2.5x the
+    memory per connection). Node's socket.io declines it by default; so do we. simple-websocket
+    builds the handshake it negotiates from the WSGI environ's ``HTTP_*`` keys and has no option
+    for extensions, so the offer is taken out of the environ here (the response then names no
+    extension, as RFC 6455 allows). ``SOCKETIO_WS_COMPRESSION = True`` (env INTERACTION_WS_COMPRESSION)
+    keeps the library's behaviour.
+    """
+
+    def app(environ, start_response):
+        if "HTTP_SEC_WEBSOCKET_EXTENSIONS" in environ and environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            environ = {k: v for k, v in environ.items() if k != "HTTP_SEC_WEBSOCKET_EXTENSIONS"}
+        return wsgi_app(environ, start_response)
+
+    return app
