@@ -501,15 +501,16 @@ def test_a_request_without_a_cookie_header_opens_its_session_without_parsing_coo
         assert not session and request.cookies["theme"] == "large"
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_a_socket_events_request_context_leaves_nothing_for_the_garbage_collector(app, method):
+@pytest.mark.parametrize("method, headers", [("GET", {}), ("POST", {}),
+                                             ("GET", {"Upgrade": "websocket", "Connection": "Upgrade"})])
+def test_a_socket_events_request_context_leaves_nothing_for_the_garbage_collector(app, method, headers):
     """Flask-SocketIO runs each event in a request context of the engine's URL: it matches a rule.
 
     Without one, the URL matching's NotFound was kept on the request with its traceback, whose frames
     held the request context: a reference cycle (~70 objects) per event of every viewer, that only
     the garbage collector freed.
     """
-    environ = EnvironBuilder("/socket.io/", method=method,
+    environ = EnvironBuilder("/socket.io/", method=method, headers=headers,
                              query_string={"EIO": "4", "transport": "polling"}).get_environ()
     gc.collect()
     gc.disable()

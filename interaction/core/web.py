@@ -366,6 +366,8 @@ def init_socketio(app: Flask) -> None:
     # each event's URL matching raised NotFound, and its traceback held the context in a reference cycle
     # that only the garbage collector freed (~70 objects an event: all of a live room's joins' garbage).
     app.add_url_rule(SOCKETIO_PATH, endpoint="socketio", view_func=_answered_by_the_engine, methods=["GET", "POST"])
+    # werkzeug matches a WebSocket's upgrade request (a viewer's events run in its context) to WebSocket rules only.
+    app.add_url_rule(SOCKETIO_PATH, endpoint="socketio", view_func=_answered_by_the_engine, websocket=True)
     compression = app.config.get("SOCKETIO_WS_COMPRESSION", False)
     app.extensions[REALTIME_EXTENSION] = realtime = websocket.install(
         # Compression (off by default) is the libraries' to negotiate: then they serve the WebSockets.
