@@ -13,13 +13,12 @@ for the ``/interviews`` namespace, and leave every other emit alone:
 * **Private rooms stay private.** The moderators' room of an interview receives pending
   questions. Before every such emit the recipients are checked again against the database (a
   moderator demoted mid-interview stops receiving at once and is taken out of the room).
-* **Upvotes coalesced**: ``votes`` (a question's count) reach a room at most once per
-  :attr:`LiveManager.votes_interval` per question: the first at once, then only the highest
-  count of the interval at its end. A popular question upvoted by thousands of viewers would
-  otherwise cost viewers × votes deliveries; counts never go down on a viewer's screen.
+* **Upvotes coalesced**: ``votes`` (a question's count) reach a room at most once a second per
+  question (:mod:`.votes`).
 
 Presence (viewer counts) is :mod:`.presence`'s, flood control (a budget of events per connection)
-:mod:`.flood`'s, both mixed into :class:`LiveManager`. Several processes: :mod:`.redis_delivery`
+:mod:`.flood`'s, the status a join tells :mod:`.room_state`'s, upvote counts :mod:`.votes`'s, all mixed
+into :class:`LiveManager`. Several processes: :mod:`.redis_delivery`
 (the Redis queue, batched publishing, recovery from a Redis outage).
 
 Broadcasts are encoded and framed once per room, however many viewers, and written straight to
@@ -40,6 +39,7 @@ from interaction.interviews.flood import FloodControl
 from interaction.interviews import rooms
 from interaction.interviews.presence import Presence
 from interaction.interviews.room_state import RoomStates
+from interaction.interviews.votes import VoteCounts
 from interaction.interviews.rooms import (  # noqa: F401 - the feature names its rooms through delivery
     ENTRY_EVENT,
     LAST_POSSIBLE_SEQ,
@@ -76,13 +76,11 @@ class _RoomSeq:
 FIRST_LOAD_WAIT_SECONDS = 5.0
 
 
-class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
+class LiveManager(Presence, FloodControl, RoomStates, VoteCounts, socketio.Manager):
     """The client manager of one process (see the module docstring)."""
 
     #: Seconds a gap in the entry sequence may stay open before it is filled from the database.
     gap_wait = 1.0
-    #: Seconds between two ``votes`` events of one room (see the module docstring).
-    votes_interval = 1.0
 
     def __init__(self, *args, entry_loader=None, private_filter=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,8 +94,6 @@ class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
         self._gates: dict[str, dict[str, list[dict]]] = {}  # room → joining sid → entries buffered
         self._ahead: dict[str, dict[str, int]] = {}  # room → sid → last seq it already has
         self._seqs: dict[str, _RoomSeq] = {}
-        self._votes_held: dict[str, dict[int, dict]] = {}  # room → question → latest votes payload
-        self._votes_sent: dict[str, dict[int, int]] = {}  # room → question → count last sent
 
     def set_server(self, server):
         super().set_server(server)
@@ -122,7 +118,7 @@ class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
             if event == ENTRY_EVENT and is_public_room(room) and isinstance(data, dict):
                 return self._deliver_entry(room, data)
             if event == VOTES_EVENT and is_public_room(room) and isinstance(data, dict):
-                return self._coalesce_votes(room, data)
+                return self.coalesce_votes(room, data)
             if is_moderators_room(room):
                 return self._emit_private(event, data, room, skip_sid)
         return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
@@ -243,42 +239,6 @@ class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
         for name in list(self._local_counts()):
             self.local_emit(STATUS_EVENT, {"interview": interview_of(name), "connection": connection}, name)
 
-    def _coalesce_votes(self, room_name: str, data: dict) -> None:
-        try:
-            question, count = int(data["question"]), int(data["upvotes"])
-        except (KeyError, TypeError, ValueError):
-            log.error("votes without question or count for %s dropped", room_name)
-            return
-        with self.lock:
-            if not self.rooms.get(NAMESPACE, {}).get(room_name):
-                return
-            sent = self._votes_sent.setdefault(room_name, {})
-            if count <= sent.get(question, -1):
-                return  # an older count overtaken by a newer one
-            held = self._votes_held.get(room_name)
-            if held is None:  # nothing sent to this room in the current interval: send now, then hold
-                self._votes_held[room_name] = {}
-                sent[question] = count
-                self.local_emit(VOTES_EVENT, data, room_name)
-                self.server.start_background_task(self._release_votes, room_name)
-            elif count > held.get(question, {}).get("upvotes", -1):
-                held[question] = data
-
-    def _release_votes(self, room_name: str) -> None:
-        """End of an interval: send the held counts (then hold again for one more interval if any)."""
-        while True:
-            self.server.sleep(self.votes_interval)
-            with self.lock:
-                held = self._votes_held.pop(room_name, None) or {}
-                if not held:
-                    return
-                self._votes_held[room_name] = {}
-                sent = self._votes_sent.setdefault(room_name, {})
-                for question, data in held.items():
-                    if data["upvotes"] > sent.get(question, -1):
-                        sent[question] = data["upvotes"]
-                        self.local_emit(VOTES_EVENT, data, room_name)
-
     def _emit_private(self, event, data, room_name, skip_sid) -> None:
         sids = [sid for sid, _eio in self.get_participants(NAMESPACE, room_name)]
         if not sids:
@@ -384,7 +344,7 @@ class LiveManager(Presence, FloodControl, RoomStates, socketio.Manager):
             self._seqs.pop(room_name, None)
             self._ahead.pop(room_name, None)
             self._gates.pop(room_name, None)
-            self._votes_sent.pop(room_name, None)
+            self.forget_votes(room_name)
 
     def leave(self, sid: str, room_name: str) -> None:
         with self.lock:
