@@ -352,6 +352,7 @@ def init_socketio(app: Flask) -> None:
         message_queue=app.config.get("REDIS_URL"),
         cors_allowed_origins=app.config.get("SOCKETIO_ALLOWED_ORIGINS"),
         json=Utf8Json,
+        path=SOCKETIO_PATH.strip("/"),  # the engine's path, the rule below and core.wsgi's from one constant
         max_http_buffer_size=app.config.get("SOCKETIO_MAX_MESSAGE_BYTES", 64 * 1024),
         ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
         ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
