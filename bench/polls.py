@@ -24,8 +24,9 @@ connection, as fast as the server answers. Then it reads the database and report
   gunicorn settings serving ``bench/lib/bare_ballots.py``: one row per request, committed), the
   target's reference (≥ 0.5×); and **driver** (the same number of threads inserting one row per
   transaction straight through SQLAlchemy, no HTTP), shown for scale;
-- CPU milliseconds per request of the desk's and the bare app's workers (and, on PostgreSQL, of their
-  database backends), which the other work on a shared machine moves less than the rates.
+- CPU milliseconds per request of the desk's and the bare app's workers and, on PostgreSQL, of their
+  database backends (shown apart in brackets), which the other work on a shared machine moves less
+  than the rates.
 
 The PostgreSQL database (``--pg-db``) has its schema dropped and made again; nothing else is
 touched. Results are printed as one table and saved as JSON in bench/results/.
@@ -303,6 +304,7 @@ def run_database(kind: str, args) -> dict:
         results, _wall = send_all(args.port, f"/api/v1/polls/{data['poll']}/ballots", payloads, args.clients,
                                   args.client_threads)
         desk_cpu = meter.end()
+        desk_db_cpu = meter.backends
     server_log = logs.read_text(errors="replace") if logs.exists() else ""
     counts, answers = stored(url, data["poll"])
     accepted = [r for r in results if r[1] == 201]
@@ -333,6 +335,7 @@ def run_database(kind: str, args) -> dict:
         meter.begin()
         bare_results, _wall = send_all(args.port + 1, "/ballots", bare_payloads, args.clients, args.client_threads)
         bare_cpu = meter.end()
+        bare_db_cpu = meter.backends
     bare_timing = timing(bare_results)
     bare_ok = sum(1 for r in bare_results if r[1] == 201)
     bare_rate = bare_ok / bare_timing["seconds"]
@@ -345,6 +348,7 @@ def run_database(kind: str, args) -> dict:
         "bare_http_rate": bare_rate, "bare_p95_ms": bare_timing["p95_ms"], "bare_errors": len(bare_results) - bare_ok,
         "driver_rate": raw_rate,
         "desk_cpu_ms": 1000 * desk_cpu / len(results), "bare_cpu_ms": 1000 * bare_cpu / len(bare_results),
+        "desk_db_cpu_ms": 1000 * desk_db_cpu / len(results), "bare_db_cpu_ms": 1000 * bare_db_cpu / len(bare_results),
         "ratio_bare": ballots_per_second / bare_rate, "ratio_driver": ballots_per_second / raw_rate,
         "within_10s": desk_timing["seconds"] <= 10.0,
     }
@@ -353,15 +357,15 @@ def run_database(kind: str, args) -> dict:
 def table(rows: list[dict]) -> str:
     lines = ["| database | requests (dup.) | accepted | time s | ballots/s | p50 ms | p95 ms | lost | double | "
              "dup. → 409 | locked | other | bare HTTP insert/s | ÷ bare (≥ 0.5) | driver insert/s | ÷ driver | "
-             "CPU ms/request desk | bare |",
+             "CPU ms/request desk (db) | bare (db) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {r['db']} | {r['requests']:,} ({r['duplicates']}) | {r['accepted']:,} | {r['seconds']:.1f} | "
             f"{r['ballots_per_second']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['lost']} | {r['double']} | "
             f"{r['duplicates_refused_409']} | {r['locked']} | {len(r['other'])} | {r['bare_http_rate']:.0f} | "
-            f"{r['ratio_bare']:.2f} | {r['driver_rate']:.0f} | {r['ratio_driver']:.2f} | {r['desk_cpu_ms']:.1f} | "
-            f"{r['bare_cpu_ms']:.1f} |")
+            f"{r['ratio_bare']:.2f} | {r['driver_rate']:.0f} | {r['ratio_driver']:.2f} | {r['desk_cpu_ms']:.1f} ({r['desk_db_cpu_ms']:.1f}) | "
+            f"{r['bare_cpu_ms']:.1f} ({r['bare_db_cpu_ms']:.1f}) |")
     return "\n".join(lines)
 
 

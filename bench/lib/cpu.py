@@ -47,6 +47,7 @@ class CpuMeter:
     def __init__(self, master_pid: int, application_name: str | None):
         self.master_pid, self.application_name = master_pid, application_name
         self.start: dict[int, float] = {}
+        self.backends = 0.0
 
     def _pids(self) -> list[int]:
         pids = children(self.master_pid)
@@ -58,5 +59,9 @@ class CpuMeter:
         self.start = {pid: process_cpu(pid) for pid in self._pids()}
 
     def end(self) -> float:
+        """CPU seconds since :meth:`begin`, workers and backends together (:attr:`backends` holds the latter's)."""
+        workers = set(children(self.master_pid))
         pids = set(self._pids()) | set(self.start)
-        return sum(max(0.0, process_cpu(pid) - self.start.get(pid, 0.0)) for pid in pids)
+        spent = {pid: max(0.0, process_cpu(pid) - self.start.get(pid, 0.0)) for pid in pids}
+        self.backends = sum(cpu for pid, cpu in spent.items() if pid not in workers)
+        return sum(spent.values())

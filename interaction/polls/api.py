@@ -209,25 +209,21 @@ def publish_report(poll_id: int):
     return _action(poll_id, services.publish_report, summary=form.summary.data, adoption=form.adoption.data)
 
 
-def _on_sqlite() -> bool:
-    return db.session.get_bind().dialect.name == "sqlite"
-
-
 def _reading_first(view):
-    """On SQLite, what a ballot reads before it writes (the sign-in's token too) is read without a transaction.
+    """What a ballot reads before it writes (the sign-in's token too) is read without a transaction.
 
     SQLite's write lock is the whole database's, and a POST's transaction takes it when it begins
     (``core.db``: ``BEGIN IMMEDIATE``), at its first statement: here the sign-in's token look-up.
     Reading in ``AUTOCOMMIT`` (``core.db.read_without_transaction``) takes no lock; the ballot is
     then written in a short transaction of its own (:func:`cast_ballot`), so voters queue for the
-    lock only while their rows are written. PostgreSQL's readers take no such lock: there the
-    request is one transaction, as everywhere.
+    lock only while their rows are written. On PostgreSQL the reads send no ``BEGIN``, and a ballot
+    without text answers is written by one statement, atomic by itself
+    (``services.stored_in_one_statement``): three round trips to the database instead of six.
     """
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if _on_sqlite():
-            read_without_transaction()
+        read_without_transaction()
         return view(*args, **kwargs)
 
     return wrapped
@@ -242,13 +238,12 @@ def _reading_first(view):
 def cast_ballot(poll_id: int):
     """The caller's ballot, whole or not at all: 201; a second → 409 ``already_voted``; outside the window → 409.
 
-    On SQLite read, then written in a short transaction (:func:`_reading_first`).
+    Read, then written in a short transaction, or in one statement (:func:`_reading_first`).
     """
     payload = json_body()
     if "answers" not in payload:
         raise ValidationFailed({"answers": _("请填写答卷。")})
-    two_steps = _on_sqlite()
-    if two_steps and not db.session().in_transaction():  # an Idempotency-Key's record was committed meanwhile
+    if not db.session().in_transaction():  # an Idempotency-Key's record was committed meanwhile
         read_without_transaction()
     services.require_voter(current_user)
     user_id = current_user.id
@@ -258,8 +253,8 @@ def cast_ballot(poll_id: int):
         raise NotFound()
     rows = services.check_ballot_by_window(window, payload["answers"])
     live = window.results_visibility == "live"
-    if two_steps:
-        db.session.commit()  # leaves the reading: the inserts below are one transaction
+    if not services.stored_in_one_statement(rows):
+        db.session.commit()  # leaves the reading: the ballot's statements below are one transaction
     services.store_ballot(poll_id, rows, user_id=user_id, live=live)
     db.session.commit()
     return jsonify(poll=poll_id, voted=True), 201

@@ -53,8 +53,9 @@ def test_a_ballot_runs_only_statements_compiled_once(client, tokens, clock, capl
     assert uncached_statements(caplog.records) == []
 
 
-def test_a_ballots_answers_are_one_insert_on_postgresql(app, client, tokens, clock):
-    """PostgreSQL: the choice answers go as one multi-row INSERT, not psycopg's pipelined executemany of one per row."""
+def test_a_ballot_without_texts_is_one_statement_outside_a_transaction_on_postgresql(app, client, tokens, clock):
+    """PostgreSQL: the ballot's row and its answers are one statement, sent without BEGIN or COMMIT around it;
+    SQLite: the row, then the answers as one executemany (a loop in C), in a transaction of their own."""
     poll = client.post("/api/v1/polls", json=POLL, headers=tokens["staff"]).get_json()
     client.post(f"/api/v1/polls/{poll['id']}/publish", headers=tokens["staff"])
     q = poll["questions"]
@@ -63,10 +64,9 @@ def test_a_ballots_answers_are_one_insert_on_postgresql(app, client, tokens, clo
                {"question": q[2]["id"], "value": 4}]
     sent = []
 
-    def note(_conn, _cursor, statement, parameters, _context, _executemany):
-        if statement.startswith("INSERT INTO ballot_answers"):  # what reaches the driver: one set of parameters or many
-            sent.append(("one statement", statement.count("), (") + 1) if isinstance(parameters, dict)
-                        else ("executemany", len(parameters)))
+    def note(conn, _cursor, statement, _parameters, _context, executemany):
+        if statement.lstrip().startswith(("INSERT", "WITH")):
+            sent.append((statement.split()[0], executemany, conn.get_execution_options().get("isolation_level")))
 
     with app.app_context():
         engine = db.engine
@@ -74,14 +74,32 @@ def test_a_ballots_answers_are_one_insert_on_postgresql(app, client, tokens, clo
     try:
         assert client.post(f"/api/v1/polls/{poll['id']}/ballots", json={"answers": answers},
                            headers=tokens["citizen"]).status_code == 201
+        assert client.post(f"/api/v1/polls/{poll['id']}/ballots", json={"answers": answers},
+                           headers=tokens["citizen"]).status_code == 409
     finally:
         event.remove(engine, "before_cursor_execute", note)
-    with app.app_context():
-        assert _count(BallotAnswer) == 4  # one row per chosen option, and the rating
+    stored = db.session.execute(select(BallotAnswer.question_id, BallotAnswer.option_id, BallotAnswer.value)).all()
+    assert sorted(map(tuple, stored), key=repr) == sorted([
+        (q[0]["id"], q[0]["options"][0]["id"], None), (q[1]["id"], q[1]["options"][0]["id"], None),
+        (q[1]["id"], q[1]["options"][2]["id"], None), (q[2]["id"], None, 4)], key=repr)  # the second stored nothing
     if engine.dialect.name == "postgresql":
-        assert sent == [("one statement", 4)]
+        assert sent == [("WITH", False, "AUTOCOMMIT")] * 2
     else:
-        assert sent == [("executemany", 4)]  # SQLite's: a loop in C
+        assert sent == [("INSERT", False, None), ("INSERT", True, None), ("INSERT", False, None)]
+
+
+def test_a_ballot_that_answers_nothing_optional_is_stored_once(app, client, tokens, clock):
+    """A poll whose questions are all optional: an empty ballot is a ballot (counted once), with no answer rows."""
+    body = {**POLL, "questions": [{"kind": "text", "prompt": "其他建议", "required": False},
+                                  {"kind": "rating", "prompt": "满意度", "required": False}]}
+    poll = client.post("/api/v1/polls", json=body, headers=tokens["staff"]).get_json()
+    assert client.post(f"/api/v1/polls/{poll['id']}/publish", headers=tokens["staff"]).status_code == 200
+    url = f"/api/v1/polls/{poll['id']}/ballots"
+    assert client.post(url, json={"answers": []}, headers=tokens["citizen"]).status_code == 201
+    assert client.post(url, json={"answers": []}, headers=tokens["citizen"]).get_json()["error"]["code"] == \
+        "already_voted"
+    assert _count(Ballot) == 1
+    assert _count(BallotAnswer) == 0
 
 
 def test_staff_create_publish_and_citizens_vote(client, tokens, clock):

@@ -29,4 +29,5 @@ from interaction.polls.services.voting import (  # noqa: F401
     read_window,
     require_voter,
     store_ballot,
+    stored_in_one_statement,
 )

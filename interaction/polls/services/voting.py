@@ -11,6 +11,7 @@ second is stored; nothing is lost. On SQLite writers queue behind ``BEGIN IMMEDI
 No audit entry is written for a ballot: the audit log would tell administrators who took part.
 """
 
+import json
 import threading
 from dataclasses import dataclass
 
@@ -192,20 +193,57 @@ _INSERT_BALLOT = text(
     "INSERT INTO ballots (poll_id, user_id, created_dt) VALUES (:poll_id, :user_id, :at) "
     "ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id").bindparams(bindparam("at", type_=UTCDateTime()))
 
+#: PostgreSQL: the ballot row and its answers in one statement, one round trip. A data-modifying ``WITH``
+#: runs once and whole whatever the outer query reads (PostgreSQL's "Data-Modifying Statements in WITH"),
+#: and a statement is atomic by itself: on a conflict the ballot's ``INSERT`` gives no row, so no answer is
+#: inserted, and the statement answers no id. The answers come as one JSON array of
+#: ``{question_id, option_id | value}`` (``jsonb_to_recordset``): one SQL text for any number of answers.
+_INSERT_BALLOT_WITH_ANSWERS = text("""
+    WITH ballot AS (
+        INSERT INTO ballots (poll_id, user_id, created_dt) VALUES (:poll_id, :user_id, :at)
+        ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id
+    ), answers AS (
+        INSERT INTO ballot_answers (ballot_id, poll_id, question_id, option_id, value)
+        SELECT ballot.id, :poll_id, answer.question_id, answer.option_id, answer.value
+        FROM ballot CROSS JOIN jsonb_to_recordset(CAST(:answers AS jsonb))
+            AS answer(question_id integer, option_id integer, value smallint)
+    )
+    SELECT id FROM ballot""").bindparams(bindparam("at", type_=UTCDateTime()))
+
 _ANSWERS = BallotAnswer.__table__
 _INSERT_ANSWERS = _ANSWERS.insert()
-#: PostgreSQL: the same insert asking for the new ids (unused), because with RETURNING SQLAlchemy sends the
-#: rows as one multi-row ``INSERT ... VALUES (...), (...)`` (its "insertmanyvalues"); without it psycopg's
-#: ``executemany`` pipelines one INSERT per row, each wait through gevent's ``poll`` as deployed: a third of the
-#: time a ballot spent in psycopg (py-spy, bench/polls.py). SQLite's ``executemany`` is a loop in C, cheaper.
-_INSERT_ANSWERS_AS_ONE = _INSERT_ANSWERS.returning(_ANSWERS.c.id)
 _INSERT_TEXT = _ANSWERS.insert().returning(_ANSWERS.c.id)
 
 
-def _insert_ballot(poll_id: int, user_id: int) -> int | None:
-    """Insert the ballot row unless the person has one: its id, or None (ON CONFLICT DO NOTHING)."""
-    return db.session.connection().execute(_INSERT_BALLOT, {"poll_id": poll_id, "user_id": user_id,
-                                                            "at": now_utc()}).scalar_one_or_none()
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _insert_ballot(poll_id: int, user_id: int, answers: list[dict]) -> int | None:
+    """Insert the ballot row and its *answers* (options and ratings) unless the person has a ballot: its id, or None.
+
+    PostgreSQL: one statement (:data:`_INSERT_BALLOT_WITH_ANSWERS`). SQLite, in-process, has no data-modifying
+    ``WITH``: the ballot's row, then the answers (one ``executemany``, a loop in C), in the caller's transaction.
+    """
+    connection = db.session.connection()
+    params = {"poll_id": poll_id, "user_id": user_id, "at": now_utc()}
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_INSERT_BALLOT_WITH_ANSWERS,
+                                  {**params, "answers": json.dumps(answers)}).scalar_one_or_none()
+    ballot_id = connection.execute(_INSERT_BALLOT, params).scalar_one_or_none()
+    if ballot_id is not None and answers:
+        connection.execute(_INSERT_ANSWERS, [{"ballot_id": ballot_id, "poll_id": poll_id, "option_id": None,
+                                              "value": None, "text": None, "text_state": None, **answer}
+                                             for answer in answers])
+    return ballot_id
+
+
+def stored_in_one_statement(rows: list[dict]) -> bool:
+    """Whether :func:`store_ballot` writes these checked rows in one statement, atomic without a transaction.
+
+    On PostgreSQL, a ballot without text answers (a text answer is inserted apart, and sent to moderation).
+    """
+    return _on_postgresql() and not any("text" in row for row in rows)
 
 
 def has_voted(poll: Poll, user) -> bool:
@@ -254,15 +292,9 @@ def store_ballot(poll_id: int, rows: list[dict], *, user_id: int, live: bool) ->
     409 ``already_voted`` when the person has a ballot (nothing written). *live*: the poll's results
     are broadcast (after commit, throttled: :mod:`interaction.polls.live`).
     """
-    ballot_id = _insert_ballot(poll_id, user_id)
+    ballot_id = _insert_ballot(poll_id, user_id, [row for row in rows if "text" not in row])
     if ballot_id is None:
         raise AlreadyVoted(_("您已参加过这次调查，每人只能提交一次。"))
-    plain = [{"ballot_id": ballot_id, "poll_id": poll_id, "option_id": None, "value": None, "text": None,
-              "text_state": None, **row} for row in rows if "text" not in row]
-    if plain:
-        connection = db.session.connection()
-        one_statement = connection.dialect.name == "postgresql"
-        connection.execute(_INSERT_ANSWERS_AS_ONE if one_statement else _INSERT_ANSWERS, plain)
     for row in rows:
         if "text" in row:
             answer_id = db.session.execute(_INSERT_TEXT, {"ballot_id": ballot_id, "poll_id": poll_id, "option_id": None,
