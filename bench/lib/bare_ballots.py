@@ -3,8 +3,10 @@
 ``POST /ballots`` with ``{"poll_id", "user_id"}`` inserts one row into ``bare_ballots`` (a unique
 constraint on the pair, as the desk's ``ballots``) and commits: what any Flask app pays to store a
 row on this database, without sign-in, validation, answers or results. SQLite connections get the
-desk's settings (WAL, synchronous=NORMAL, busy timeout, BEGIN IMMEDIATE), so that the comparison
-is about the desk's own work.
+desk's settings (WAL, synchronous=NORMAL, busy timeout, BEGIN IMMEDIATE), and PostgreSQL's pool the
+desk's size (20 connections a process, none opened beyond them: ``interaction.config.engine_options``;
+SQLAlchemy's default pool opens and closes connections all the time under gevent, each a new
+backend), so that the comparison is about the desk's own work.
 
 Run: ``DATABASE_URL=... gunicorn -w 2 -k gthread --threads 8 bench.lib.bare_ballots:app``.
 """
@@ -25,6 +27,8 @@ class Base(DeclarativeBase):
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 20, "max_overflow": 0}
 db = SQLAlchemy(app, model_class=Base)
 
 

@@ -21,7 +21,7 @@ from interaction.core.errors import Forbidden, NotFound, ValidationFailed
 from interaction.core.time import isoformat
 from interaction.polls import queries, services
 from interaction.polls.forms import PollForm, ReportForm, WithdrawForm, parse_local_datetime
-from interaction.polls.models import Poll, PollState
+from interaction.polls.models import Poll
 
 bp = Blueprint("polls", __name__)
 
@@ -218,7 +218,8 @@ def _reading_first(view):
     then written in a short transaction of its own (:func:`cast_ballot`), so voters queue for the
     lock only while their rows are written. On PostgreSQL the reads send no ``BEGIN``, and a ballot
     without text answers is written by one statement, atomic by itself
-    (``services.stored_in_one_statement``): three round trips to the database instead of six.
+    (``services.stored_in_one_statement``). Once a process knows the poll's questions, the poll is not
+    read: the insert checks that it is open (``services.check_ballot_by_id``).
     """
 
     @wraps(view)
@@ -247,15 +248,10 @@ def cast_ballot(poll_id: int):
         read_without_transaction()
     services.require_voter(current_user)
     user_id = current_user.id
-    window = services.read_window(poll_id)
-    if window is None or window.state == PollState.draft and not services.can_manage(
-            current_user, department_id=window.department_id):
-        raise NotFound()
-    rows = services.check_ballot_by_window(window, payload["answers"])
-    live = window.results_visibility == "live"
+    rows, rules = services.check_ballot_by_id(poll_id, payload["answers"], actor=current_user)
     if not services.stored_in_one_statement(rows):
         db.session.commit()  # leaves the reading: the ballot's statements below are one transaction
-    services.store_ballot(poll_id, rows, user_id=user_id, live=live)
+    services.store_ballot(poll_id, rows, user_id=user_id, live=rules.live)
     db.session.commit()
     return jsonify(poll=poll_id, voted=True), 201
 

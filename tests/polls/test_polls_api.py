@@ -1,9 +1,10 @@
 """The polls API (API.md "Polls and surveys"): shapes, statuses, refusals, idempotency, bad input."""
 
 import logging
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from interaction.accounts.services import issue_token
 from interaction.core.db import db
@@ -221,3 +222,38 @@ def test_unknown_and_huge_ids_are_404(client, tokens):
     for url in ("/api/v1/polls/999", "/api/v1/polls/99999999999999999999", "/api/v1/polls/999/results"):
         assert client.get(url).status_code == 404
     assert client.post("/api/v1/polls/999/ballots", json={"answers": []}, headers=tokens["citizen"]).status_code == 404
+
+
+def test_once_a_process_knows_a_poll_its_ballots_do_not_read_it_and_a_closed_poll_still_refuses(
+        app, client, tokens, clock):
+    """The second ballot on a poll reads no poll row (its rules are kept, the insert checks the window); after
+    the poll closes behind the process's back (another process closed it), ballots are 409, bad ones too."""
+    poll = client.post("/api/v1/polls", json=POLL, headers=tokens["staff"]).get_json()
+    client.post(f"/api/v1/polls/{poll['id']}/publish", headers=tokens["staff"])
+    url = f"/api/v1/polls/{poll['id']}/ballots"
+    q = poll["questions"]
+    answers = [{"question": q[0]["id"], "options": [q[0]["options"][0]["id"]]},
+               {"question": q[1]["id"], "options": [q[1]["options"][0]["id"]]}, {"question": q[2]["id"], "value": 3}]
+    assert client.post(url, json={"answers": answers}, headers=tokens["citizen"]).status_code == 201
+    read = []
+
+    def note(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip().startswith("SELECT") and "FROM polls" in statement:
+            read.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.post(url, json={"answers": answers}, headers=tokens["citizen2"]).status_code == 201
+        assert read == []
+        closed = clock.now - timedelta(minutes=1)
+        db.session.execute(update(Poll).where(Poll.id == poll["id"]).values(closes_dt=closed))
+        db.session.commit()  # closed in the database only: this process's kept rules do not know
+        late = client.post(url, json={"answers": answers}, headers=tokens["staff"])
+        assert late.status_code == 409 and late.get_json()["error"]["code"] == "poll_not_open"
+        bad = client.post(url, json={"answers": [{"question": q[2]["id"], "value": 9}]}, headers=tokens["staff"])
+        assert bad.status_code == 409 and bad.get_json()["error"]["code"] == "poll_not_open"
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert _count(Ballot) == 2

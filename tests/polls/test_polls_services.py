@@ -97,6 +97,25 @@ def test_before_opening_and_after_closing_is_409(people, clock):
     assert _stored() == (0, 0)
 
 
+@pytest.mark.parametrize("change", ["closed early", "withdrawn", "its time ran out"])
+def test_a_ballot_checked_while_open_is_refused_if_the_poll_closed_before_it_is_stored(people, clock, change):
+    """The insert checks the window itself: staff closing the poll (or the clock) between check and store wins."""
+    poll = make_poll(people.department, people.staff)
+    rows = services.check_ballot(poll, answers_for(poll, text="多开窗口"))
+    if change == "closed early":
+        services.close_poll(poll, actor=people.staff)
+    elif change == "withdrawn":
+        services.withdraw_poll(poll, "重复发布", actor=people.admin)
+    else:
+        clock.advance(days=8)
+    db.session.commit()
+    with pytest.raises(Conflict) as error:
+        services.store_ballot(poll.id, rows, user_id=people.citizen.id, live=False)
+    assert error.value.code == "poll_not_open"
+    db.session.rollback()
+    assert _stored() == (0, 0)
+
+
 def test_a_second_ballot_is_409_and_the_first_stays(people, clock):
     poll = make_poll(people.department, people.staff)
     services.cast_ballot(poll, answers_for(poll, single=0), actor=people.citizen)

@@ -22,9 +22,10 @@ from sqlalchemy import bindparam, exists, select, text
 
 from interaction.accounts.permissions import Permission
 from interaction.core.db import MAX_ID, UTCDateTime, after_commit, db
-from interaction.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from interaction.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from interaction.core.time import now_utc
 from interaction.moderation.services import submit_for_moderation
+from interaction.polls.services.authoring import can_manage
 from interaction.polls.models import (RATING_MAX, RATING_MIN, Ballot, BallotAnswer, Poll, PollState, PollStatus,
                                       QuestionKind, ResultsVisibility, TextState, status_of)
 
@@ -57,30 +58,42 @@ class QuestionShape:
         return self.kind in (QuestionKind.single, QuestionKind.multiple)
 
 
-#: Per app: poll id → its questions' shapes. Published questions never change (a correction is a new poll),
-#: so a process reads them once, not on every ballot; a draft's are read every time.
-SHAPES_KEY = "interaction.polls.shapes"
+@dataclass(frozen=True)
+class BallotRules:
+    """What checking and storing a ballot needs of its poll: the questions' shapes, and whether results are live."""
+
+    questions: tuple[QuestionShape, ...]
+    live: bool
 
 
-def poll_shape(poll: Poll) -> tuple[QuestionShape, ...]:
-    """The shapes of *poll*'s questions, in order (from the app's cache once the poll is published)."""
-    return shape_of(poll.id, poll.state, lambda: poll)
+#: Per app: poll id → :class:`BallotRules`. A published poll's questions and results visibility never change
+#: (a correction is a new poll), so a process reads them once, not on every ballot; a draft's are read every time.
+RULES_KEY = "interaction.polls.ballot_rules"
 
 
-def shape_of(poll_id: int, state: str, load) -> tuple[QuestionShape, ...]:
-    """The shapes of the questions of poll *poll_id* in *state*; *load()* gives the poll if they must be read."""
-    cache, lock = current_app.extensions.setdefault(SHAPES_KEY, (LRUCache(512), threading.Lock()))
-    if state != PollState.draft:
-        with lock:
-            shape = cache.get(poll_id)
-        if shape is not None:
-            return shape
-    shape = tuple(QuestionShape(q.id, q.kind, q.is_required, q.min_choices, q.max_choices,
-                                frozenset(o.id for o in q.options)) for q in load().questions)
-    if state != PollState.draft:
-        with lock:
-            cache[poll_id] = shape
-    return shape
+def _rules_cache() -> tuple[LRUCache, threading.Lock]:
+    return current_app.extensions.setdefault(RULES_KEY, (LRUCache(512), threading.Lock()))
+
+
+def cached_rules(poll_id: int) -> BallotRules | None:
+    """The rules of poll *poll_id* if this process read them since it was published (a draft's never are)."""
+    cache, lock = _rules_cache()
+    with lock:
+        return cache.get(poll_id)
+
+
+def rules_of(poll: Poll) -> BallotRules:
+    """*poll*'s ballot rules (from the app's cache once the poll is published)."""
+    rules = cached_rules(poll.id)
+    if rules is None:
+        rules = BallotRules(tuple(QuestionShape(q.id, q.kind, q.is_required, q.min_choices, q.max_choices,
+                                                frozenset(o.id for o in q.options)) for q in poll.questions),
+                            poll.results_visibility == ResultsVisibility.live)
+        if poll.state != PollState.draft:
+            cache, lock = _rules_cache()
+            with lock:
+                cache[poll.id] = rules
+    return rules
 
 
 def _is_id(value) -> bool:
@@ -145,7 +158,7 @@ def _answer_rows(question: QuestionShape, item: dict) -> tuple[list[dict], str |
     return ([{"text": text, "text_state": TextState.pending.value}] if text else []), None
 
 
-def check_answers(poll: Poll, answers, shape: tuple[QuestionShape, ...] | None = None) -> list[dict]:
+def check_answers(shape: tuple[QuestionShape, ...], answers) -> list[dict]:
     """The answer rows of a ballot (each with ``question_id``), or 422 naming every question that breaks a rule.
 
     Field names: ``answers`` (not a list, too long), ``answers[i]`` (an item that names no question
@@ -154,7 +167,6 @@ def check_answers(poll: Poll, answers, shape: tuple[QuestionShape, ...] | None =
     """
     if not isinstance(answers, list):
         raise ValidationFailed({"answers": _("answers 应为列表。")})
-    shape = poll_shape(poll) if shape is None else shape
     questions = {question.id: question for question in shape}
     if len(answers) > len(questions):
         raise ValidationFailed({"answers": _("回答数超过了题目数。")})
@@ -185,30 +197,34 @@ def check_answers(poll: Poll, answers, shape: tuple[QuestionShape, ...] | None =
     return rows
 
 
-#: The ballot row, unless the person has one: its id, or no row. Written as SQL because SQLAlchemy 2.0's
-#: dialect inserts (``insert(...).on_conflict_do_nothing()`` of ``dialects.sqlite``/``postgresql``) have no
-#: cache key and were compiled again on every ballot, on SQLite while holding the write lock; a ``text()``
-#: statement is compiled once. SQLite (3.35+) and PostgreSQL read the same SQL.
-_INSERT_BALLOT = text(
-    "INSERT INTO ballots (poll_id, user_id, created_dt) VALUES (:poll_id, :user_id, :at) "
-    "ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id").bindparams(bindparam("at", type_=UTCDateTime()))
+#: The ballot row, if the poll is open at ``:at`` and the person has none: its id, or no row. The poll's
+#: window is checked by the insert itself (the rule of ``models.status_of``: published, opened, not yet
+#: closed), so a ballot cannot slip in after staff closed the poll while it was being checked. Written as SQL
+#: because SQLAlchemy 2.0's dialect inserts (``insert(...).on_conflict_do_nothing()``) have no cache key
+#: and were compiled again on every ballot, on SQLite while holding the write lock; a ``text()`` statement
+#: is compiled once. SQLite (3.35+) and PostgreSQL read the same SQL.
+_BALLOT_IF_OPEN = """
+    INSERT INTO ballots (poll_id, user_id, created_dt)
+    SELECT id, :user_id, :at FROM polls
+    WHERE id = :poll_id AND state = :published AND opens_dt <= :at AND closes_dt > :at
+    ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id"""
+_BALLOT_PARAMETERS = (bindparam("at", type_=UTCDateTime()), bindparam("published", PollState.published.value))
+_INSERT_BALLOT = text(_BALLOT_IF_OPEN).bindparams(*_BALLOT_PARAMETERS)
 
 #: PostgreSQL: the ballot row and its answers in one statement, one round trip. A data-modifying ``WITH``
 #: runs once and whole whatever the outer query reads (PostgreSQL's "Data-Modifying Statements in WITH"),
-#: and a statement is atomic by itself: on a conflict the ballot's ``INSERT`` gives no row, so no answer is
-#: inserted, and the statement answers no id. The answers come as one JSON array of
-#: ``{question_id, option_id | value}`` (``jsonb_to_recordset``): one SQL text for any number of answers.
-_INSERT_BALLOT_WITH_ANSWERS = text("""
-    WITH ballot AS (
-        INSERT INTO ballots (poll_id, user_id, created_dt) VALUES (:poll_id, :user_id, :at)
-        ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id
+#: and a statement is atomic by itself: when the ballot's ``INSERT`` gives no row, no answer is inserted
+#: and the statement answers no id. The answers come as one JSON array of ``{question_id, option_id | value}``
+#: (``jsonb_to_recordset``): one SQL text for any number of answers.
+_INSERT_BALLOT_WITH_ANSWERS = text(f"""
+    WITH ballot AS ({_BALLOT_IF_OPEN}
     ), answers AS (
         INSERT INTO ballot_answers (ballot_id, poll_id, question_id, option_id, value)
         SELECT ballot.id, :poll_id, answer.question_id, answer.option_id, answer.value
         FROM ballot CROSS JOIN jsonb_to_recordset(CAST(:answers AS jsonb))
             AS answer(question_id integer, option_id integer, value smallint)
     )
-    SELECT id FROM ballot""").bindparams(bindparam("at", type_=UTCDateTime()))
+    SELECT id FROM ballot""").bindparams(*_BALLOT_PARAMETERS)
 
 _ANSWERS = BallotAnswer.__table__
 _INSERT_ANSWERS = _ANSWERS.insert()
@@ -220,7 +236,7 @@ def _on_postgresql() -> bool:
 
 
 def _insert_ballot(poll_id: int, user_id: int, answers: list[dict]) -> int | None:
-    """Insert the ballot row and its *answers* (options and ratings) unless the person has a ballot: its id, or None.
+    """The new ballot's id, with its *answers* (options, ratings) inserted; None if the poll is not open or has one.
 
     PostgreSQL: one statement (:data:`_INSERT_BALLOT_WITH_ANSWERS`). SQLite, in-process, has no data-modifying
     ``WITH``: the ballot's row, then the answers (one ``executemany``, a loop in C), in the caller's transaction.
@@ -258,42 +274,70 @@ def require_voter(actor) -> None:
         raise Forbidden()
 
 
-def check_ballot(poll: Poll, answers) -> list[dict]:
-    """What :func:`cast_ballot` checks of the poll and the answers before it writes; the rows to store. Reads only."""
-    status = poll.status_at(now_utc())
+def require_open(status: PollStatus) -> None:
+    """409 ``poll_not_open`` unless *status* is open, saying why."""
     if status != PollStatus.open:
         raise PollNotOpen(not_open_message(status))
-    return check_answers(poll, answers)
+
+
+def check_ballot(poll: Poll, answers) -> list[dict]:
+    """What :func:`cast_ballot` checks of the poll and the answers before it writes; the rows to store. Reads only."""
+    require_open(poll.status_at(now_utc()))
+    return check_answers(rules_of(poll).questions, answers)
 
 
 _POLLS = Poll.__table__
 #: What a ballot needs of its poll, in one short read by primary key (no ORM object: the API's hot path).
-_WINDOW = select(_POLLS.c.id, _POLLS.c.state, _POLLS.c.opens_dt, _POLLS.c.closes_dt, _POLLS.c.results_visibility,
-                 _POLLS.c.department_id).where(_POLLS.c.id == bindparam("poll_id"))
+_WINDOW = select(_POLLS.c.state, _POLLS.c.opens_dt, _POLLS.c.closes_dt, _POLLS.c.department_id
+                 ).where(_POLLS.c.id == bindparam("poll_id"))
 
 
 def read_window(poll_id: int):
-    """The poll's ``(id, state, opens_dt, closes_dt, results_visibility, department_id)`` row, or None."""
+    """The poll's ``(state, opens_dt, closes_dt, department_id)`` row, or None."""
     return db.session.execute(_WINDOW, {"poll_id": poll_id}).first()
 
 
-def check_ballot_by_window(window, answers) -> list[dict]:
-    """:func:`check_ballot` from :func:`read_window`'s row (the questions' shape from the app's cache)."""
-    status = status_of(window.state, window.opens_dt, window.closes_dt, now_utc())
-    if status != PollStatus.open:
-        raise PollNotOpen(not_open_message(status))
-    shape = shape_of(window.id, window.state, lambda: db.session.get(Poll, window.id))
-    return check_answers(None, answers, shape)
+def require_open_by_id(poll_id: int) -> None:
+    """:func:`require_open` for poll *poll_id* now, by a short read (404 if there is none)."""
+    window = read_window(poll_id)
+    if window is None:
+        raise NotFound()
+    require_open(status_of(window.state, window.opens_dt, window.closes_dt, now_utc()))
+
+
+def check_ballot_by_id(poll_id: int, answers, *, actor) -> tuple[list[dict], BallotRules]:
+    """:func:`check_ballot` for the API, by the poll's id: the rows to store, and the poll's rules.
+
+    404 for no such poll (or a draft *actor* may not manage). The poll is read only when this process
+    has not its rules yet (:func:`cached_rules`): otherwise whether it is open is checked by the insert
+    (:func:`store_ballot`), and read here only to refuse a ballot whose answers break a rule: a poll that
+    is not open says so (409) before the answers are judged (422), as :func:`check_ballot` does.
+    """
+    rules = cached_rules(poll_id)
+    if rules is None:
+        window = read_window(poll_id)
+        if window is None or window.state == PollState.draft and not can_manage(
+                actor, department_id=window.department_id):
+            raise NotFound()
+        require_open(status_of(window.state, window.opens_dt, window.closes_dt, now_utc()))
+        rules = rules_of(db.session.get(Poll, poll_id))
+    try:
+        return check_answers(rules.questions, answers), rules
+    except ValidationFailed:
+        require_open_by_id(poll_id)
+        raise
 
 
 def store_ballot(poll_id: int, rows: list[dict], *, user_id: int, live: bool) -> int:
     """Write a checked ballot (:func:`check_ballot`): the ballot row, its answers, text answers to moderation.
 
-    409 ``already_voted`` when the person has a ballot (nothing written). *live*: the poll's results
-    are broadcast (after commit, throttled: :mod:`interaction.polls.live`).
+    Nothing is written when the poll is not open (409 ``poll_not_open``: it may have closed since it was
+    checked) or the person has a ballot (409 ``already_voted``). *live*: the poll's results are broadcast
+    (after commit, throttled: :mod:`interaction.polls.live`).
     """
     ballot_id = _insert_ballot(poll_id, user_id, [row for row in rows if "text" not in row])
     if ballot_id is None:
+        require_open_by_id(poll_id)
         raise AlreadyVoted(_("您已参加过这次调查，每人只能提交一次。"))
     for row in rows:
         if "text" in row:
@@ -319,4 +363,4 @@ def cast_ballot(poll: Poll, answers, *, actor) -> int:
     """
     require_voter(actor)
     rows = check_ballot(poll, answers)
-    return store_ballot(poll.id, rows, user_id=actor.id, live=poll.results_visibility == ResultsVisibility.live)
+    return store_ballot(poll.id, rows, user_id=actor.id, live=rules_of(poll).live)
