@@ -7,12 +7,15 @@
 #   HOST=0.0.0.0 deploy/gunicorn.sh 8002
 #
 # --worker-connections: gunicorn's default (1000) caps the sockets of a process; each viewer holds one.
+# --control-socket: one per process (gunicorn's default path is one per user: with several processes on
+# a machine, as deploy/cluster.sh starts them, every one after the first logged "Address already in use").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${1:-8001}"
 HOST="${HOST:-127.0.0.1}"
+mkdir -p instance
 exec "${PYTHON:-.venv/bin/python}" -m gunicorn \
   --worker-class gevent --workers 1 --worker-connections "${WORKER_CONNECTIONS:-10000}" \
   --bind "$HOST:$PORT" --timeout 60 --graceful-timeout 20 --keep-alive 75 \
-  --access-logfile - --log-level "${LOG_LEVEL:-info}" \
+  --access-logfile - --log-level "${LOG_LEVEL:-info}" --control-socket "instance/gunicorn-$PORT.ctl" \
   wsgi:app

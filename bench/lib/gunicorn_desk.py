@@ -21,6 +21,7 @@ graceful_timeout = 5
 keepalive = 5
 accesslog = None
 loglevel = "warning"
+control_socket = f"/tmp/bench-gunicorn-{os.getpid()}.ctl"  # one per process (the default path is one per user)
 
 
 def post_worker_init(worker):
