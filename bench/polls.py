@@ -364,7 +364,8 @@ def table(rows: list[dict]) -> str:
             f"| {r['db']} | {r['requests']:,} ({r['duplicates']}) | {r['accepted']:,} | {r['seconds']:.1f} | "
             f"{r['ballots_per_second']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['lost']} | {r['double']} | "
             f"{r['duplicates_refused_409']} | {r['locked']} | {len(r['other'])} | {r['bare_http_rate']:.0f} | "
-            f"{r['ratio_bare']:.2f} | {r['driver_rate']:.0f} | {r['ratio_driver']:.2f} | {r['desk_cpu_ms']:.1f} ({r['desk_db_cpu_ms']:.1f}) | "
+            f"{r['ratio_bare']:.2f} | {r['driver_rate']:.0f} | {r['ratio_driver']:.2f} | "
+            f"{r['desk_cpu_ms']:.1f} ({r['desk_db_cpu_ms']:.1f}) | "
             f"{r['bare_cpu_ms']:.1f} ({r['bare_db_cpu_ms']:.1f}) |")
     return "\n".join(lines)
 

@@ -20,9 +20,9 @@ from interaction.polls.services.texts import describe_for_moderation, on_moderat
 from interaction.polls.services.voting import (  # noqa: F401
     MODERATION_KIND,
     AlreadyVoted,
+    BallotRules,
     PollNotOpen,
     cast_ballot,
-    BallotRules,
     check_answers,
     check_ballot,
     check_ballot_by_id,

@@ -1,4 +1,4 @@
-"""A citizen's ballot: checked whole, stored whole in the caller's one transaction, once per person.
+"""A citizen's ballot: checked whole, stored whole (one transaction, or one statement), once per person.
 
 The ballot is refused before anything is written when it breaks a rule (409 outside the open
 window, 422 naming what is wrong), so a refusal stores nothing. One ballot per person is the
@@ -7,6 +7,8 @@ NOTHING`` (SQLite and PostgreSQL alike), so a concurrent second ballot of the sa
 nothing inserted and is told 409, and its transaction is not left aborted by an error. On
 PostgreSQL the second insert waits for the first's transaction: if that one rolls back, the
 second is stored; nothing is lost. On SQLite writers queue behind ``BEGIN IMMEDIATE`` (core.db).
+The same insert checks that the poll is open, so a poll closed while a ballot was being checked
+refuses it too.
 
 No audit entry is written for a ballot: the audit log would tell administrators who took part.
 """
