@@ -221,7 +221,9 @@ def test_withdraw_needs_a_moderator_and_a_reason(app, client, tokens, people, cl
 def test_unknown_and_huge_ids_are_404(client, tokens):
     for url in ("/api/v1/polls/999", "/api/v1/polls/99999999999999999999", "/api/v1/polls/999/results"):
         assert client.get(url).status_code == 404
-    assert client.post("/api/v1/polls/999/ballots", json={"answers": []}, headers=tokens["citizen"]).status_code == 404
+    for poll_id in (999, 2**31, 99999999999999999999):
+        assert client.post(f"/api/v1/polls/{poll_id}/ballots", json={"answers": []},
+                           headers=tokens["citizen"]).status_code == 404
 
 
 def test_once_a_process_knows_a_poll_its_ballots_do_not_read_it_and_a_closed_poll_still_refuses(
