@@ -299,12 +299,17 @@ def read_window(poll_id: int):
     return db.session.execute(_WINDOW, {"poll_id": poll_id}).first()
 
 
+def status_now(window) -> PollStatus:
+    """The status now of the poll whose :func:`read_window` row is *window*."""
+    return status_of(window.state, window.opens_dt, window.closes_dt, now_utc())
+
+
 def require_open_by_id(poll_id: int) -> None:
     """:func:`require_open` for poll *poll_id* now, by a short read (404 if there is none)."""
     window = read_window(poll_id)
     if window is None:
         raise NotFound()
-    require_open(status_of(window.state, window.opens_dt, window.closes_dt, now_utc()))
+    require_open(status_now(window))
 
 
 def check_ballot_by_id(poll_id: int, answers, *, actor) -> tuple[list[dict], BallotRules]:
@@ -321,7 +326,7 @@ def check_ballot_by_id(poll_id: int, answers, *, actor) -> tuple[list[dict], Bal
         if window is None or window.state == PollState.draft and not can_manage(
                 actor, department_id=window.department_id):
             raise NotFound()
-        require_open(status_of(window.state, window.opens_dt, window.closes_dt, now_utc()))
+        require_open(status_now(window))
         rules = rules_of(db.session.get(Poll, poll_id))
     try:
         return check_answers(rules.questions, answers), rules
