@@ -18,14 +18,17 @@ def traced(monkeypatch):
 
     SQLite: its own trace of each connection checked out from now on. PostgreSQL: psycopg's executes,
     with ``BEGIN`` where one first runs in a transaction (psycopg sends the BEGIN itself), and its
-    commits. The pool's ping (``SELECT 1``, after a rest) is left out.
+    commits. The pool's ping (``SELECT 1``, after a rest) and SQLite's lock wait set around ``BEGIN
+    IMMEDIATE`` (``PRAGMA busy_timeout``, :func:`interaction.core.db.take_sqlite_write_lock`) are left out.
     """
     seen: list[str] = []
     if db.engine.dialect.name == "sqlite":
         connections = []
 
         def trace(dbapi_connection, _record, _proxy):
-            dbapi_connection.set_trace_callback(lambda statement: seen.append(statement.split(" (")[0]))
+            dbapi_connection.set_trace_callback(
+                lambda statement: None if statement.startswith("PRAGMA busy_timeout")
+                else seen.append(statement.split(" (")[0]))
             connections.append(dbapi_connection)
 
         event.listen(db.engine, "checkout", trace)

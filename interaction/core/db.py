@@ -12,7 +12,8 @@ SQLAlchemy's documented means:
   a GET that writes (an audit entry) just writes, each statement committed as it runs;
 - SQLite's transactions begin with ``BEGIN IMMEDIATE`` (SQLAlchemy's pysqlite recipe:
   :func:`_begin_immediate_on_sqlite`), so that two writers queue instead of one failing with
-  "database is locked" half-way through.
+  "database is locked" half-way through; a writer waits for the lock in Python
+  (:func:`take_sqlite_write_lock`), so that under gevent the process's other requests go on meanwhile.
 """
 
 import functools
@@ -27,7 +28,7 @@ from flask import g, has_app_context, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, bindparam, event, select
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, joinedload, lazyload, registry
 from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
@@ -272,6 +273,9 @@ def _ping_after_resting(dbapi_connection, record, _proxy):
 
 #: How long a statement waits for SQLite's locks before "database is locked" (the connections' busy_timeout).
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: The first and the longest pause between two tries for SQLite's write lock (:func:`take_sqlite_write_lock`).
+SQLITE_LOCK_FIRST_PAUSE = 0.0005
+SQLITE_LOCK_LONGEST_PAUSE = 0.005
 
 
 @event.listens_for(Engine, "connect")
@@ -296,7 +300,7 @@ def _begin_immediate_on_sqlite(conn):
     Modes": ``isolation_level = None`` on connect, the ``BEGIN`` emitted here). A deferred
     ``BEGIN`` would take the lock at the first write, and fail at once ("database is locked") when
     another writer committed since this transaction read; taken up front, a second writer waits
-    for the first (``busy_timeout``). Not on a connection in ``AUTOCOMMIT``
+    for the first (:func:`take_sqlite_write_lock`). Not on a connection in ``AUTOCOMMIT``
     (:func:`read_without_transaction`): that one begins nothing. SQLAlchemy sets pysqlite's
     ``isolation_level`` back to its default when such a connection returns to the pool; it is
     set to None again here, as on connect.
@@ -304,7 +308,34 @@ def _begin_immediate_on_sqlite(conn):
     if conn.dialect.name != "sqlite" or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return
     conn.connection.dbapi_connection.isolation_level = None
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    take_sqlite_write_lock(conn)
+
+
+def take_sqlite_write_lock(conn) -> None:
+    """``BEGIN IMMEDIATE`` on *conn*, waiting for another writer between tries rather than in SQLite.
+
+    SQLite's own wait (``busy_timeout``) sleeps inside the C library: under gevent (the deployment)
+    the whole process stops meanwhile, every other request in it with it, including one of its own
+    greenlets that holds the lock and would release it. Here SQLite is asked not to wait
+    (``busy_timeout`` 0 for the ``BEGIN``) and the pauses between tries are ``time.sleep``, which
+    gevent makes cooperative (and a thread's releases the interpreter). After
+    :data:`SQLITE_BUSY_TIMEOUT_MS` the last "database is locked" is raised, as SQLite would.
+    """
+    dbapi_connection = conn.connection.dbapi_connection
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        pause, deadline = SQLITE_LOCK_FIRST_PAUSE, time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as error:
+                if getattr(error.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, SQLITE_LOCK_LONGEST_PAUSE)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def after_commit(fn: Callable[[], None]) -> None:
