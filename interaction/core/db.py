@@ -327,11 +327,11 @@ def take_sqlite_write_lock(conn) -> None:
         pause, deadline = SQLITE_LOCK_FIRST_PAUSE, time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
         while True:
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                dbapi_connection.execute("BEGIN IMMEDIATE")  # a refusal costs no SQLAlchemy error handling
                 return
-            except OperationalError as error:
-                if getattr(error.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
-                    raise
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, error) from None
             time.sleep(pause)
             pause = min(pause * 2, SQLITE_LOCK_LONGEST_PAUSE)
     finally:
