@@ -561,7 +561,7 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         stop_py_spy(procs, spies)
         dumps = clients.collect()  # every viewer disconnects (the interview ends)
         clients = None
-        time.sleep(8)  # engine.io's sockets closed, the client monitor's pass (5 s) done
+        time.sleep(args.left_wait)  # the sockets closed; the client monitor's passes (every 5 s) released memory
         rss_left = rss_kb(servers.pids())
         if heap:
             heap.snapshot()
@@ -806,6 +806,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4, help="load-generating Node processes")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measurement before driving")
     parser.add_argument("--drain", type=float, default=20.0, help="seconds to wait for the last deliveries")
+    parser.add_argument("--left-wait", type=float, default=12.0,
+                        help="seconds after every viewer left before KB/left is read (two monitor passes)")
     parser.add_argument("--redis-url", default=None, help="use this Redis instead of a private redis-server")
     parser.add_argument("--client-deflate", choices=("on", "off"), default="on",
                         help="viewers offer permessage-deflate like browsers (on) or not (off)")
