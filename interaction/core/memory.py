@@ -40,20 +40,29 @@ def release() -> None:
 
 
 class ReleaseAfterDrops:
-    """Calls :func:`release` once the number of something (open sockets) fell by *drop* from its peak."""
+    """Calls :func:`release` once the number of something (open sockets) fell by *drop* from its peak.
+
+    A crowd leaves over a few observations (the monitor looks every few seconds): after a release,
+    the next observation releases again if the number fell further meanwhile, so that the
+    stragglers' memory goes back too. Only the next one: a room that empties one viewer at a time
+    afterwards is not collected at every look.
+    """
 
     def __init__(self, drop: int = 1000):
         self.drop = drop
         self.peak = 0
+        self.released_at: int | None = None  # the count at the last release, while a follow-up may come
 
     def observe(self, count: int) -> bool:
         """Note the current *count*; True if it fell far enough that memory was released now."""
+        follow_up, self.released_at = self.released_at is not None and count < self.released_at, None
         if count >= self.peak:
             self.peak = count
             return False
-        if self.peak - count < self.drop:
+        if self.peak - count < self.drop and not follow_up:
             return False
         log.info("%d connections ended since the peak of %d: releasing memory", self.peak - count, self.peak)
+        self.released_at = None if follow_up else count
         self.peak = count
         release()
         return True

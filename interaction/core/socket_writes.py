@@ -12,6 +12,7 @@ import collections
 import functools
 import logging
 import time
+import weakref
 
 from engineio import packet as eio_packet
 
@@ -67,7 +68,9 @@ class Heartbeat:
     wakes every :attr:`tick` seconds and writes each due ping frame the way broadcasts are written
     (:func:`write_direct`, else engine.io's queue). The protocol is unchanged: the same packet after
     the same interval (up to one tick later), a new ping only once the last was answered, and
-    engine.io's service task still closes a socket whose pong is late.
+    engine.io's service task still closes a socket whose pong is late. The queue holds weak
+    references: a socket that closed (its viewer left) is not kept waiting for its ping, with all
+    that its connection holds, for up to the ping interval.
     """
 
     #: Seconds between two looks at the queue (pings are due ``ping_interval``, 25 s, after a pong).
@@ -75,19 +78,23 @@ class Heartbeat:
 
     def __init__(self, eio_server):
         self.server = eio_server
-        self._due: collections.deque = collections.deque()  # (monotonic time due, engine.io socket)
+        self._due: collections.deque = collections.deque()  # (monotonic time due, weak ref to an engine.io socket)
         self._running = False
 
     def adopt(self, eio_socket) -> None:
-        """Ping *eio_socket* from here from now on (engine.io's connect, before its first ``schedule_ping``)."""
-        eio_socket.schedule_ping = functools.partial(self.schedule, eio_socket)
+        """Ping *eio_socket* from here from now on (engine.io's connect, before its first ``schedule_ping``).
 
-    def schedule(self, eio_socket) -> None:
+        Its ``schedule_ping`` refers to it weakly, so the socket is no reference cycle of its own.
+        """
+        eio_socket.schedule_ping = functools.partial(self.schedule, weakref.ref(eio_socket))
+
+    def schedule(self, socket_ref: weakref.ref) -> None:
         """engine.io's ``schedule_ping``: a ping ``ping_interval`` from now, if the last one was answered."""
-        if not eio_socket.last_ping:
+        eio_socket = socket_ref()
+        if eio_socket is None or not eio_socket.last_ping:
             return
         eio_socket.last_ping = None
-        self._due.append((time.monotonic() + self.server.ping_interval, eio_socket))
+        self._due.append((time.monotonic() + self.server.ping_interval, socket_ref))
         if not self._running:
             self._running = True
             self.server.start_background_task(self._ping_forever)
@@ -96,8 +103,8 @@ class Heartbeat:
         """Ping every socket due at *now* (monotonic seconds); the number pinged."""
         due, pinged = self._due, 0
         while due and due[0][0] <= now:
-            eio_socket = due.popleft()[1]
-            if eio_socket.closing or eio_socket.closed:
+            eio_socket = due.popleft()[1]()
+            if eio_socket is None or eio_socket.closing or eio_socket.closed:
                 continue
             eio_socket.last_ping = time.time()  # engine.io's clock for the pong's deadline
             if not write_direct(eio_socket, _PING_FRAME):

@@ -4,6 +4,9 @@ Frames are decoded with wsproto's client-side frame parser (an independent imple
 writer runs on real gevent sockets (a socket pair), the way it runs under gunicorn's gevent worker.
 """
 
+import gc
+import weakref
+
 import gevent
 import gevent.event
 import gevent.queue
@@ -328,6 +331,23 @@ def test_a_socket_that_closed_meanwhile_is_not_pinged(monkeypatch):
     sock.schedule_ping()
     sock.closing = True
     assert heartbeat.ping_due(30.0) == 0 and sock.sent == []
+
+
+def test_a_socket_that_closed_and_was_forgotten_is_not_kept_alive_waiting_for_its_ping(monkeypatch):
+    """The heartbeat refers to sockets weakly: a viewer who left frees their connection at once, not after the
+    ping interval (25 s of everything a connection holds, for every viewer of an interview that ended)."""
+    heartbeat, sock, _client = _adopted()
+    monkeypatch.setattr(socket_writes.time, "monotonic", lambda: 0.0)
+    sock.schedule_ping()
+    sock.closed = True
+    gone = weakref.ref(sock)
+    gc.disable()  # freed by its reference count: no cycle through its schedule_ping
+    try:
+        del sock
+        assert gone() is None
+    finally:
+        gc.enable()
+    assert heartbeat.ping_due(30.0) == 0
 
 
 def test_a_ping_behind_queued_packets_takes_the_queue(monkeypatch):

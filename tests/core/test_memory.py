@@ -1,0 +1,42 @@
+"""core.memory: memory goes back to the operating system after a crowd of connections ended."""
+
+import pytest
+
+from interaction.core import memory
+
+
+@pytest.fixture
+def releases(monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, "release", lambda: calls.append(True))
+    return calls
+
+
+def test_a_thousand_gone_since_the_peak_releases_once(releases):
+    watch = memory.ReleaseAfterDrops(drop=1000)
+    for count in (10, 3000, 5000, 4500, 4200):
+        assert not watch.observe(count)
+    assert watch.observe(4000)  # 1,000 fewer than the peak of 5,000
+    assert len(releases) == 1
+    assert not watch.observe(4000)  # nothing more went: nothing more to give back
+
+
+def test_the_stragglers_of_a_crowd_are_released_at_the_next_look(releases):
+    watch = memory.ReleaseAfterDrops(drop=1000)
+    watch.observe(5000)
+    assert watch.observe(3500)  # the crowd leaves over two looks of the monitor
+    assert watch.observe(3000)  # 500 more since: their memory goes back too
+    assert not watch.observe(2990)  # then a viewer at a time: no collection at every look
+    assert not watch.observe(2980)
+    assert len(releases) == 2
+
+
+def test_a_new_crowd_sets_a_new_peak(releases):
+    watch = memory.ReleaseAfterDrops(drop=1000)
+    watch.observe(5000)
+    watch.observe(0)
+    watch.observe(0)
+    assert not watch.observe(800)
+    assert not watch.observe(1500)
+    assert watch.observe(400)
+    assert len(releases) == 2
