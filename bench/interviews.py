@@ -29,7 +29,9 @@ the load average before and after each scenario is recorded (other jobs on the m
 
 Server CPU = utime+stime of the server processes (gunicorn master+worker, or node) from the first
 action until every viewer had everything (or the drain timeout), divided by the deliveries.
-Memory = server RSS with every viewer joined minus RSS before (after a 4-viewer warm-up), per viewer.
+Memory = server RSS with every viewer joined minus RSS before (after a 4-viewer warm-up), per viewer;
+``KB/left`` the same once every viewer left (``--left-wait`` seconds later); with ``--again`` a second crowd
+as large then joins and leaves, and ``KB/again`` is the RSS after it left minus the RSS before it came.
 Redis is a private ``redis-server`` started for the run (its CPU is reported separately) unless
 ``--redis-url`` is given. Results: a table per size on stdout, JSON in bench/results/.
 """
@@ -567,6 +569,14 @@ def run_scenario(target, viewers, args, ctx) -> dict:
             heap.snapshot()
             print("   after every viewer left, against joined (negative: freed)", flush=True)
             print(heap.report(joined, top=8), flush=True)
+        rss_again = None
+        if args.again:  # a second crowd as large joins and leaves: is the memory the first left behind reused?
+            again = Clients(procs, run_dir, f"{tag}-again", urls, viewers, args.clients, interview, max_seq,
+                            deflate=args.client_deflate == "on")
+            again.wait_all("READY", 120 + viewers * 0.05)
+            again.collect()
+            time.sleep(args.left_wait)
+            rss_again = rss_kb(servers.pids())
         result = analyse(viewers, actions, dumps)
         result.update(target=target, seconds=args.seconds, window_s=window, drive_s=drive_s,
                       actions_per_s=len(actions) / drive_s, drained=len(complete) == len(dumps),
@@ -583,6 +593,8 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         result["kb_per_connection_end"] = (rss_end - rss_before) / max(1, result["joined"])  # after the broadcasts
         result["rss_left_kb"] = rss_left  # every viewer gone
         result["kb_per_connection_left"] = (rss_left - rss_before) / max(1, result["joined"])
+        if rss_again is not None:  # against the memory before the second crowd came (after the first left)
+            result["kb_per_connection_again"] = (rss_again - rss_left) / max(1, result["joined"])
         result["server_errors"] = count_errors(run_dir, tag)
         result["join_cpu_us"] = sum(join_cpu) / max(1, result["joined"]) * 1e6
         result["join_cpu_system_us"] = join_cpu[1] / max(1, result["joined"]) * 1e6
@@ -724,6 +736,7 @@ COLUMNS = [("target", 14, lambda r: r["target"]), ("viewers", 7, lambda r: str(r
            ("KB/conn", 7, lambda r: fmt(r["kb_per_connection"], 1)),
            ("KB/end", 6, lambda r: fmt(r.get("kb_per_connection_end"), 1)),
            ("KB/left", 7, lambda r: fmt(r.get("kb_per_connection_left"), 1)),
+           ("KB/again", 8, lambda r: fmt(r.get("kb_per_connection_again"), 1)),
            ("frameB", 6, lambda r: str(r["frame_bytes"])),
            ("join_s", 6, lambda r: fmt(r.get("join_all_s"), 1)), ("join/s", 6, lambda r: fmt(r.get("joins_per_s"))),
            ("j_p99", 6, lambda r: fmt(r.get("join_p99_ms"))),
@@ -808,6 +821,9 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=20.0, help="seconds to wait for the last deliveries")
     parser.add_argument("--left-wait", type=float, default=12.0,
                         help="seconds after every viewer left before KB/left is read (two monitor passes)")
+    parser.add_argument("--again", action="store_true",
+                        help="then a second crowd as large joins and leaves (KB/again: RSS after it left minus "
+                             "RSS before it came, per viewer)")
     parser.add_argument("--redis-url", default=None, help="use this Redis instead of a private redis-server")
     parser.add_argument("--client-deflate", choices=("on", "off"), default="on",
                         help="viewers offer permessage-deflate like browsers (on) or not (off)")
