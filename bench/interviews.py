@@ -577,6 +577,10 @@ def run_scenario(target, viewers, args, ctx) -> dict:
             again.collect()
             time.sleep(args.left_wait)
             rss_again = rss_kb(servers.pids())
+            if heap:
+                heap.snapshot()
+                print("   after the second crowd left, against after the first left", flush=True)
+                print(heap.report(joined, top=8), flush=True)
         result = analyse(viewers, actions, dumps)
         result.update(target=target, seconds=args.seconds, window_s=window, drive_s=drive_s,
                       actions_per_s=len(actions) / drive_s, drained=len(complete) == len(dumps),
@@ -639,7 +643,8 @@ class HeapProbe:
                 by_line[key] = by_line.get(key, 0) + stat.size_diff
                 total += stat.size_diff
             for stat in after.compare_to(before, "traceback"):
-                key = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in stat.traceback[:8])
+                # tracemalloc orders a traceback's frames oldest first: the 8 most recent, the allocation's line first
+                key = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(stat.traceback[-8:]))
                 by_trace[key] = by_trace.get(key, 0) + stat.size_diff
         per = max(1, joined)
         lines = [f"   heap (tracemalloc) per viewer: {total / per / 1024:.1f} KB in all; by line:"]
