@@ -30,8 +30,9 @@ the load average before and after each scenario is recorded (other jobs on the m
 Server CPU = utime+stime of the server processes (gunicorn master+worker, or node) from the first
 action until every viewer had everything (or the drain timeout), divided by the deliveries.
 Memory = server RSS with every viewer joined minus RSS before (after a 4-viewer warm-up), per viewer;
-``KB/left`` the same once every viewer left (``--left-wait`` seconds later); with ``--again`` a second crowd
-as large then joins and leaves, and ``KB/again`` is the RSS after it left minus the RSS before it came.
+``KB/left`` the same once every viewer left (``--left-wait`` seconds later); with ``--again N``, N more crowds
+as large then join and leave, one after the other, and ``KB/again`` is the last one's RSS after it left minus
+the RSS before it came.
 Redis is a private ``redis-server`` started for the run (its CPU is reported separately) unless
 ``--redis-url`` is given. Results: a table per size on stdout, JSON in bench/results/.
 """
@@ -569,17 +570,19 @@ def run_scenario(target, viewers, args, ctx) -> dict:
             heap.snapshot()
             print("   after every viewer left, against joined (negative: freed)", flush=True)
             print(heap.report(joined, top=8), flush=True)
-        rss_again = None
-        if args.again:  # a second crowd as large joins and leaves: is the memory the first left behind reused?
-            again = Clients(procs, run_dir, f"{tag}-again", urls, viewers, args.clients, interview, max_seq,
+        rss_crowds = [rss_left]
+        for crowd in range(2, 2 + args.again):  # more crowds as large join and leave: is the memory reused?
+            again = Clients(procs, run_dir, f"{tag}-again{crowd}", urls, viewers, args.clients, interview, max_seq,
                             deflate=args.client_deflate == "on")
             again.wait_all("READY", 120 + viewers * 0.05)
             again.collect()
             time.sleep(args.left_wait)
-            rss_again = rss_kb(servers.pids())
+            rss_crowds.append(rss_kb(servers.pids()))
+            print(f"   crowd {crowd} left: RSS {rss_crowds[-1] - rss_crowds[-2]:+d} KB since crowd {crowd - 1} left",
+                  flush=True)
             if heap:
                 heap.snapshot()
-                print("   after the second crowd left, against after the first left", flush=True)
+                print(f"   after crowd {crowd} left, against after crowd {crowd - 1} left", flush=True)
                 print(heap.report(joined, top=8), flush=True)
         result = analyse(viewers, actions, dumps)
         result.update(target=target, seconds=args.seconds, window_s=window, drive_s=drive_s,
@@ -597,8 +600,9 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         result["kb_per_connection_end"] = (rss_end - rss_before) / max(1, result["joined"])  # after the broadcasts
         result["rss_left_kb"] = rss_left  # every viewer gone
         result["kb_per_connection_left"] = (rss_left - rss_before) / max(1, result["joined"])
-        if rss_again is not None:  # against the memory before the second crowd came (after the first left)
-            result["kb_per_connection_again"] = (rss_again - rss_left) / max(1, result["joined"])
+        if len(rss_crowds) > 1:  # the last crowd's: against the memory before it came (after the one before left)
+            result["rss_crowds_left_kb"] = rss_crowds
+            result["kb_per_connection_again"] = (rss_crowds[-1] - rss_crowds[-2]) / max(1, result["joined"])
         result["server_errors"] = count_errors(run_dir, tag)
         result["join_cpu_us"] = sum(join_cpu) / max(1, result["joined"]) * 1e6
         result["join_cpu_system_us"] = join_cpu[1] / max(1, result["joined"]) * 1e6
@@ -826,9 +830,9 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=20.0, help="seconds to wait for the last deliveries")
     parser.add_argument("--left-wait", type=float, default=12.0,
                         help="seconds after every viewer left before KB/left is read (two monitor passes)")
-    parser.add_argument("--again", action="store_true",
-                        help="then a second crowd as large joins and leaves (KB/again: RSS after it left minus "
-                             "RSS before it came, per viewer)")
+    parser.add_argument("--again", type=int, default=0, metavar="N",
+                        help="then N more crowds as large join and leave, one after the other (KB/again: the last "
+                             "one's RSS after it left minus RSS before it came, per viewer)")
     parser.add_argument("--redis-url", default=None, help="use this Redis instead of a private redis-server")
     parser.add_argument("--client-deflate", choices=("on", "off"), default="on",
                         help="viewers offer permessage-deflate like browsers (on) or not (off)")
