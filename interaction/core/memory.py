@@ -55,7 +55,8 @@ class ReleaseAfterDrops:
 
     def observe(self, count: int) -> bool:
         """Note the current *count*; True if it fell far enough that memory was released now."""
-        follow_up, self.released_at = self.released_at is not None and count < self.released_at, None
+        follow_up = self.released_at is not None and count < self.released_at
+        self.released_at = None
         if count >= self.peak:
             self.peak = count
             return False
