@@ -5,11 +5,12 @@ import hashlib
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import lazyload
 
 from interaction.accounts.models import ApiToken, User
 from interaction.core.errors import Unauthorized, wants_json
 from interaction.core.extensions import db, login_manager
+from interaction.core.time import now_utc
 
 
 def load_user(user_id: str) -> User | None:
@@ -31,22 +32,29 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-# Built once; the token and its user in one round trip (every API call needs both); the user's
-# department loads if used (most API calls never look at it): not joined into every call.
-_TOKEN_BY_HASH = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
-                  .options(joinedload(ApiToken.user, innerjoin=True).lazyload(User.department)))
+# Built once: the user of a valid token, and the token's id, in one round trip (every API call needs
+# both). Only the user becomes an object (the token's validity is the WHERE clause, its id a column),
+# and the user's department loads if used (most API calls never look at it): not joined into every call.
+_USER_BY_TOKEN = (select(User, ApiToken.id).join(ApiToken, ApiToken.user_id == User.id)
+                  .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_dt.is_(None),
+                         ApiToken.expires_dt > bindparam("now"), User.is_enabled)
+                  .options(lazyload(User.department)))
 
 
 def load_user_from_bearer(req) -> User | None:
-    """Authenticate ``Authorization: Bearer <token>`` requests (the API's clients)."""
+    """Authenticate ``Authorization: Bearer <token>`` requests (the API's clients).
+
+    The same rule as :attr:`ApiToken.is_valid`: not revoked, not expired, its user enabled.
+    """
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(header[7:].strip())})
-    if token is None or not token.is_valid:
+    row = db.session.execute(_USER_BY_TOKEN, {"token_hash": hash_token(header[7:].strip()), "now": now_utc()}).first()
+    if row is None:
         return None
-    req.environ["interaction.api_token_id"] = token.id
-    return token.user
+    user, token_id = row
+    req.environ["interaction.api_token_id"] = token_id
+    return user
 
 
 def unauthorized():
