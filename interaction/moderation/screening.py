@@ -49,8 +49,12 @@ def reason_text(code: str) -> str:
     return str(REASONS.get(code, code))
 
 
+#: Read at every screening (another process may have changed the lists): built once, not at every call.
+_VERSION = select(WordListVersion.version).where(WordListVersion.id == 1)
+
+
 def current_version() -> int:
-    return db.session.scalar(select(WordListVersion.version).where(WordListVersion.id == 1)) or 0
+    return db.session.scalar(_VERSION) or 0
 
 
 def bump_version() -> None:
