@@ -36,16 +36,12 @@ def hash_token(token: str) -> str:
 # both). Only the user becomes an object (the token's validity is the WHERE clause, its id a column),
 # and the user's department loads if used (most API calls never look at it): not joined into every call.
 _USER_BY_TOKEN = (select(User, ApiToken.id).join(ApiToken, ApiToken.user_id == User.id)
-                  .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_dt.is_(None),
-                         ApiToken.expires_dt > bindparam("now"), User.is_enabled)
+                  .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.valid_at(bindparam("now")))
                   .options(lazyload(User.department)))
 
 
 def load_user_from_bearer(req) -> User | None:
-    """Authenticate ``Authorization: Bearer <token>`` requests (the API's clients).
-
-    The same rule as :attr:`ApiToken.is_valid`: not revoked, not expired, its user enabled.
-    """
+    """Authenticate ``Authorization: Bearer <token>`` requests (the API's clients): a valid token's user."""
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None

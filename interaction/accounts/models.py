@@ -4,7 +4,7 @@ import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ColumnElement, ForeignKey, String, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interaction.accounts.permissions import ROLE_PERMISSIONS, Permission, Role
@@ -135,6 +135,11 @@ class ApiToken(db.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_dt is None and self.expires_dt > now_utc() and self.user.is_enabled
+
+    @classmethod
+    def valid_at(cls, now) -> ColumnElement[bool]:
+        """:attr:`is_valid` in SQL at *now*, for a query that joins the token's user."""
+        return and_(cls.revoked_dt.is_(None), cls.expires_dt > now, User.is_enabled)
 
 
 class LoginAttempt(db.Model):
