@@ -21,8 +21,10 @@ connection, as fast as the server answers. Then it reads the database and report
   refused with 409 (must be 0), "database is locked" errors (503 answers or the words in the
   server's log: must be 0), any other status;
 - the raw insert rate of the same database in the same run, two ways: **bare HTTP** (the same
-  gunicorn settings serving ``bench/lib/bare_ballots.py``: one row per request, committed), the
-  target's reference (≥ 0.5×); and **driver** (the same number of threads inserting one row per
+  gunicorn settings serving ``bench/lib/bare_ballots.py``: one row per request, committed, as many
+  requests as the desk's from the same clients), run once before the desk and once after it, the
+  target's reference (≥ 0.5× the mean of the two: what drifts on a shared machine between the runs
+  moves both halves of the ratio alike, not only one); and **driver** (the same number of threads inserting one row per
   transaction straight through SQLAlchemy, no HTTP), shown for scale;
 - CPU milliseconds per request of the desk's and the bare app's workers and, on PostgreSQL, of their
   database backends (shown apart in brackets), which the other work on a shared machine moves less
@@ -262,6 +264,27 @@ def driver_rate(url: str, total: int, threads: int) -> float:
     return total / elapsed
 
 
+def bare_http(kind: str, url: str, args, requests: int, poll_id: int) -> dict:
+    """The bare reference (bench/lib/bare_ballots.py) under the desk's gunicorn settings: *requests* inserts of
+    poll *poll_id* (one per user), from the same clients. Its rate, p95, errors, and CPU seconds (workers, backends)."""
+    log(f"{kind}: bare HTTP insert (poll {poll_id})")
+    bare = Server("bench.lib.bare_ballots:app", args.port + 1, url, Path(args.sqlite_dir) / f"{kind}-bare.log",
+                  workers=args.workers, worker_class=args.worker_class, threads=args.threads,
+                  application_name="polls-bench-bare")
+    payloads = [(n, {"Content-Type": "application/json"}, json.dumps({"poll_id": poll_id, "user_id": n}).encode())
+                for n in range(requests)]
+    with bare:
+        meter = bare.cpu_meter()
+        meter.begin()
+        results, _wall = send_all(args.port + 1, "/ballots", payloads, args.clients, args.client_threads)
+        cpu = meter.end()
+        db_cpu = meter.backends
+    ok = sum(1 for r in results if r[1] == 201)
+    measured = timing(results)
+    return {"rate": ok / measured["seconds"], "p95_ms": measured["p95_ms"], "errors": len(results) - ok,
+            "requests": len(results), "cpu": cpu, "db_cpu": db_cpu}
+
+
 # -- one database ---------------------------------------------------------------------------------------------------
 
 def run_database(kind: str, args) -> dict:
@@ -285,6 +308,8 @@ def run_database(kind: str, args) -> dict:
         copies.setdefault(n, []).append(answers)
     payloads = [(n, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
                  json.dumps({"answers": answers}).encode()) for n, answers, token in requests]
+    create_bare_table(url)
+    bare_before = bare_http(kind, url, args, len(payloads), poll_id=1)
     async_mode = "gevent" if args.worker_class == "gevent" else "threading"  # Socket.IO as the server runs it
     logs = Path(args.sqlite_dir) / f"{kind}-server.log"
     logs.unlink(missing_ok=True)
@@ -323,32 +348,22 @@ def run_database(kind: str, args) -> dict:
     desk_timing = timing(results)
     ballots_per_second = len(accepted) / desk_timing["seconds"]
 
-    log(f"{kind}: bare HTTP insert and driver insert")
-    bare_logs = Path(args.sqlite_dir) / f"{kind}-bare.log"
-    bare = Server("bench.lib.bare_ballots:app", args.port + 1, url, bare_logs, workers=args.workers,
-                  worker_class=args.worker_class, threads=args.threads, application_name="polls-bench-bare")
-    create_bare_table(url)
-    bare_payloads = [(n, {"Content-Type": "application/json"},
-                      json.dumps({"poll_id": 1, "user_id": n}).encode()) for n in range(len(payloads))]
-    with bare:
-        meter = bare.cpu_meter()
-        meter.begin()
-        bare_results, _wall = send_all(args.port + 1, "/ballots", bare_payloads, args.clients, args.client_threads)
-        bare_cpu = meter.end()
-        bare_db_cpu = meter.backends
-    bare_timing = timing(bare_results)
-    bare_ok = sum(1 for r in bare_results if r[1] == 201)
-    bare_rate = bare_ok / bare_timing["seconds"]
+    bare_after = bare_http(kind, url, args, len(payloads), poll_id=3)
+    bare_runs = [bare_before, bare_after]
+    bare_rate = statistics.mean(run["rate"] for run in bare_runs)
+    bare_requests = sum(run["requests"] for run in bare_runs)
     raw_rate = driver_rate(url, len(payloads), args.clients * args.client_threads)
     return {
         "db": kind, "voters": args.voters, "requests": len(payloads), "duplicates": len(duplicates),
         "accepted": len(accepted), "ballots_per_second": ballots_per_second, **desk_timing,
         "lost": lost + wrong, "stored_without_201": stored_without_201, "double": double,
         "duplicates_refused_409": refused_409, "locked": locked, "other": other[:10],
-        "bare_http_rate": bare_rate, "bare_p95_ms": bare_timing["p95_ms"], "bare_errors": len(bare_results) - bare_ok,
+        "bare_http_rate": bare_rate, "bare_http_rates": [run["rate"] for run in bare_runs],
+        "bare_p95_ms": max(run["p95_ms"] for run in bare_runs), "bare_errors": sum(run["errors"] for run in bare_runs),
         "driver_rate": raw_rate,
-        "desk_cpu_ms": 1000 * desk_cpu / len(results), "bare_cpu_ms": 1000 * bare_cpu / len(bare_results),
-        "desk_db_cpu_ms": 1000 * desk_db_cpu / len(results), "bare_db_cpu_ms": 1000 * bare_db_cpu / len(bare_results),
+        "desk_cpu_ms": 1000 * desk_cpu / len(results), "desk_db_cpu_ms": 1000 * desk_db_cpu / len(results),
+        "bare_cpu_ms": 1000 * sum(run["cpu"] for run in bare_runs) / bare_requests,
+        "bare_db_cpu_ms": 1000 * sum(run["db_cpu"] for run in bare_runs) / bare_requests,
         "ratio_bare": ballots_per_second / bare_rate, "ratio_driver": ballots_per_second / raw_rate,
         "within_10s": desk_timing["seconds"] <= 10.0,
     }
@@ -356,14 +371,15 @@ def run_database(kind: str, args) -> dict:
 
 def table(rows: list[dict]) -> str:
     lines = ["| database | requests (dup.) | accepted | time s | ballots/s | p50 ms | p95 ms | lost | double | "
-             "dup. → 409 | locked | other | bare HTTP insert/s | ÷ bare (≥ 0.5) | driver insert/s | ÷ driver | "
-             "CPU ms/request desk (db) | bare (db) |",
+             "dup. → 409 | locked | other | bare HTTP insert/s (before, after) | ÷ bare (≥ 0.5) | driver insert/s | "
+             "÷ driver | CPU ms/request desk (db) | bare (db) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {r['db']} | {r['requests']:,} ({r['duplicates']}) | {r['accepted']:,} | {r['seconds']:.1f} | "
             f"{r['ballots_per_second']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['lost']} | {r['double']} | "
-            f"{r['duplicates_refused_409']} | {r['locked']} | {len(r['other'])} | {r['bare_http_rate']:.0f} | "
+            f"{r['duplicates_refused_409']} | {r['locked']} | {len(r['other'])} | {r['bare_http_rate']:.0f} "
+            f"({', '.join(f'{rate:.0f}' for rate in r['bare_http_rates'])}) | "
             f"{r['ratio_bare']:.2f} | {r['driver_rate']:.0f} | {r['ratio_driver']:.2f} | "
             f"{r['desk_cpu_ms']:.1f} ({r['desk_db_cpu_ms']:.1f}) | "
             f"{r['bare_cpu_ms']:.1f} ({r['bare_db_cpu_ms']:.1f}) |")
