@@ -8,6 +8,14 @@ rarer). And what Python frees, glibc's allocator keeps for later rather than ret
 :func:`release` collects, then asks glibc to return its free memory (``malloc_trim``), so the
 process's resident memory goes back near where it was before the viewers came
 (``bench/interviews.py`` measures it: ``KB/left``).
+
+Python's own allocator returns a 1 MiB arena to the system only once every object in it is
+freed, so a few objects that outlive the crowd keep the crowd's arenas. Most such survivors were
+attribute names made on the fly (python-socketio's ``"on_" + event``, C code's look-ups by name):
+CPython's method cache (4,096 entries) keeps a reference to the last name looked up in each
+entry, and chooses the entry by the name's address, so names made during the crowd stay in it
+after the crowd left. :func:`release` empties that cache first (``PyType_ClearCache``, of
+CPython's public C API; the cache fills again at the next look-ups).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import ctypes
 import ctypes.util
 import gc
 import logging
+import sys
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +40,16 @@ def _malloc_trim():
     return getattr(_libc, "malloc_trim", None) if _libc else None
 
 
+def _clear_type_cache() -> None:
+    """CPython's ``PyType_ClearCache()``: drop the method cache's entries (and the names they keep)."""
+    pythonapi = getattr(ctypes, "pythonapi", None) if sys.implementation.name == "cpython" else None
+    if pythonapi is not None:
+        pythonapi.PyType_ClearCache()
+
+
 def release() -> None:
-    """Collect every generation, then return the allocator's free memory to the OS where it can."""
+    """Empty the method cache, collect every generation, then return free memory to the OS where it can."""
+    _clear_type_cache()
     gc.collect()
     trim = _malloc_trim()
     if trim is not None:

@@ -40,3 +40,28 @@ def test_a_new_crowd_sets_a_new_peak(releases):
     assert not watch.observe(1500)
     assert watch.observe(400)
     assert len(releases) == 2
+
+
+
+def test_release_lets_go_of_attribute_names_made_on_the_fly():
+    """A name built at run time and looked up on a class stays in CPython's method cache until it is emptied.
+
+    python-socketio looks its handlers up as ``"on_" + event``: a new string at every event, which the
+    cache kept after the crowd left, in the crowd's memory (core.memory).
+    """
+    import sys
+
+    if sys.implementation.name != "cpython":
+        pytest.skip("CPython's method cache")
+
+    class Handler:
+        def on_join(self):
+            return True
+
+    handler, event = Handler(), "join"
+    name = "on_" + event  # a new string, not the interned name of the method
+    unreferenced = sys.getrefcount(name)
+    assert getattr(handler, name)()
+    assert sys.getrefcount(name) == unreferenced + 1  # the method cache holds it
+    memory.release()
+    assert sys.getrefcount(name) == unreferenced
