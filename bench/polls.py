@@ -24,8 +24,8 @@ connection, as fast as the server answers. Then it reads the database and report
   gunicorn settings serving ``bench/lib/bare_ballots.py``: one row per request, committed, as many
   requests as the desk's from the same clients), run once before the desk and once after it, the
   target's reference (≥ 0.5× the mean of the two: what drifts on a shared machine between the runs
-  moves both halves of the ratio alike, not only one); and **driver** (the same number of threads inserting one row per
-  transaction straight through SQLAlchemy, no HTTP), shown for scale;
+  moves both halves of the ratio alike, not only one); and **driver** (the same number of threads
+  inserting one row per transaction straight through SQLAlchemy, no HTTP), shown for scale;
 - CPU milliseconds per request of the desk's and the bare app's workers and, on PostgreSQL, of their
   database backends (shown apart in brackets), which the other work on a shared machine moves less
   than the rates.

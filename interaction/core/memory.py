@@ -10,12 +10,13 @@ process's resident memory goes back near where it was before the viewers came
 (``bench/interviews.py`` measures it: ``KB/left``).
 
 Python's own allocator returns a 1 MiB arena to the system only once every object in it is
-freed, so a few objects that outlive the crowd keep the crowd's arenas. Most such survivors were
-attribute names made on the fly (python-socketio's ``"on_" + event``, C code's look-ups by name):
-CPython's method cache (4,096 entries) keeps a reference to the last name looked up in each
-entry, and chooses the entry by the name's address, so names made during the crowd stay in it
-after the crowd left. :func:`release` empties that cache first (``PyType_ClearCache``, of
-CPython's public C API; the cache fills again at the next look-ups).
+freed, so a few objects that outlive the crowd keep the crowd's arenas. Among those survivors
+are attribute names made on the fly (python-socketio's ``"on_" + event``, C code's look-ups by
+name): CPython's method cache (4,096 entries) keeps a reference to the last name looked up in
+each entry, and chooses the entry by the name's address, so names made during the crowd stay in
+it after the crowd left. :func:`release` empties that cache first (``PyType_ClearCache``, of
+CPython's public C API; the cache fills again at the next look-ups). Most of the other survivors
+are first-time work (imports, compiled statements) done during the crowd: bench/README.md.
 """
 
 from __future__ import annotations
