@@ -29,7 +29,8 @@ the load average before and after each scenario is recorded (other jobs on the m
 
 Server CPU = utime+stime of the server processes (gunicorn master+worker, or node) from the first
 action until every viewer had everything (or the drain timeout), divided by the deliveries.
-Memory = server RSS with every viewer joined minus RSS before (after a 4-viewer warm-up), per viewer;
+Memory = server RSS with every viewer joined minus RSS before, per viewer (before: after a warm-up in which two
+viewers per process join another interview, get one question and its answer, and leave);
 ``KB/left`` the same once every viewer left (``--left-wait`` seconds later); with ``--again N``, N more crowds
 as large then join and leave, one after the other, and ``KB/again`` is the last one's RSS after it left minus
 the RSS before it came.
@@ -277,10 +278,10 @@ class Clients:
 # -- servers -------------------------------------------------------------------------------------------------------
 
 class DeskServers:
-    def __init__(self, procs, run_dir, db_url, redis_url, workarounds, tag, heap_dir=None):
+    def __init__(self, procs, run_dir, db_url, redis_url, workarounds, tag, heap_dir=None, allocator="jemalloc"):
         self.procs, self.ports, self.list = procs, [free_port(), free_port()], []
         env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "INTERACTION_SECRET_KEY": "bench-" + tag,
-               "BENCH_WORKAROUNDS": ",".join(workarounds), "PYTHONUNBUFFERED": "1"}
+               "BENCH_WORKAROUNDS": ",".join(workarounds), "PYTHONUNBUFFERED": "1", "ALLOCATOR": allocator}
         if heap_dir is not None:
             env["BENCH_HEAP_DIR"] = str(heap_dir)
         # Every viewer comes from 127.0.0.1: the live room's limit of new connections per address
@@ -288,7 +289,9 @@ class DeskServers:
         env["INTERACTION_CONNECT_RATE"] = "0"
         env.pop("INTERACTION_DEBUG", None)
         for n, port in enumerate(self.ports):
-            self.list.append(procs.start([str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "bench/lib/gunicorn_desk.py"),
+            # The memory allocator as deploy/gunicorn.sh chooses it (deploy/allocator.sh; --allocator).
+            self.list.append(procs.start(["bash", "-c", 'source deploy/allocator.sh && exec "$@"', "desk",
+                                          str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "bench/lib/gunicorn_desk.py"),
                                           "-b", f"127.0.0.1:{port}", "wsgi:app"],
                                          log_path=run_dir / f"desk-{tag}-server{n}.log", env=env))
 
@@ -497,23 +500,32 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         if target.startswith("desk"):
             seed = seed_desk(ctx, tag, args.seconds)
             interview = seed["interview"]
+            warm_seed = seed_desk(ctx, tag, 1)  # another interview, for the warm-up's question and answer
+            warm_interview = warm_seed["interview"]
             patches = seed["workarounds"] + (["nodeflate"] if target == "desk-nodeflate" else [])
             heap_dir = None
             if args.heap:
                 heap_dir = run_dir / f"heap-{tag}"
                 heap_dir.mkdir(exist_ok=True)
-            servers = DeskServers(procs, run_dir, ctx["db_url"], redis.url, patches, tag, heap_dir)
+            servers = DeskServers(procs, run_dir, ctx["db_url"], redis.url, patches, tag, heap_dir, args.allocator)
             servers.wait(f"/api/v1/interviews/{interview}")
         else:
-            interview = 1
+            interview, warm_seed, warm_interview = 1, None, 2
             servers = NodeServers(procs, run_dir, redis.url, 2 if target == "node" else 1, tag)
             servers.wait("/health")
         urls = [f"http://127.0.0.1:{p}" for p in servers.ports]
         max_seq = 2 * args.seconds
-        # Warm-up: two viewers per process connect, join and leave (lazy imports, first allocations).
-        warm = Clients(procs, run_dir, f"{tag}-warmup", urls, 2 * len(urls), 1, interview, max_seq)
+        # Warm-up: two viewers per process join another interview, get one approved question and its answer,
+        # and leave: what a server that ran before does once (lazy imports, first compiles and allocations of
+        # a join and of a broadcast) is not counted in the crowd's memory (KB/conn, KB/left) or time.
+        warm = Clients(procs, run_dir, f"{tag}-warmup", urls, 2 * len(urls), 1, warm_interview, 2)
         if not warm.wait_all("READY", 60):
             raise RuntimeError("warm-up viewers did not get ready")
+        failed = [a for a in drive(target, 1, servers.ports, warm_seed, warm_interview) if not a["ok"]]
+        if failed:
+            raise RuntimeError(f"the warm-up's question and answer failed: {failed}")
+        warm.send("EXPECT 2")
+        warm.wait_all("COMPLETE", 30)
         warm.collect()
         time.sleep(2)
         pids = servers.pids()
@@ -585,7 +597,8 @@ def run_scenario(target, viewers, args, ctx) -> dict:
                 print(f"   after crowd {crowd} left, against after crowd {crowd - 1} left", flush=True)
                 print(heap.report(joined, top=8), flush=True)
         result = analyse(viewers, actions, dumps)
-        result.update(target=target, seconds=args.seconds, window_s=window, drive_s=drive_s,
+        result.update(target=target, allocator=args.allocator if target.startswith("desk") else None,
+                      seconds=args.seconds, window_s=window, drive_s=drive_s,
                       actions_per_s=len(actions) / drive_s, drained=len(complete) == len(dumps),
                       cpu_s=cpu_used, cpu_user_s=cpu_user, cpu_system_s=cpu_system, redis_cpu_s=redis_used,
                       rss_before_kb=rss_before, rss_after_kb=rss_after,
@@ -841,6 +854,9 @@ def main() -> int:
     parser.add_argument("--py-spy", default=None, help="path of a py-spy binary: profile the desk's workers")
     parser.add_argument("--py-spy-phase", choices=("broadcast", "join", "idle"), default="broadcast",
                         help="what --py-spy samples: the broadcasts, the viewers joining, or the idle room")
+    parser.add_argument("--allocator", choices=("jemalloc", "pymalloc"), default="jemalloc",
+                        help="the desk's memory allocator (deploy/allocator.sh): jemalloc as deployed where it is "
+                             "installed, or Python's own")
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--heap", action="store_true", help="tracemalloc in the desk's workers: what each viewer "
                         "holds, by line and traceback (slows the desk: not for timing runs)")

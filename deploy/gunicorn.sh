@@ -9,8 +9,10 @@
 # --worker-connections: gunicorn's default (1000) caps the sockets of a process; each viewer holds one.
 # --control-socket: one per process (gunicorn's default path is one per user: with several processes on
 # a machine, as deploy/cluster.sh starts them, every one after the first logged "Address already in use").
+# Memory: jemalloc where it is installed (deploy/allocator.sh; ALLOCATOR=pymalloc to keep Python's own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source deploy/allocator.sh
 PORT="${1:-8001}"
 HOST="${HOST:-127.0.0.1}"
 mkdir -p instance

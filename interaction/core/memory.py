@@ -22,39 +22,30 @@ are first-time work (imports, compiled statements) done during the crowd: bench/
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import logging
+import os
 import sys
 
 log = logging.getLogger(__name__)
 
-_libc = None
+# Both C functions are looked up when this module is imported, not at the first release: looked up then
+# (``ctypes.util.find_library`` runs ``ldconfig`` in a subprocess), they imported modules and made objects
+# after the crowd left, in the crowd's freed memory, and kept it.
 
-
-def _malloc_trim():
-    """The C library's ``malloc_trim`` (glibc), or None where there is none (musl, macOS)."""
-    global _libc
-    if _libc is None:
-        name = ctypes.util.find_library("c")
-        _libc = ctypes.CDLL(name) if name else False
-    return getattr(_libc, "malloc_trim", None) if _libc else None
-
-
-def _clear_type_cache() -> None:
-    """CPython's ``PyType_ClearCache()``: drop the method cache's entries (and the names they keep)."""
-    pythonapi = getattr(ctypes, "pythonapi", None) if sys.implementation.name == "cpython" else None
-    if pythonapi is not None:
-        pythonapi.PyType_ClearCache()
+#: The C library's ``malloc_trim`` (glibc), among the process's own symbols; None where there is none (musl, macOS).
+_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None) if os.name == "posix" else None
+#: CPython's ``PyType_ClearCache()``: empties the method cache (and lets go of the names it keeps).
+_CLEAR_TYPE_CACHE = ctypes.pythonapi.PyType_ClearCache if sys.implementation.name == "cpython" else None
 
 
 def release() -> None:
     """Empty the method cache, collect every generation, then return free memory to the OS where it can."""
-    _clear_type_cache()
+    if _CLEAR_TYPE_CACHE is not None:
+        _CLEAR_TYPE_CACHE()
     gc.collect()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 class ReleaseAfterDrops:
