@@ -15,8 +15,9 @@ are attribute names made on the fly (python-socketio's ``"on_" + event``, C code
 name): CPython's method cache (4,096 entries) keeps a reference to the last name looked up in
 each entry, and chooses the entry by the name's address, so names made during the crowd stay in
 it after the crowd left. :func:`release` empties that cache first (``PyType_ClearCache``, of
-CPython's public C API; the cache fills again at the next look-ups). Most of the other survivors
-are first-time work (imports, compiled statements) done during the crowd: bench/README.md.
+CPython's public C API; the cache fills again at the next look-ups). Even so, what is allocated
+during and after the crowd lands in the crowd's freed pools and keeps their arenas: the
+deployment gives Python's memory to jemalloc instead (``deploy/allocator.sh``, bench/README.md).
 """
 
 from __future__ import annotations
