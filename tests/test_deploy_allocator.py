@@ -6,7 +6,6 @@ production command (deploy/gunicorn.sh) and looks for jemalloc in the worker's m
 """
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, server_unavailable, wait_ready
+from tests.helpers import free_port, server_unavailable, stop_processes, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,12 +24,6 @@ def _sourced(tmp_path, **env) -> dict[str, str]:
     out = subprocess.run(["bash", "-c", "set -euo pipefail; source deploy/allocator.sh; env -0"], cwd=ROOT,
                          env={**base, **env}, capture_output=True, check=True).stdout
     return dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
-
-
-def _jemalloc() -> Path | None:
-    found = sorted(Path("/usr/lib").glob("*-linux-gnu/libjemalloc.so.2")) + sorted(
-        Path(p) for p in ("/usr/lib/libjemalloc.so.2", "/usr/local/lib/libjemalloc.so.2") if Path(p).exists())
-    return found[0] if found else None
 
 
 def test_jemalloc_is_preloaded_with_python_on_malloc(tmp_path):
@@ -58,14 +51,14 @@ def test_allocator_pymalloc_keeps_pythons_own(tmp_path):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the production command runs on Linux")
 def test_the_production_command_runs_the_desk_on_jemalloc(tmp_path):
-    if _jemalloc() is None:
+    if "LD_PRELOAD" not in _sourced(tmp_path):  # the script found no jemalloc on this machine
         server_unavailable("jemalloc is not installed (apt-get install libjemalloc2)")
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}", "INTERACTION_SECRET_KEY": "x" * 32,
            "PYTHON": sys.executable, "LOG_LEVEL": "warning", "REDIS_URL": ""}
     for name in ("LD_PRELOAD", "PYTHONMALLOC", "MALLOC_CONF", "ALLOCATOR", "JEMALLOC"):
         env.pop(name, None)
-    server = subprocess.Popen(["bash", "deploy/gunicorn.sh", str(port)], cwd=ROOT, env=env, start_new_session=True,
+    server = subprocess.Popen(["bash", "deploy/gunicorn.sh", str(port)], cwd=ROOT, env=env,  # it execs gunicorn
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_ready(port, server, time.monotonic() + 60)
@@ -75,9 +68,4 @@ def test_the_production_command_runs_the_desk_on_jemalloc(tmp_path):
         assert "libjemalloc.so.2" in maps
         assert "PYTHONMALLOC=malloc" in Path(f"/proc/{workers[0]}/environ").read_text().replace("\0", "\n")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_processes(server)

@@ -42,7 +42,6 @@ def test_a_new_crowd_sets_a_new_peak(releases):
     assert len(releases) == 2
 
 
-
 def test_release_lets_go_of_attribute_names_made_on_the_fly():
     """A name built at run time and looked up on a class stays in CPython's method cache until it is emptied.
 
