@@ -29,9 +29,10 @@ import socket  # noqa: E402
 import sys  # noqa: E402
 
 from interaction import create_app  # noqa: E402
-from interaction.core import jobs  # noqa: E402
+from interaction.core import jobs, memory  # noqa: E402
 from interaction.core.extensions import socketio  # noqa: E402
 
+memory.restart_allocator_thread()  # a gunicorn worker is a forked child: jemalloc stopped the thread there
 app = create_app()
 gc.freeze()
 gc.set_threshold(10_000, 10, 10)

@@ -32,8 +32,9 @@ action until every viewer had everything (or the drain timeout), divided by the 
 Memory = server RSS with every viewer joined minus RSS before, per viewer (before: after a warm-up in which two
 viewers per process join another interview, get one question and its answer, and leave);
 ``KB/left`` the same once every viewer left (``--left-wait`` seconds later); with ``--again N``, N more crowds
-as large then join and leave, one after the other, and ``KB/again`` is the last one's RSS after it left minus
-the RSS before it came.
+as large then join, stay ``--idle`` seconds (as the first stayed idle before its broadcasts: a crowd the
+server's monitor never saw whole would be measured, not a crowd that watched) and leave, one after the other,
+and ``KB/again`` is the last one's RSS after it left minus the RSS before it came.
 Redis is a private ``redis-server`` started for the run (its CPU is reported separately) unless
 ``--redis-url`` is given. Results: a table per size on stdout, JSON in bench/results/.
 """
@@ -587,6 +588,7 @@ def run_scenario(target, viewers, args, ctx) -> dict:
             again = Clients(procs, run_dir, f"{tag}-again{crowd}", urls, viewers, args.clients, interview, max_seq,
                             deflate=args.client_deflate == "on")
             again.wait_all("READY", 120 + viewers * 0.05)
+            time.sleep(args.idle)
             again.collect()
             time.sleep(args.left_wait)
             rss_crowds.append(rss_kb(servers.pids()))
@@ -844,8 +846,8 @@ def main() -> int:
     parser.add_argument("--left-wait", type=float, default=12.0,
                         help="seconds after every viewer left before KB/left is read (two monitor passes)")
     parser.add_argument("--again", type=int, default=0, metavar="N",
-                        help="then N more crowds as large join and leave, one after the other (KB/again: the last "
-                             "one's RSS after it left minus RSS before it came, per viewer)")
+                        help="then N more crowds as large join, stay --idle seconds and leave, one after the other "
+                             "(KB/again: the last one's RSS after it left minus RSS before it came, per viewer)")
     parser.add_argument("--redis-url", default=None, help="use this Redis instead of a private redis-server")
     parser.add_argument("--client-deflate", choices=("on", "off"), default="on",
                         help="viewers offer permessage-deflate like browsers (on) or not (off)")

@@ -4,6 +4,8 @@
 # a second. Python's own small-object allocator keeps a 1 MiB arena as long as one object in it lives, so
 # after the viewers of a popular interview left, a process kept most of the memory they had used
 # (bench/README.md, bench/interviews.py: KB/left). ALLOCATOR=pymalloc keeps Python's own allocator.
+# jemalloc stops its background thread in a forked process (gunicorn's worker): interaction.core.memory
+# starts it again there (wsgi.py), and returns every free page when a crowd of connections ended.
 if [ "${ALLOCATOR:-jemalloc}" = jemalloc ]; then
   if [ -z "${JEMALLOC:-}" ]; then
     for candidate in /usr/lib/*-linux-gnu/libjemalloc.so.2 /usr/lib/libjemalloc.so.2 /usr/local/lib/libjemalloc.so.2; do

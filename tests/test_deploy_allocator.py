@@ -26,7 +26,63 @@ def _sourced(tmp_path, **env) -> dict[str, str]:
     return dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
 
 
-def test_jemalloc_is_preloaded_with_python_on_malloc(tmp_path):
+def _on_jemalloc(tmp_path, code: str, malloc_conf: str | None = None) -> str:
+    """Run Python *code* as the deployment runs the desk (deploy/allocator.sh's environment); its output."""
+    env = _sourced(tmp_path)
+    if "LD_PRELOAD" not in env:  # the script found no jemalloc on this machine
+        server_unavailable("jemalloc is not installed (apt-get install libjemalloc2)")
+    if malloc_conf is not None:
+        env["MALLOC_CONF"] = malloc_conf
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+
+
+THREADS = "sorted(open(f'/proc/self/task/{t}/comm').read().strip() for t in os.listdir('/proc/self/task'))"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the deployment's allocator is set up on Linux")
+def test_a_forked_process_gets_jemallocs_background_thread_back(tmp_path):
+    """jemalloc stops its background thread in the child of a fork (a gunicorn worker); core.memory starts it again."""
+    out = _on_jemalloc(tmp_path, f"""
+import os
+if os.fork() == 0:
+    print('forked|', {THREADS}, flush=True)
+    from interaction.core import memory
+    print('restarted|', memory.restart_allocator_thread(), {THREADS}, flush=True)
+    if os.fork() == 0:  # a fork after the import: the at-fork hook starts it
+        print('forked again|', {THREADS}, flush=True)
+        os._exit(0)
+    os.wait()
+    os._exit(0)
+os.wait()
+""")
+    lines = dict(line.split("|", 1) for line in out.splitlines())
+    assert "jemalloc_bg_thd" not in lines["forked"]  # what jemalloc leaves a forked child
+    assert lines["restarted"].startswith(" True") and "jemalloc_bg_thd" in lines["restarted"]
+    assert "jemalloc_bg_thd" in lines["forked again"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the deployment's allocator is set up on Linux")
+def test_release_gives_jemallocs_free_pages_back_at_once(tmp_path):
+    """With no purging of its own (``dirty_decay_ms:-1``), jemalloc keeps freed pages until release() asks."""
+    out = _on_jemalloc(tmp_path, """
+from interaction.core import memory
+
+def anon_kb():
+    with open('/proc/self/status') as f:
+        return next(int(line.split()[1]) for line in f if line.startswith('RssAnon:'))
+
+crowd = [{'sid': str(n), 'rooms': [n]} for n in range(200_000)]  # small objects, as connections make
+before = anon_kb()
+del crowd
+freed = anon_kb()
+memory.release()
+print(before, freed, anon_kb())
+""", malloc_conf="background_thread:false,dirty_decay_ms:-1,muzzy_decay_ms:-1")
+    held, freed, released = map(int, out.split())
+    assert freed > held - 10_000  # freed by Python, kept by jemalloc
+    assert released < freed - 30_000  # given back
+
     library = tmp_path / "libjemalloc.so.2"
     library.touch()
     env = _sourced(tmp_path, JEMALLOC=str(library), LD_PRELOAD="/lib/other.so")
@@ -67,5 +123,7 @@ def test_the_production_command_runs_the_desk_on_jemalloc(tmp_path):
         maps = Path(f"/proc/{workers[0]}/maps").read_text()
         assert "libjemalloc.so.2" in maps
         assert "PYTHONMALLOC=malloc" in Path(f"/proc/{workers[0]}/environ").read_text().replace("\0", "\n")
+        threads = [path.read_text().strip() for path in Path(f"/proc/{workers[0]}/task").glob("*/comm")]
+        assert "jemalloc_bg_thd" in threads  # started again in the forked worker (wsgi.py, core.memory)
     finally:
         stop_processes(server)
