@@ -26,6 +26,15 @@ def _sourced(tmp_path, **env) -> dict[str, str]:
     return dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
 
 
+def test_jemalloc_is_preloaded_with_python_on_malloc(tmp_path):
+    library = tmp_path / "libjemalloc.so.2"
+    library.touch()
+    env = _sourced(tmp_path, JEMALLOC=str(library), LD_PRELOAD="/lib/other.so")
+    assert env["LD_PRELOAD"] == f"{library}:/lib/other.so"  # what was preloaded before stays
+    assert env["PYTHONMALLOC"] == "malloc"
+    assert env["MALLOC_CONF"] == "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
+
+
 def _on_jemalloc(tmp_path, code: str, malloc_conf: str | None = None) -> str:
     """Run Python *code* as the deployment runs the desk (deploy/allocator.sh's environment); its output."""
     env = _sourced(tmp_path)
@@ -82,13 +91,6 @@ print(before, freed, anon_kb())
     held, freed, released = map(int, out.split())
     assert freed > held - 10_000  # freed by Python, kept by jemalloc
     assert released < freed - 30_000  # given back
-
-    library = tmp_path / "libjemalloc.so.2"
-    library.touch()
-    env = _sourced(tmp_path, JEMALLOC=str(library), LD_PRELOAD="/lib/other.so")
-    assert env["LD_PRELOAD"] == f"{library}:/lib/other.so"  # what was preloaded before stays
-    assert env["PYTHONMALLOC"] == "malloc"
-    assert env["MALLOC_CONF"] == "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
 
 
 def test_an_operators_jemalloc_settings_are_kept(tmp_path):
