@@ -25,7 +25,8 @@ On jemalloc, measured in the workers with 2,500 viewers each leaving (``mallctl`
 thread was started again after gunicorn's fork (:func:`restart_allocator_thread`), a worker kept ~3 MB
 of uncollected garbage and ~3 MB of freed pages 40 s after; now neither, and what stays (~1.4 MB of
 pages shared by freed blocks and blocks made during the crowd that outlive it, ~0.5 MB of jemalloc's
-own bookkeeping) is 0.9 KB a viewer of the 10.3 each used.
+own bookkeeping at 2,500 viewers a worker) is 0.8–1.5 KB a viewer of the 10.3 each used (5,000 and 10,000
+viewers; bench/README.md).
 """
 
 from __future__ import annotations
@@ -122,7 +123,10 @@ class ReleaseAfterDrops:
             return False
         if self.peak - count < self.drop and not follow_up:
             return False
-        log.info("%d connections ended since the peak of %d: releasing memory", self.peak - count, self.peak)
+        if follow_up:
+            log.info("releasing memory again after the last look's release (%d connections now)", count)
+        else:
+            log.info("%d connections ended since the peak of %d: releasing memory", self.peak - count, self.peak)
         self.follow_up_due = not follow_up
         self.peak = count
         release()
