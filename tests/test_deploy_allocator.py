@@ -46,20 +46,31 @@ def _on_jemalloc(tmp_path, code: str, malloc_conf: str | None = None) -> str:
                           check=True, timeout=60).stdout
 
 
-THREADS = "sorted(open(f'/proc/self/task/{t}/comm').read().strip() for t in os.listdir('/proc/self/task'))"
+#: ``threads()``: the process's thread names, once jemalloc's has named itself (a new thread names itself when it
+#: first runs: waited for up to 1 s).
+THREAD_NAMES = """
+import os, time
+
+def threads():
+    for _ in range(100):
+        names = sorted(open(f'/proc/self/task/{t}/comm').read().strip() for t in os.listdir('/proc/self/task'))
+        if 'jemalloc_bg_thd' in names:
+            break
+        time.sleep(0.01)
+    return names
+"""
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the deployment's allocator is set up on Linux")
 def test_a_forked_process_gets_jemallocs_background_thread_back(tmp_path):
     """jemalloc stops its background thread in the child of a fork (a gunicorn worker); core.memory starts it again."""
-    out = _on_jemalloc(tmp_path, f"""
-import os
+    out = _on_jemalloc(tmp_path, THREAD_NAMES + """
 if os.fork() == 0:
-    print('forked|', {THREADS}, flush=True)
+    print('forked|', threads(), flush=True)
     from interaction.core import memory
-    print('restarted|', memory.restart_allocator_thread(), {THREADS}, flush=True)
+    print('restarted|', memory.restart_allocator_thread(), threads(), flush=True)
     if os.fork() == 0:  # a fork after the import: the at-fork hook starts it
-        print('forked again|', {THREADS}, flush=True)
+        print('forked again|', threads(), flush=True)
         os._exit(0)
     os.wait()
     os._exit(0)

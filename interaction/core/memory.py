@@ -20,13 +20,9 @@ CPython's public C API; the cache fills again at the next look-ups). Even so, wh
 during and after the crowd lands in the crowd's freed pools and keeps their arenas: the
 deployment gives Python's memory to jemalloc instead (``deploy/allocator.sh``, bench/README.md).
 
-On jemalloc, measured in the workers with 2,500 viewers each leaving (``mallctl`` statistics): before
-:func:`release` purged and ran again at the monitor's next look, and before the worker's background
-thread was started again after gunicorn's fork (:func:`restart_allocator_thread`), a worker kept ~3 MB
-of uncollected garbage and ~3 MB of freed pages 40 s after; now neither, and what stays (~1.4 MB of
-pages shared by freed blocks and blocks made during the crowd that outlive it, ~0.5 MB of jemalloc's
-own bookkeeping at 2,500 viewers a worker) is 0.8–1.5 KB a viewer of the 10.3 each used (5,000 and 10,000
-viewers; bench/README.md).
+On jemalloc, a gunicorn worker's background thread is started again (:func:`restart_allocator_thread`),
+and :func:`release` returns the free pages at once and runs again at the monitor's next look
+(:class:`ReleaseAfterDrops`); what each of these returned is measured in bench/README.md.
 """
 
 from __future__ import annotations
@@ -52,8 +48,8 @@ if _MALLCTL is not None:
 _MALLOC_TRIM = getattr(_PROCESS, "malloc_trim", None)
 #: CPython's ``PyType_ClearCache()``: empties the method cache (and lets go of the names it keeps).
 _CLEAR_TYPE_CACHE = ctypes.pythonapi.PyType_ClearCache if sys.implementation.name == "cpython" else None
-#: ``mallctl``'s name for every arena at once (``MALLCTL_ARENAS_ALL``).
-_ALL_ARENAS = 4096
+#: ``mallctl``'s purge of every arena at once (4096 is jemalloc's ``MALLCTL_ARENAS_ALL``).
+_PURGE_ALL_ARENAS = b"arena.4096.purge"
 
 
 def _jemalloc_bool(name: str, value: bool | None = None) -> bool:
@@ -73,10 +69,9 @@ def restart_allocator_thread() -> bool:
     much. Only where the deployment asked for it (``opt.background_thread``): ``wsgi.py`` calls this in the
     worker, and :func:`os.register_at_fork` after any later fork.
     """
-    if _MALLCTL is None or not _jemalloc_bool("opt.background_thread") or _jemalloc_bool("background_thread"):
+    if _MALLCTL is None or not _jemalloc_bool("opt.background_thread"):
         return False
-    _jemalloc_bool("background_thread", True)
-    return True
+    return not _jemalloc_bool("background_thread", True)  # the old value: False where the fork stopped it
 
 
 if _MALLCTL is not None and hasattr(os, "register_at_fork"):
@@ -94,7 +89,7 @@ def release() -> None:
     gc.collect()
     if _MALLCTL is not None:
         _MALLCTL(b"thread.tcache.flush", None, None, None, 0)
-        _MALLCTL(f"arena.{_ALL_ARENAS}.purge".encode(), None, None, None, 0)
+        _MALLCTL(_PURGE_ALL_ARENAS, None, None, None, 0)
     elif _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)
 
@@ -105,8 +100,7 @@ class ReleaseAfterDrops:
     The look after a release releases once more, whatever the count: a crowd leaves over a few
     observations (the monitor looks every few seconds), and what the departed connections still
     held when the first release ran (greenlets finishing their last writes, the disconnect
-    handlers' work) is garbage by the next. Measured with 5,000 viewers leaving
-    (bench/interviews.py): without it, 3 MB a process was still uncollected garbage 40 s later.
+    handlers' work) is garbage by the next (bench/README.md, bench/interviews.py: KB/left).
     Only the next look: a room that empties one viewer at a time afterwards is not collected at every look.
     """
 
@@ -118,13 +112,13 @@ class ReleaseAfterDrops:
     def observe(self, count: int) -> bool:
         """Note the current *count*; True if memory was released now (it fell far enough, or the last look released)."""
         follow_up, self.follow_up_due = self.follow_up_due, False
-        if count >= self.peak and not follow_up:
-            self.peak = count
-            return False
-        if self.peak - count < self.drop and not follow_up:
-            return False
         if follow_up:
             log.info("releasing memory again after the last look's release (%d connections now)", count)
+        elif count >= self.peak:
+            self.peak = count
+            return False
+        elif self.peak - count < self.drop:
+            return False
         else:
             log.info("%d connections ended since the peak of %d: releasing memory", self.peak - count, self.peak)
         self.follow_up_due = not follow_up
