@@ -34,7 +34,10 @@ viewers per process join another interview, get one question and its answer, and
 ``KB/left`` the same once every viewer left (``--left-wait`` seconds later); with ``--again N``, N more crowds
 as large then join, stay ``--idle`` seconds (as the first stayed idle before its broadcasts: a crowd the
 server's monitor never saw whole would be measured, not a crowd that watched) and leave, one after the other,
-and ``KB/again`` is the last one's RSS after it left minus the RSS before it came.
+and ``KB/again`` is the last one's RSS after it left minus the RSS before it came. As deployed
+(deploy/gunicorn.conf.py), a desk worker that a crowd of 1,000 or more left with no socket open is replaced
+by a fresh one (``replaced``: how many were by the time ``KB/left`` was read); ``--keep-workers`` keeps them,
+to measure what the same process keeps.
 Redis is a private ``redis-server`` started for the run (its CPU is reported separately) unless
 ``--redis-url`` is given. Results: a table per size on stdout, JSON in bench/results/.
 """
@@ -279,10 +282,13 @@ class Clients:
 # -- servers -------------------------------------------------------------------------------------------------------
 
 class DeskServers:
-    def __init__(self, procs, run_dir, db_url, redis_url, workarounds, tag, heap_dir=None, allocator="jemalloc"):
+    def __init__(self, procs, run_dir, db_url, redis_url, workarounds, tag, heap_dir=None, allocator="jemalloc",
+                 keep_workers=False):
         self.procs, self.ports, self.list = procs, [free_port(), free_port()], []
         env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "INTERACTION_SECRET_KEY": "bench-" + tag,
                "BENCH_WORKAROUNDS": ",".join(workarounds), "PYTHONUNBUFFERED": "1", "ALLOCATOR": allocator}
+        if keep_workers:
+            env["REPLACE_WORKER_AFTER"] = "0"
         if heap_dir is not None:
             env["BENCH_HEAP_DIR"] = str(heap_dir)
         # Every viewer comes from 127.0.0.1: the live room's limit of new connections per address
@@ -508,7 +514,8 @@ def run_scenario(target, viewers, args, ctx) -> dict:
             if args.heap:
                 heap_dir = run_dir / f"heap-{tag}"
                 heap_dir.mkdir(exist_ok=True)
-            servers = DeskServers(procs, run_dir, ctx["db_url"], redis.url, patches, tag, heap_dir, args.allocator)
+            servers = DeskServers(procs, run_dir, ctx["db_url"], redis.url, patches, tag, heap_dir, args.allocator,
+                                  keep_workers=args.keep_workers or args.heap)  # --heap compares a worker with itself
             servers.wait(f"/api/v1/interviews/{interview}")
         else:
             interview, warm_seed, warm_interview = 1, None, 2
@@ -531,6 +538,7 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         time.sleep(2)
         pids = servers.pids()
         rss_before = rss_kb(pids)
+        workers_before = servers.workers()
         heap = HeapProbe(servers, run_dir / f"heap-{tag}") if args.heap and target.startswith("desk") else None
         if heap:
             heap.snapshot()
@@ -579,6 +587,7 @@ def run_scenario(target, viewers, args, ctx) -> dict:
         clients = None
         time.sleep(args.left_wait)  # the sockets closed; the client monitor's passes (every 5 s) released memory
         rss_left = rss_kb(servers.pids())
+        replaced = len(set(servers.workers()) - set(workers_before))
         if heap:
             heap.snapshot()
             print("   after every viewer left, against joined (negative: freed)", flush=True)
@@ -603,7 +612,7 @@ def run_scenario(target, viewers, args, ctx) -> dict:
                       seconds=args.seconds, window_s=window, drive_s=drive_s,
                       actions_per_s=len(actions) / drive_s, drained=len(complete) == len(dumps),
                       cpu_s=cpu_used, cpu_user_s=cpu_user, cpu_system_s=cpu_system, redis_cpu_s=redis_used,
-                      rss_before_kb=rss_before, rss_after_kb=rss_after,
+                      rss_before_kb=rss_before, rss_after_kb=rss_after, workers_replaced=replaced,
                       server_processes=len(servers.list), client_processes=args.clients,
                       workarounds=seed["workarounds"] if seed else [], load_before=load_before, load_after=loadavg())
         deliveries = max(1, result["delivered"])
@@ -761,6 +770,7 @@ COLUMNS = [("target", 14, lambda r: r["target"]), ("viewers", 7, lambda r: str(r
            ("KB/end", 6, lambda r: fmt(r.get("kb_per_connection_end"), 1)),
            ("KB/left", 7, lambda r: fmt(r.get("kb_per_connection_left"), 1)),
            ("KB/again", 8, lambda r: fmt(r.get("kb_per_connection_again"), 1)),
+           ("replaced", 8, lambda r: str(r.get("workers_replaced", "-"))),
            ("frameB", 6, lambda r: str(r["frame_bytes"])),
            ("join_s", 6, lambda r: fmt(r.get("join_all_s"), 1)), ("join/s", 6, lambda r: fmt(r.get("joins_per_s"))),
            ("j_p99", 6, lambda r: fmt(r.get("join_p99_ms"))),
@@ -859,6 +869,9 @@ def main() -> int:
     parser.add_argument("--allocator", choices=("jemalloc", "pymalloc"), default="jemalloc",
                         help="the desk's memory allocator (deploy/allocator.sh): jemalloc as deployed where it is "
                              "installed, or Python's own")
+    parser.add_argument("--keep-workers", action="store_true",
+                        help="the desk's workers are not replaced when a crowd has left them (REPLACE_WORKER_AFTER=0): "
+                             "KB/left is then what the same processes keep")
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--heap", action="store_true", help="tracemalloc in the desk's workers: what each viewer "
                         "holds, by line and traceback (slows the desk: not for timing runs)")

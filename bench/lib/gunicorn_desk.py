@@ -26,7 +26,10 @@ control_socket = f"/tmp/bench-gunicorn-{os.getpid()}.ctl"  # one per process (th
 
 def post_worker_init(worker):
     from bench.lib.workarounds import apply_from_env
+    from interaction.core import memory
 
+    # As deploy/gunicorn.conf.py: a fresh worker once a crowd has left (bench/interviews.py --keep-workers: never).
+    memory.replace_worker_when_emptied(worker, crowd=int(os.environ.get("REPLACE_WORKER_AFTER", "1000")))
     applied = apply_from_env()
     if applied:
         worker.log.warning("bench workarounds applied: %s", ",".join(applied))

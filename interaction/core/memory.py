@@ -23,6 +23,11 @@ deployment gives Python's memory to jemalloc instead (``deploy/allocator.sh``, b
 On jemalloc, a gunicorn worker's background thread is started again (:func:`restart_allocator_thread`),
 and :func:`release` returns the free pages at once and runs again at the monitor's next look
 (:class:`ReleaseAfterDrops`); what each of these returned is measured in bench/README.md.
+
+What no allocator gives back is a page that holds both blocks freed when the crowd left and blocks
+made meanwhile that outlive it (Python's objects never move). Where the deployment asks for it
+(deploy/gunicorn.conf.py), a gunicorn worker that a crowd has left with no socket open makes way for
+a fresh one (:class:`ReplaceWhenEmptied`): the process's memory is then where it was before the crowd came.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ import ctypes
 import gc
 import logging
 import os
+import signal
 import sys
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +132,56 @@ class ReleaseAfterDrops:
         self.peak = count
         release()
         return True
+
+
+class ReplaceWhenEmptied:
+    """Asks for a fresh process when a crowd of at least *crowd* sockets has left and none is open.
+
+    Only when none is open: a replaced worker drops nobody. The count that matters is the highest the
+    monitor saw since the process last had no socket, so a crowd that leaves over several looks counts
+    whole. *ask* is given that count.
+    """
+
+    def __init__(self, crowd: int, ask: Callable[[int], None]):
+        self.crowd = crowd
+        self.ask = ask
+        self.highest = 0
+
+    def observe(self, count: int) -> bool:
+        """Note the current *count*; True if a fresh process was asked for now."""
+        self.highest = max(self.highest, count)
+        if count or self.highest < self.crowd:
+            return False
+        crowd, self.highest = self.highest, 0
+        self.ask(crowd)
+        return True
+
+
+#: In a gunicorn worker whose configuration asked for it (:func:`replace_worker_when_emptied`); None elsewhere.
+replacement: ReplaceWhenEmptied | None = None
+
+
+def replace_worker_when_emptied(worker, crowd: int = 1000) -> bool:
+    """gunicorn's ``post_worker_init`` hook (deploy/gunicorn.conf.py): replace this worker once a crowd left it.
+
+    The worker asks gunicorn's master for the replacement with ``SIGHUP``, gunicorn's own graceful reload:
+    the master starts a fresh worker first, then stops this one, which takes no new connection from then
+    on and ends when its requests have (``graceful_timeout``). HUP replaces every worker of the master, so
+    only a master of one worker is asked (deploy/gunicorn.sh: one worker a process); *crowd* ≤ 0: never.
+    True if this worker will be replaced when emptied.
+    """
+    global replacement
+    if crowd <= 0:
+        return False
+    if worker.cfg.workers != 1:
+        worker.log.warning("not replaced when a crowd has left it: gunicorn's reload would replace all %d workers, "
+                           "with their viewers", worker.cfg.workers)
+        return False
+
+    def ask(left: int) -> None:
+        worker.log.info("a crowd of %d connections has left this worker and none is open: asking for a fresh one",
+                        left)
+        os.kill(worker.ppid, signal.SIGHUP)
+
+    replacement = ReplaceWhenEmptied(crowd, ask)
+    return True

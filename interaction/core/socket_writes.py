@@ -133,7 +133,9 @@ def monitor_clients(eio_server) -> None:
     the task. This one looks at every socket every :data:`MONITOR_SECONDS` (or half the pong timeout,
     if shorter) and does what the library does to each: a closed socket is forgotten, a socket whose
     pong is late is closed (``check_ping_timeout``). It stops the library's way, when
-    ``service_task_event`` is set (``shutdown``).
+    ``service_task_event`` is set (``shutdown``). After each pass, the number of sockets left tells
+    whether a crowd has just gone (:mod:`interaction.core.memory`: its memory back to the system, and
+    in a gunicorn worker that asked for it, a fresh worker once none is left).
     """
     interval = min(MONITOR_SECONDS, eio_server.ping_timeout / 2)
     eio_server.service_task_event = eio_server.create_event()
@@ -142,6 +144,8 @@ def monitor_clients(eio_server) -> None:
         try:
             sweep(eio_server.sockets)
             departures.observe(len(eio_server.sockets))
+            if memory.replacement is not None:  # a gunicorn worker (deploy/gunicorn.conf.py): a fresh one once emptied
+                memory.replacement.observe(len(eio_server.sockets))
         except Exception:  # noqa: BLE001 - the task watches every client of the process: it must survive
             log.exception("engine.io client monitor pass failed")
 

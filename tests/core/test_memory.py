@@ -67,3 +67,51 @@ def test_release_lets_go_of_attribute_names_made_on_the_fly():
     assert sys.getrefcount(name) == unreferenced + 1  # the method cache holds it
     memory.release()
     assert sys.getrefcount(name) == unreferenced
+
+
+def test_a_fresh_process_is_asked_for_once_a_crowd_has_left_and_none_is_open():
+    asked = []
+    watch = memory.ReplaceWhenEmptied(crowd=1000, ask=asked.append)
+    for count in (0, 10, 2500, 1800, 300):  # a crowd leaves over several looks of the monitor
+        assert not watch.observe(count)
+    assert not watch.observe(1)  # one viewer stays: nobody is dropped
+    assert watch.observe(0)
+    assert asked == [2500]
+    assert not watch.observe(0)  # asked once
+    for count in (600, 999, 0):  # a small room that empties is no crowd
+        assert not watch.observe(count)
+    assert asked == [2500]
+
+
+class _Worker:
+    """What :func:`memory.replace_worker_when_emptied` uses of a gunicorn worker."""
+
+    def __init__(self, workers: int, ppid: int):
+        import logging
+        from types import SimpleNamespace
+
+        self.cfg, self.ppid, self.log = SimpleNamespace(workers=workers), ppid, logging.getLogger("test.worker")
+
+
+def test_a_gunicorn_worker_asks_its_master_with_sighup(monkeypatch):
+    import os
+    import signal
+
+    monkeypatch.setattr(memory, "replacement", None)
+    hangups = []
+    previous = signal.signal(signal.SIGHUP, lambda *_: hangups.append(True))
+    try:
+        assert memory.replace_worker_when_emptied(_Worker(1, os.getpid()), crowd=3)  # this process plays the master
+        memory.replacement.observe(3)
+        assert memory.replacement.observe(0)
+        assert hangups == [True]
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_no_replacement_for_a_master_of_several_workers_or_a_crowd_of_zero(monkeypatch, caplog):
+    monkeypatch.setattr(memory, "replacement", None)
+    assert not memory.replace_worker_when_emptied(_Worker(2, 1), crowd=1000)  # a reload would stop every worker
+    assert "would replace all 2 workers" in caplog.text
+    assert not memory.replace_worker_when_emptied(_Worker(1, 1), crowd=0)
+    assert memory.replacement is None
