@@ -162,7 +162,7 @@ replacement: ReplaceWhenEmptied | None = None
 
 
 def replace_worker_when_emptied(worker, crowd: int = 1000) -> bool:
-    """Replace this gunicorn worker once a crowd left it: gunicorn's ``post_worker_init`` hook (deploy/gunicorn.conf.py).
+    """Replace this gunicorn worker once a crowd has left it: the ``post_worker_init`` hook of deploy/gunicorn.conf.py.
 
     The worker asks gunicorn's master for the replacement with ``SIGHUP``, gunicorn's own graceful reload:
     the master starts a fresh worker first, then stops this one, which takes no new connection from then
