@@ -179,6 +179,8 @@ def replace_worker_when_emptied(worker, crowd: int = 1000) -> bool:
         return False
 
     def ask(left: int) -> None:
+        if os.getppid() != worker.ppid:  # the master is gone (the worker ends too): its pid may be another's now
+            return
         worker.log.info("a crowd of %d connections has left this worker and none is open: asking for a fresh one",
                         left)
         os.kill(worker.ppid, signal.SIGHUP)

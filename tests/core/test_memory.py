@@ -98,13 +98,19 @@ def test_a_gunicorn_worker_asks_its_master_with_sighup(monkeypatch):
     import signal
 
     monkeypatch.setattr(memory, "replacement", None)
+    monkeypatch.setattr(os, "getppid", os.getpid)  # this process plays the worker's master
     hangups = []
     previous = signal.signal(signal.SIGHUP, lambda *_: hangups.append(True))
     try:
-        assert memory.replace_worker_when_emptied(_Worker(1, os.getpid()), crowd=3)  # this process plays the master
+        assert memory.replace_worker_when_emptied(_Worker(1, os.getpid()), crowd=3)
         memory.replacement.observe(3)
         assert memory.replacement.observe(0)
         assert hangups == [True]
+
+        monkeypatch.setattr(os, "getppid", lambda: 1)  # the master is gone: the worker was handed to init
+        memory.replacement.observe(3)
+        memory.replacement.observe(0)
+        assert hangups == [True]  # no signal to the pid its master had
     finally:
         signal.signal(signal.SIGHUP, previous)
 
