@@ -82,10 +82,10 @@ def test_a_worker_a_crowd_left_is_replaced_once_no_socket_is_open(tmp_path):
         answers = []
         deadline = time.monotonic() + LOOKS + 20
         while first in _workers(server.pid) and time.monotonic() < deadline:  # pages are served all along
-            answers.append(requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code)
+            answers.append(requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code)
             time.sleep(0.1)
         for _ in range(30):  # and while the fresh worker starts
-            answers.append(requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code)
+            answers.append(requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code)
             time.sleep(0.1)
         assert set(answers) == {200}
         [second] = _wait_for_other_worker(server.pid, first, 1)
