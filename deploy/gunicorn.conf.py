@@ -4,10 +4,8 @@ REPLACE_WORKER_AFTER: once a crowd of at least this many sockets (default 1,000)
 none is open, gunicorn's master replaces the worker with a fresh one (``interaction.core.memory``); 0: never.
 """
 
-import os
-
 
 def post_worker_init(worker):
     from interaction.core import memory
 
-    memory.replace_worker_when_emptied(worker, crowd=int(os.environ.get("REPLACE_WORKER_AFTER", "1000")))
+    memory.replace_worker_when_emptied(worker)

@@ -29,7 +29,7 @@ def post_worker_init(worker):
     from interaction.core import memory
 
     # As deploy/gunicorn.conf.py: a fresh worker once a crowd has left (bench/interviews.py --keep-workers: never).
-    memory.replace_worker_when_emptied(worker, crowd=int(os.environ.get("REPLACE_WORKER_AFTER", "1000")))
+    memory.replace_worker_when_emptied(worker)
     applied = apply_from_env()
     if applied:
         worker.log.warning("bench workarounds applied: %s", ",".join(applied))

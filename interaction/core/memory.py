@@ -57,6 +57,9 @@ _MALLOC_TRIM = getattr(_PROCESS, "malloc_trim", None)
 _CLEAR_TYPE_CACHE = ctypes.pythonapi.PyType_ClearCache if sys.implementation.name == "cpython" else None
 #: ``mallctl``'s purge of every arena at once (4096 is jemalloc's ``MALLCTL_ARENAS_ALL``).
 _PURGE_ALL_ARENAS = b"arena.4096.purge"
+#: Connections that leave together make a crowd: their memory is released (:class:`ReleaseAfterDrops`), and a
+#: worker they left empty is replaced (:class:`ReplaceWhenEmptied`; ``REPLACE_WORKER_AFTER`` sets another size).
+CROWD = 1000
 
 
 def _jemalloc_bool(name: str, value: bool | None = None) -> bool:
@@ -111,7 +114,7 @@ class ReleaseAfterDrops:
     Only the next look: a room that empties one viewer at a time afterwards is not collected at every look.
     """
 
-    def __init__(self, drop: int = 1000):
+    def __init__(self, drop: int = CROWD):
         self.drop = drop
         self.peak = 0
         self.follow_up_due = False
@@ -161,16 +164,18 @@ class ReplaceWhenEmptied:
 replacement: ReplaceWhenEmptied | None = None
 
 
-def replace_worker_when_emptied(worker, crowd: int = 1000) -> bool:
+def replace_worker_when_emptied(worker, crowd: int | None = None) -> bool:
     """Replace this gunicorn worker once a crowd has left it: the ``post_worker_init`` hook of deploy/gunicorn.conf.py.
 
     The worker asks gunicorn's master for the replacement with ``SIGHUP``, gunicorn's own graceful reload:
     the master starts a fresh worker first, then stops this one, which takes no new connection from then
     on and ends when its requests have (``graceful_timeout``). HUP replaces every worker of the master, so
-    only a master of one worker is asked (deploy/gunicorn.sh: one worker a process); *crowd* ≤ 0: never.
-    True if this worker will be replaced when emptied.
+    only a master of one worker is asked (deploy/gunicorn.sh: one worker a process). *crowd*: the environment's
+    ``REPLACE_WORKER_AFTER`` when not given, else :data:`CROWD`; ≤ 0: never. True if this worker will be replaced.
     """
     global replacement
+    if crowd is None:
+        crowd = int(os.environ.get("REPLACE_WORKER_AFTER", CROWD))
     if crowd <= 0:
         return False
     if worker.cfg.workers != 1:

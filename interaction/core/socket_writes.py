@@ -143,9 +143,10 @@ def monitor_clients(eio_server) -> None:
     while not eio_server.service_task_event.wait(timeout=interval):
         try:
             sweep(eio_server.sockets)
-            departures.observe(len(eio_server.sockets))
+            count = len(eio_server.sockets)
+            departures.observe(count)
             if memory.replacement is not None:  # a gunicorn worker (deploy/gunicorn.conf.py): a fresh one once emptied
-                memory.replacement.observe(len(eio_server.sockets))
+                memory.replacement.observe(count)
         except Exception:  # noqa: BLE001 - the task watches every client of the process: it must survive
             log.exception("engine.io client monitor pass failed")
 
