@@ -82,13 +82,16 @@ def results(poll: Poll, *, texts: bool = True) -> dict:
     up to :data:`TEXTS_SHOWN` approved ``texts``.
     """
     ballots = count_ballots(poll.id)
+    # Read from the index on (poll, question, option, value) alone, without visiting a row: a live poll's
+    # results are read twice a second however many ballots it holds. A text answer (no option, no value)
+    # falls in its question's (question, NULL, NULL) group.
     counts = db.session.execute(
         select(BallotAnswer.question_id, BallotAnswer.option_id, BallotAnswer.value, func.count())
-        .where(BallotAnswer.poll_id == poll.id, BallotAnswer.text_state.is_(None))
+        .where(BallotAnswer.poll_id == poll.id)
         .group_by(BallotAnswer.question_id, BallotAnswer.option_id, BallotAnswer.value)).all()
-    # A single choice or a rating has one row per ballot that answered it: its respondents are its rows.
-    # Multiple choices (several rows per ballot) and texts are counted by distinct ballots, and only they.
-    counted = [q.id for q in poll.questions if q.kind in (QuestionKind.multiple, QuestionKind.text)]
+    # A single choice, a rating or a text has one row per ballot that answered it: its respondents are its
+    # rows. Multiple choices (several rows per ballot) are counted by distinct ballots, and only they.
+    counted = [q.id for q in poll.questions if q.kind == QuestionKind.multiple]
     respondents = dict(db.session.execute(
         select(BallotAnswer.question_id, func.count(distinct(BallotAnswer.ballot_id)))
         .where(BallotAnswer.poll_id == poll.id, BallotAnswer.question_id.in_(counted))

@@ -193,6 +193,26 @@ def test_results_count_votes_percentages_and_the_rating_mean(people, clock):
     assert text["answered"] == 0
 
 
+def test_text_answers_count_as_respondents_of_their_question_only(people, clock):
+    poll = make_poll(people.department, people.staff)
+    services.cast_ballot(poll, answers_for(poll, single=0, multiple=(1, 3), rating=4, text="建议延长办公时间"),
+                         actor=people.citizen)
+    services.cast_ballot(poll, answers_for(poll, single=0, multiple=(1, 2), rating=2, text="建议增加停车位"),
+                         actor=people.citizen2)
+    db.session.commit()
+    cases = db.session.scalars(select(ModerationCase).where(ModerationCase.kind == "polls.text_answer")
+                               .order_by(ModerationCase.id)).all()
+    decide_case(cases[0], "approve", actor=people.moderator)  # one approved, one still pending: both answered
+    db.session.commit()
+    single, multiple, rating, text = queries.results(poll)["questions"]
+    assert text["answered"] == text["respondents"] == 2 and text["texts"] == ["建议延长办公时间"]
+    assert text["options"] == []
+    assert single["respondents"] == 2 and [o["votes"] for o in single["options"]] == [2, 0, 0]
+    assert multiple["respondents"] == 2 and [o["votes"] for o in multiple["options"]] == [0, 2, 1, 1]
+    assert [o["percent"] for o in multiple["options"]] == [0.0, 100.0, 50.0, 50.0]
+    assert rating["respondents"] == 2 and rating["mean"] == 3.0
+
+
 def test_texts_are_public_only_once_approved_and_without_author(people, clock):
     poll = make_poll(people.department, people.staff)
     services.cast_ballot(poll, answers_for(poll, text="建议延长办公时间"), actor=people.citizen)
